@@ -1,0 +1,409 @@
+"""Administration: users and roles, KPI targets, forecasts and their assumption, hubs, and the
+geography each contract covers.
+
+Every function takes the acting user's :class:`AccessScope` and refuses anyone but an admin
+(the admin page is registered for admins only; this is the same decision again on the data,
+deny by default). Every change writes an ``audit_log`` row with what changed. Inputs are
+validated at the boundary: an :class:`AdminInputError` lists every problem found, and
+nothing is written when there is one. Functions receive a Session and never commit it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import bcrypt
+import pandas as pd
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from data_access.batches import import_history, undo_batch
+from data_access.models import (
+    AuditLog,
+    Borough,
+    Contract,
+    ContractBorough,
+    DemandUnit,
+    Forecast,
+    Hub,
+    ImportBatch,
+    KpiDefinition,
+    Provider,
+    Region,
+    User,
+)
+from data_access.scoping import ROLES, AccessScope
+from metrics.catalogue import KPI_CATALOGUE, kpi
+
+USERNAME = re.compile(r"^[a-z0-9._-]{3,60}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class AdminInputError(ValueError):
+    """Every problem with an admin's input, in plain words (``problems``)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
+
+
+def _require_admin(actor: AccessScope) -> None:
+    if not actor.is_admin:
+        raise PermissionError("Only an administrator may change users, targets, forecasts, hubs or contracts.")
+
+
+def _raise_if(problems: list[str]) -> None:
+    if problems:
+        raise AdminInputError(problems)
+
+
+def _audit(session: Session, actor: AccessScope, action: str, entity: str, entity_id, detail: dict) -> None:
+    session.add(AuditLog(actor=actor.username, action=action, entity=entity, entity_id=str(entity_id)[:60],
+                         detail=json.dumps(detail, default=str, sort_keys=True)))
+
+
+def _frame(session: Session, stmt) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+
+
+def _password_problems(password: str | None) -> list[str]:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        return [f"The password must be at least {MIN_PASSWORD_LENGTH} characters."]
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# Users and roles
+# --------------------------------------------------------------------------------------------
+
+
+def list_users(session: Session, actor: AccessScope) -> pd.DataFrame:
+    """Users without their password hashes."""
+    _require_admin(actor)
+    stmt = (select(User.username, User.display_name, User.role, Provider.name.label("provider"),
+                   User.region_code.label("region"), User.active, User.locked_until, User.is_demo)
+            .outerjoin(Provider, Provider.id == User.provider_id).order_by(User.username))
+    return _frame(session, stmt)
+
+
+def _role_problems(session: Session, role: str, provider_id: int | None, region_code: str | None) -> list[str]:
+    problems = []
+    if role not in ROLES:
+        problems.append(f"{role!r} is not a role; choose one of {', '.join(ROLES)}.")
+    if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
+        problems.append("A provider account must be linked to a provider (it sees only that provider's referrals).")
+    if role == "epop_spoc" and (region_code is None or session.get(Region, region_code) is None):
+        problems.append("An EPOP SPOC account must be linked to a region.")
+    return problems
+
+
+def create_user(session: Session, actor: AccessScope, *, username: str, display_name: str, role: str,
+                password: str, email: str | None = None, provider_id: int | None = None,
+                region_code: str | None = None) -> User:
+    _require_admin(actor)
+    username = (username or "").strip().lower()
+    problems = []
+    if not USERNAME.match(username):
+        problems.append("A username is 3–60 characters: lower-case letters, digits, '.', '_' or '-'.")
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        problems.append(f"The username {username!r} is taken.")
+    if not (display_name or "").strip():
+        problems.append("Give the user a display name.")
+    problems += _role_problems(session, role, provider_id, region_code)
+    problems += _password_problems(password)
+    _raise_if(problems)
+    user = User(username=username, display_name=display_name.strip(), email=email or None, role=role,
+                password_hash=hash_password(password), provider_id=provider_id if role == "provider" else None,
+                region_code=region_code if role == "epop_spoc" else None, active=True, failed_sign_ins=0)
+    session.add(user)
+    session.flush()
+    _audit(session, actor, "user_created", "user", username,
+           {"role": role, "provider_id": user.provider_id, "region_code": user.region_code})
+    return user
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AdminInputError([f"There is no user {username!r}."])
+    return user
+
+
+def update_user(session: Session, actor: AccessScope, username: str, *, role: str, active: bool,
+                provider_id: int | None = None, region_code: str | None = None,
+                display_name: str | None = None) -> User:
+    """Change a user's role, links and whether the account is active (unlocks it too)."""
+    _require_admin(actor)
+    user = _user(session, username)
+    problems = _role_problems(session, role, provider_id, region_code)
+    if username == actor.username and (role != "admin" or not active):
+        problems.append("You cannot remove your own administrator access; ask another administrator.")
+    _raise_if(problems)
+    before = {"role": user.role, "active": user.active, "provider_id": user.provider_id, "region_code": user.region_code}
+    user.role, user.active = role, bool(active)
+    user.provider_id = provider_id if role == "provider" else None
+    user.region_code = region_code if role == "epop_spoc" else None
+    if display_name:
+        user.display_name = display_name.strip()
+    user.locked_until, user.failed_sign_ins = None, 0
+    after = {"role": user.role, "active": user.active, "provider_id": user.provider_id, "region_code": user.region_code}
+    _audit(session, actor, "user_updated", "user", username, {"before": before, "after": after})
+    return user
+
+
+def set_password(session: Session, actor: AccessScope, username: str, password: str) -> None:
+    _require_admin(actor)
+    user = _user(session, username)
+    _raise_if(_password_problems(password))
+    user.password_hash = hash_password(password)
+    user.locked_until, user.failed_sign_ins = None, 0
+    _audit(session, actor, "password_set", "user", username, {})  # never the password or its hash
+
+
+# --------------------------------------------------------------------------------------------
+# KPI targets
+# --------------------------------------------------------------------------------------------
+
+
+def kpi_targets(session: Session, actor: AccessScope) -> pd.DataFrame:
+    _require_admin(actor)
+    rows = {r.code: r for r in session.scalars(select(KpiDefinition))}
+    return pd.DataFrame([
+        {"code": d.code, "title": d.title,
+         "target": rows[d.code].target if d.code in rows else d.target,
+         "trigger": rows[d.code].trigger if d.code in rows else d.trigger,
+         "catalogue_target": d.target, "updated_by": rows[d.code].updated_by if d.code in rows else None,
+         "updated_at": rows[d.code].updated_at if d.code in rows else None}
+        for d in KPI_CATALOGUE])
+
+
+def set_kpi_target(session: Session, actor: AccessScope, code: str, target: float | None,
+                   trigger: float | None = None) -> None:
+    _require_admin(actor)
+    problems = []
+    try:
+        definition = kpi(code)
+    except KeyError:
+        raise AdminInputError([f"{code!r} is not a KPI in the catalogue."]) from None
+    for name, value in (("target", target), ("trigger", trigger)):
+        if value is not None and not 0 <= value <= 100:
+            problems.append(f"The {name} is a percentage from 0 to 100 (got {value}).")
+    if target is not None and trigger is not None and trigger > target:
+        problems.append("The trigger must not be above the target.")
+    _raise_if(problems)
+    row = session.get(KpiDefinition, definition.code)
+    before = None if row is None else {"target": row.target, "trigger": row.trigger}
+    if row is None:
+        row = KpiDefinition(code=definition.code, title=definition.title)
+        session.add(row)
+    row.target, row.trigger = target, trigger
+    row.updated_by, row.updated_at = actor.username, dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    _audit(session, actor, "kpi_target_set", "kpi_definition", definition.code,
+           {"before": before, "after": {"target": target, "trigger": trigger}})
+
+
+# --------------------------------------------------------------------------------------------
+# Forecasts and their assumption (Decisions 1 and 2)
+# --------------------------------------------------------------------------------------------
+
+
+def forecasts(session: Session, actor: AccessScope) -> pd.DataFrame:
+    _require_admin(actor)
+    stmt = (select(Forecast.id, DemandUnit.name.label("demand_unit"), Forecast.base_date, Forecast.base_count,
+                   Forecast.predicted_low, Forecast.predicted_high, Forecast.period_days, Forecast.source_note)
+            .join(DemandUnit, DemandUnit.id == Forecast.demand_unit_id).order_by(DemandUnit.name, Forecast.base_date))
+    return _frame(session, stmt)
+
+
+def update_forecast(session: Session, actor: AccessScope, forecast_id: int, *, predicted_low: int,
+                    predicted_high: int, source_note: str | None = None) -> None:
+    _require_admin(actor)
+    row = session.get(Forecast, forecast_id)
+    problems = [] if row is not None else [f"There is no forecast {forecast_id}."]
+    if predicted_low is None or predicted_high is None or predicted_low < 0 or predicted_high < 0:
+        problems.append("Forecast bounds are whole numbers of people, 0 or more.")
+    elif predicted_low > predicted_high:
+        problems.append("The low bound must not be above the high bound.")
+    _raise_if(problems)
+    before = {"predicted_low": row.predicted_low, "predicted_high": row.predicted_high, "source_note": row.source_note}
+    row.predicted_low, row.predicted_high = int(predicted_low), int(predicted_high)
+    if source_note:
+        row.source_note = source_note.strip()
+    _audit(session, actor, "forecast_updated", "forecast", forecast_id,
+           {"before": before, "after": {"predicted_low": row.predicted_low, "predicted_high": row.predicted_high,
+                                        "source_note": row.source_note}})
+
+
+def set_forecast_period(session: Session, actor: AccessScope, period_days: int) -> int:
+    """The assumption (Decision 1): how many days the published forecast covers, for every unit."""
+    _require_admin(actor)
+    _raise_if([] if isinstance(period_days, int) and 1 <= period_days <= 3660 else
+              ["The forecast period is a whole number of days from 1 to 3,660."])
+    rows = session.scalars(select(Forecast)).all()
+    before = sorted({r.period_days for r in rows})
+    for row in rows:
+        row.period_days = period_days
+    _audit(session, actor, "forecast_period_set", "forecast", "all", {"before": before, "after": period_days})
+    return len(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Hubs (spec §2.1: a physical hub in each of the ten boroughs)
+# --------------------------------------------------------------------------------------------
+
+
+def hubs(session: Session, actor: AccessScope) -> pd.DataFrame:
+    _require_admin(actor)
+    stmt = (select(Hub.id, Hub.name, Borough.name.label("borough"), Hub.address, Hub.postcode, Hub.latitude,
+                   Hub.longitude, Hub.opening_pattern, Hub.co_located_services, Hub.active)
+            .join(Borough, Borough.id == Hub.borough_id).order_by(Borough.name, Hub.name))
+    return _frame(session, stmt)
+
+
+def save_hub(session: Session, actor: AccessScope, *, name: str, borough_id: int, hub_id: int | None = None,
+             postcode: str | None = None, latitude: float | None = None, longitude: float | None = None,
+             address: str | None = None, opening_pattern: str | None = None,
+             co_located_services: str | None = None, active: bool = True) -> Hub:
+    """Add (``hub_id`` None) or edit a hub. A postcode fills the position; the position must
+    lie in the hub's borough (geo.postcodes.validate_hub_location)."""
+    from geo.postcodes import HubLocationError, PostcodeError, hub_location_issues, resolve_postcode
+
+    _require_admin(actor)
+    problems: list[str] = []
+    borough = session.get(Borough, borough_id)
+    if borough is None:
+        problems.append("Choose one of the ten Greater Manchester boroughs.")
+    name = (name or "").strip()
+    if not name:
+        problems.append("Give the hub a name.")
+    clash = session.scalar(select(Hub.id).where(Hub.name == name, Hub.id != (hub_id or -1)))
+    if clash is not None:
+        problems.append(f"Another hub is already called {name!r}.")
+    if postcode:
+        try:
+            resolved = resolve_postcode(postcode)
+        except PostcodeError as exc:
+            problems.append(str(exc))
+        else:
+            postcode = resolved.postcode
+            if latitude is None or longitude is None:
+                latitude, longitude = resolved.latitude, resolved.longitude
+    hub = session.get(Hub, hub_id) if hub_id is not None else None
+    if hub is not None and not postcode and latitude is None and longitude is None:
+        latitude, longitude = hub.latitude, hub.longitude  # an edit that does not move the hub
+    if borough is not None:
+        try:
+            problems += hub_location_issues(borough.gss_code, latitude, longitude)
+        except HubLocationError as exc:  # pragma: no cover - hub_location_issues returns, not raises
+            problems.append(str(exc))
+    if hub_id is not None and hub is None:
+        problems.append(f"There is no hub {hub_id}.")
+    _raise_if(problems)
+    before = None if hub is None else {c: getattr(hub, c) for c in ("name", "borough_id", "postcode", "latitude",
+                                                                     "longitude", "address", "active")}
+    if hub is None:
+        hub = Hub(name=name, borough_id=borough_id)
+        session.add(hub)
+    hub.name, hub.borough_id, hub.postcode, hub.latitude, hub.longitude = name, borough_id, postcode, latitude, longitude
+    hub.address, hub.opening_pattern, hub.co_located_services, hub.active = (
+        address or None, opening_pattern or None, co_located_services or None, bool(active))
+    session.flush()
+    after = {c: getattr(hub, c) for c in ("name", "borough_id", "postcode", "latitude", "longitude", "address", "active")}
+    _audit(session, actor, "hub_added" if before is None else "hub_updated", "hub", hub.id,
+           {"before": before, "after": after})
+    return hub
+
+
+# --------------------------------------------------------------------------------------------
+# Contracts → geography
+# --------------------------------------------------------------------------------------------
+
+
+def contract_geography(session: Session, actor: AccessScope) -> pd.DataFrame:
+    _require_admin(actor)
+    contracts = _frame(session, select(Contract.id, Contract.reference, Provider.name.label("provider"),
+                                       Contract.region_code, Contract.needs_mapping)
+                       .join(Provider, Provider.id == Contract.provider_id).order_by(Contract.reference))
+    links = _frame(session, select(ContractBorough.contract_id, Borough.name)
+                   .join(Borough, Borough.id == ContractBorough.borough_id).order_by(Borough.name))
+    names = links.groupby("contract_id")["name"].agg(", ".join) if not links.empty else pd.Series(dtype=str)
+    contracts["boroughs"] = contracts["id"].map(names).fillna("")
+    return contracts
+
+
+def set_contract_boroughs(session: Session, actor: AccessScope, contract_id: int, borough_ids: list[int],
+                          region_code: str | None = None) -> None:
+    """Replace the boroughs a contract covers (and optionally its region); clears needs_mapping."""
+    _require_admin(actor)
+    contract = session.get(Contract, contract_id)
+    problems = [] if contract is not None else [f"There is no contract {contract_id}."]
+    known = set(session.scalars(select(Borough.id)))
+    unknown = sorted(set(borough_ids) - known)
+    if unknown:
+        problems.append(f"Unknown borough ids: {unknown}.")
+    if not borough_ids:
+        problems.append("A contract must cover at least one borough.")
+    if region_code is not None and session.get(Region, region_code) is None:
+        problems.append(f"{region_code!r} is not a probation region.")
+    _raise_if(problems)
+    before = sorted(session.scalars(select(ContractBorough.borough_id).where(ContractBorough.contract_id == contract_id)))
+    session.execute(delete(ContractBorough).where(ContractBorough.contract_id == contract_id))
+    session.add_all([ContractBorough(contract_id=contract_id, borough_id=b) for b in sorted(set(borough_ids))])
+    if region_code is not None:
+        contract.region_code = region_code
+    contract.needs_mapping = False
+    _audit(session, actor, "contract_geography_set", "contract", contract.reference,
+           {"before": before, "after": sorted(set(borough_ids)), "region_code": contract.region_code})
+
+
+def recent_audit(session: Session, actor: AccessScope, limit: int = 50) -> pd.DataFrame:
+    _require_admin(actor)
+    return _frame(session, select(AuditLog.at, AuditLog.actor, AuditLog.action, AuditLog.entity, AuditLog.entity_id,
+                                  AuditLog.detail).order_by(AuditLog.id.desc()).limit(limit))
+
+
+def pickers(session: Session, actor: AccessScope) -> dict[str, dict]:
+    """Choices for the admin forms: providers, regions and boroughs by id/code → name."""
+    _require_admin(actor)
+    return {
+        "providers": dict(session.execute(select(Provider.id, Provider.name).order_by(Provider.name)).all()),
+        "regions": dict(session.execute(select(Region.code, Region.name).order_by(Region.code)).all()),
+        "boroughs": dict(session.execute(select(Borough.id, Borough.name).order_by(Borough.name)).all()),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Imports: history and undo
+# --------------------------------------------------------------------------------------------
+
+
+def imports(engine: Engine, actor: AccessScope, *, limit: int = 100) -> pd.DataFrame:
+    """The latest import batches, newest first (administrators only)."""
+    _require_admin(actor)
+    rows = [b.__dict__ for b in import_history(engine, limit=limit)]
+    return pd.DataFrame(rows).drop(columns=["sha256"], errors="ignore")
+
+
+def undo_import(engine: Engine, actor: AccessScope, batch_id: int) -> tuple[dict[str, int], list[str]]:
+    """Undo one import batch (administrators only), then rebuild the stored KPI counts if it
+    touched referrals. Returns rows deleted or restored per table, and notices for the user.
+
+    Raises ``data_access.batches.UndoRefused`` (the reason in plain words) when the batch
+    cannot be undone; the undo itself is one transaction and is audited.
+    """
+    from data_access.cli_import import REFERRAL_IMPORT_KINDS
+    from data_access.kpi_summary import refresh_after_change
+
+    _require_admin(actor)
+    with engine.connect() as connection:
+        kind = connection.scalar(select(ImportBatch.kind).where(ImportBatch.id == batch_id))
+    counts = undo_batch(engine, batch_id, user=actor.username)
+    notices = refresh_after_change(engine) if kind in REFERRAL_IMPORT_KINDS else []
+    return counts, notices

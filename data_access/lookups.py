@@ -1,0 +1,57 @@
+"""Small read models for pickers: the geography and contracts a user may filter by."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from data_access.db import session_scope
+from data_access.models import Borough, Contract, DemandUnit, Hub, Pdu, Provider, Region
+from data_access.scoping import AccessScope
+
+
+def geography_options(engine: Engine) -> pd.DataFrame:
+    """One row per GM demand unit with its borough, PDU and region, plus hubs in the borough."""
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(
+                Region.code.label("region_code"),
+                Region.name.label("region_name"),
+                Pdu.number.label("pdu_number"),
+                Pdu.name.label("pdu_name"),
+                Borough.id.label("borough_id"),
+                Borough.name.label("borough_name"),
+                DemandUnit.id.label("demand_unit_id"),
+                DemandUnit.name.label("demand_unit_name"),
+            )
+            .join(Pdu, Pdu.number == DemandUnit.pdu_number)
+            .join(Region, Region.code == Pdu.region_code)
+            .join(Borough, Borough.id == DemandUnit.borough_id)
+            .order_by(Region.code, Pdu.name, Borough.name)
+        ).all()
+    return pd.DataFrame(rows, columns=["region_code", "region_name", "pdu_number", "pdu_name", "borough_id",
+                                       "borough_name", "demand_unit_id", "demand_unit_name"])
+
+
+def hub_options(engine: Engine) -> pd.DataFrame:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Hub.id, Hub.name, Hub.borough_id).where(Hub.active.is_(True)).order_by(Hub.name)
+        ).all()
+    return pd.DataFrame(rows, columns=["hub_id", "hub_name", "borough_id"])
+
+
+def contract_options(engine: Engine, scope: AccessScope) -> pd.DataFrame:
+    """Contracts the scope may see: a provider only its own; nobody without referral access."""
+    stmt = (
+        select(Contract.id, Contract.reference, Contract.service, Provider.id, Provider.name)
+        .join(Provider, Provider.id == Contract.provider_id)
+        .order_by(Contract.reference)
+    )
+    if not scope.sees_referrals:
+        return pd.DataFrame(columns=["contract_id", "reference", "service", "provider_id", "provider_name"])
+    if scope.role == "provider":
+        stmt = stmt.where(Contract.provider_id == scope.provider_id)
+    with session_scope(engine) as session:
+        rows = session.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["contract_id", "reference", "service", "provider_id", "provider_name"])

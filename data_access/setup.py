@@ -1,0 +1,40 @@
+"""First-run setup shared by the CLI and the app: migrate, load reference data, seed demo."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from data_access.calendar import refresh_calendar
+from data_access.db import session_scope
+from data_access.models import Referral
+from data_access.reference import load_reference_data
+from data_access.schema import upgrade
+
+
+def initialise(engine: Engine) -> dict[str, int]:
+    """Create or upgrade the schema and add any missing reference rows."""
+    upgrade(engine)
+    with session_scope(engine) as session:
+        added = load_reference_data(session)
+        # Working-day calendar for SQL aggregates; refreshed so a holiday-calendar update propagates.
+        added["calendar_days"] = refresh_calendar(session)
+        try:
+            from data_access.epop import load_inspection_plan  # the worked example plan
+        except ImportError:  # pragma: no cover - EPOP tracker not installed yet
+            pass
+        else:
+            added["inspection_plan"] = load_inspection_plan(session)
+    return added
+
+
+def ensure_ready(engine: Engine, *, seed_demo_if_empty: bool, demo_referrals: int) -> bool:
+    """Initialise the database; seed demo data if it holds no referrals. True if seeded now."""
+    initialise(engine)
+    with session_scope(engine) as session:
+        empty = not session.scalar(select(func.count()).select_from(Referral))
+    if empty and seed_demo_if_empty:
+        from data_access.demo import seed_demo
+
+        seed_demo(engine, referrals=demo_referrals)
+        return True
+    return False
