@@ -1,0 +1,1 @@
+"""Pure, typed KPI, SPC and statistics code. No streamlit, no connections of its own."""

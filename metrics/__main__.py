@@ -1,0 +1,184 @@
+"""Command line for analysts.
+
+``python -m metrics scorecard --from YYYY-MM-DD --to YYYY-MM-DD [--as-of YYYY-MM-DD]
+[--borough NAME | --pdu NUMBER | --region CODE | --contract REF | --provider ID] [--suppress]
+--format json|csv|table``
+
+The database is ``DASHBOARD_DATABASE_URL`` (``data_access.settings.Settings.from_env``). Runs
+with full read access (``analyst_scope``): it is for administrators on the database host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from data_access.db import make_engine
+from data_access.models import Borough, Contract, Provider
+from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
+from data_access.settings import Settings
+from metrics.disclosure import SUPPRESSED, displayable_rate
+from metrics.queries import demand_units_for, scorecard
+from metrics.results import KpiResult
+from reports.cli import add_pack_command, run_pack
+
+FIELDS = ("code", "title", "numerator", "denominator", "value", "target", "trigger", "status", "definition")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    card = sub.add_parser("scorecard", help="DS1–DS5, KP1–KP6 and SL002 for a period")
+    card.add_argument("--from", dest="start", type=_date, required=True)
+    card.add_argument("--to", dest="end", type=_date, required=True)
+    card.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
+    scope = card.add_mutually_exclusive_group()
+    scope.add_argument("--borough", help="borough name, e.g. Bolton")
+    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C)")
+    scope.add_argument("--region", help="region letter code, e.g. J")
+    scope.add_argument("--contract", help="contract reference")
+    scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+    card.add_argument("--suppress", action="store_true", help="apply disclosure control to counts and rates")
+    card.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
+    return parser
+
+
+def _resolve_filters(conn, args) -> tuple[ReferralFilters, dict]:
+    described: dict = {}
+    if args.borough:
+        borough_id = conn.execute(select(Borough.id).where(Borough.name.ilike(args.borough))).scalar()
+        if borough_id is None:
+            raise SystemExit(f"unknown borough: {args.borough}")
+        described["borough"] = args.borough
+        return ReferralFilters(borough_id=borough_id), described
+    if args.pdu is not None:
+        described["pdu"] = args.pdu
+        return ReferralFilters(pdu_number=args.pdu), described
+    if args.region:
+        described["region"] = args.region.upper()
+        return ReferralFilters(region_code=args.region.upper()), described
+    if args.contract:
+        contract_id = conn.execute(select(Contract.id).where(Contract.reference == args.contract)).scalar()
+        if contract_id is None:
+            raise SystemExit(f"unknown contract: {args.contract}")
+        described["contract"] = args.contract
+        return ReferralFilters(contract_id=contract_id), described
+    if args.provider:
+        provider_id = conn.execute(
+            select(Provider.id).where(Provider.organisation_code == args.provider)
+        ).scalar()
+        if provider_id is None and args.provider.isdigit():
+            provider_id = conn.execute(select(Provider.id).where(Provider.id == int(args.provider))).scalar()
+        if provider_id is None:
+            raise SystemExit(f"unknown provider: {args.provider}")
+        described["provider"] = args.provider
+        return ReferralFilters(provider_id=provider_id), described
+    return ReferralFilters(), described
+
+
+def _row(result: KpiResult, *, suppress: bool, settings: Settings) -> dict:
+    row = {name: getattr(result, name) for name in FIELDS}
+    if isinstance(row["denominator"], float) and row["denominator"].is_integer():
+        row["denominator"] = int(row["denominator"])
+    if suppress:
+        threshold = settings.suppression_threshold
+        if result.code != "DS1":  # DS1's denominator is a forecast, not a count of people
+            row["value"] = displayable_rate(
+                int(result.numerator), int(result.denominator),
+                minimum_denominator=settings.minimum_rate_denominator, threshold=threshold,
+            )
+            for key in ("numerator", "denominator"):
+                if 1 <= int(getattr(result, key)) < threshold:
+                    row[key] = SUPPRESSED
+        elif 1 <= int(result.numerator) < threshold:
+            row["numerator"] = SUPPRESSED
+            row["value"] = None
+    if row["value"] is not None:
+        row["value"] = round(float(row["value"]), 2)
+    return row
+
+
+def run_scorecard(args, settings: Settings, out) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            filters, described = _resolve_filters(conn, args)
+            stmt = referrals_select(analyst_scope(), filters)
+            units = demand_units_for(
+                conn, borough_id=filters.borough_id, pdu_number=filters.pdu_number,
+                region_code=filters.region_code, contract_id=filters.contract_id,
+                provider_id=filters.provider_id,
+            )
+            card = scorecard(
+                conn, stmt, start=args.start, end=args.end, as_of=args.as_of,
+                demand_unit_ids=units, ds1_bound=settings.ds1_forecast_bound,
+                forecast_period_days=settings.forecast_period_days,
+            )
+    finally:
+        engine.dispose()
+    rows = [_row(r, suppress=args.suppress, settings=settings) for r in card.kpis]
+    if args.format == "json":
+        payload = {
+            "from": args.start.isoformat(),
+            "to": args.end.isoformat(),
+            "as_of": card.as_of.isoformat() if card.as_of else None,
+            "filters": described,
+            "kpis": rows,
+        }
+        json.dump(payload, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        out.write(_table(rows, card, described, suppressed=args.suppress, settings=settings))
+    return 0
+
+
+def _table(rows: list[dict], card, described: dict, *, suppressed: bool, settings: Settings) -> str:
+    headers = ("code", "numerator", "denominator", "value", "target", "trigger", "status")
+    cells = [[("" if r[h] is None else (f"{r[h]:.1f}" if h == "value" else str(r[h]))) for h in headers] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    buffer = io.StringIO()
+    buffer.write(f"Scorecard {card.start} to {card.end}, as of {card.as_of}; filters: {described or 'all'}\n")
+    buffer.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)) + "\n")
+    for c in cells:
+        buffer.write("  ".join(v.ljust(w) for v, w in zip(c, widths)) + "\n")
+    for assumption in card.assumptions:
+        buffer.write(f"Assumption: {assumption}\n")
+    if suppressed:
+        buffer.write(
+            f"{SUPPRESSED}: counts of 1 to {settings.suppression_threshold - 1} are not shown; rates on "
+            f"fewer than {settings.minimum_rate_denominator} are not shown.\n"
+        )
+    return buffer.getvalue()
+
+
+def main(argv: Sequence[str] | None = None, out=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.start > args.end:
+        raise SystemExit("--from must not be after --to")
+    settings = Settings.from_env()
+    if args.command == "pack":
+        return run_pack(args, settings, out or sys.stdout)
+    return run_scorecard(args, settings, out or sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,232 @@
+"""Disclosure control for anything shown or exported about people.
+
+DOMAIN.md "Suppression" (what is shown or exported, never what is computed): counts of 1 to
+``threshold − 1`` people are shown as ``[c]`` (the GSS symbol for confidential); 0 is shown;
+secondary suppression hides further cells so that no hidden cell can be worked out from the
+row and column totals; a rate whose denominator is under the minimum is not shown; every
+suppressed table carries a note saying so. The threshold is a setting (``Settings.
+suppression_threshold``, default 5, so 1–4 are hidden).
+
+Secondary suppression works on the table *with* its totals (the margins are published too):
+a hidden cell is recoverable when the row/column equations, with the shown cells known,
+determine it uniquely. While any hidden cell is recoverable, the smallest non-zero shown cell
+in its row or column is hidden as well (a body cell before a total). This is the usual
+"next smallest cell" rule, completed by an exact check so that chains of rows and columns
+cannot give a cell away either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SUPPRESSED = "[c]"
+WITHHELD_RATE = "[low]"
+TOTAL = "Total"
+
+
+@dataclass(frozen=True)
+class DisclosureResult:
+    """A table ready to display.
+
+    ``table`` holds strings (counts, ``[c]``); ``primary`` and ``secondary`` are boolean masks
+    of the same shape; ``note`` is the sentence to print under the table (``None`` when
+    nothing was suppressed).
+    """
+
+    table: pd.DataFrame
+    primary: pd.DataFrame
+    secondary: pd.DataFrame
+    note: str | None
+
+    @property
+    def suppressed(self) -> pd.DataFrame:
+        return self.primary | self.secondary
+
+
+def with_totals(counts: pd.DataFrame, label: str = TOTAL) -> pd.DataFrame:
+    """The table with a total column and a total row added."""
+    table = counts.copy()
+    table[label] = table.sum(axis=1)
+    table.loc[label] = table.sum(axis=0)
+    return table
+
+
+def _constraints(shape: tuple[int, int]) -> list[list[tuple[int, int]]]:
+    """Each row and column of a table-with-margins as (cells summing to its last cell)."""
+    rows, cols = shape
+    lines = []
+    for r in range(rows):
+        lines.append([(r, c) for c in range(cols)])
+    for c in range(cols):
+        lines.append([(r, c) for r in range(rows)])
+    return lines
+
+
+def recoverable_cells(hidden: np.ndarray) -> np.ndarray:
+    """Which hidden cells of a table-with-margins the totals equations determine uniquely.
+
+    Each row ``sum(body) = total`` and each column likewise is a linear equation; shown cells
+    are known. A hidden cell is recoverable iff its unit vector lies in the row space of the
+    equations restricted to the hidden cells.
+    """
+    hidden = np.asarray(hidden, dtype=bool)
+    cells = [tuple(ix) for ix in np.argwhere(hidden)]
+    if not cells:
+        return np.zeros(hidden.shape, dtype=bool)
+    position = {cell: k for k, cell in enumerate(cells)}
+    equations = []
+    for line in _constraints(hidden.shape):
+        row = np.zeros(len(cells))
+        *body, total = line
+        for cell in body:
+            if cell in position:
+                row[position[cell]] += 1.0
+        if total in position:
+            row[position[total]] -= 1.0
+        if row.any():
+            equations.append(row)
+    out = np.zeros(hidden.shape, dtype=bool)
+    if not equations:
+        return out
+    matrix = np.array(equations)
+    rank = np.linalg.matrix_rank(matrix)
+    for cell, k in position.items():
+        unit = np.zeros(len(cells))
+        unit[k] = 1.0
+        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+            out[cell] = True
+    return out
+
+
+def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    hidden = hidden.copy()
+    rows, cols = values.shape
+    lines = _constraints(values.shape)
+
+    def preference(cell: tuple[int, int]) -> tuple[int, float, tuple[int, int]]:
+        # A zero is never hidden when a positive cell will do; a body cell before a total;
+        # then the smallest value; then the first.
+        is_total = cell[0] == rows - 1 or cell[1] == cols - 1
+        return (int(values[cell] <= 0), int(is_total), float(values[cell]), cell)
+
+    while True:
+        recoverable = recoverable_cells(hidden)
+        if not recoverable.any():
+            return hidden
+        # 1. The usual rule: a row or column with exactly one hidden cell gives it back;
+        #    hide the next-smallest non-zero cell in that line.
+        single = next((line for line in lines if sum(hidden[c] for c in line) == 1), None)
+        if single is not None:
+            shown = [cell for cell in single if not hidden[cell]]
+            hidden[min(shown, key=preference)] = True
+            continue
+        # 2. Chains of rows and columns can still pin a cell down: hide the cell, in the row
+        #    or column of a recoverable one, that leaves the fewest recoverable cells.
+        r, c = map(int, np.argwhere(recoverable)[0])
+        candidates = [(rr, c) for rr in range(rows) if not hidden[rr, c]]
+        candidates += [(r, cc) for cc in range(cols) if not hidden[r, cc]]
+        if not candidates:
+            return hidden  # cannot happen: a recoverable cell has a shown cell in its lines
+
+        def outcome(cell: tuple[int, int]) -> tuple[int, tuple]:
+            trial = hidden.copy()
+            trial[cell] = True
+            return (int(recoverable_cells(trial).sum()), preference(cell))
+
+        hidden[min(candidates, key=outcome)] = True
+
+
+def suppress_counts(
+    counts: pd.DataFrame,
+    *,
+    threshold: int = 5,
+    add_totals: bool = True,
+    what: str = "people",
+) -> DisclosureResult:
+    """Primary and secondary suppression of a table of counts.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Non-negative whole numbers (rows × columns), true counts. Without totals unless
+        ``add_totals`` is False, in which case the last row and column must be the totals.
+    threshold : int
+        Counts from 1 to ``threshold − 1`` are hidden (default 5: 1–4). 0 is shown.
+    add_totals : bool
+        Add a "Total" row and column (they are published, so they are protected against).
+    what : str
+        What is counted, for the note.
+
+    Returns
+    -------
+    DisclosureResult
+        The display table (strings), masks and the note.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    numeric = counts.apply(pd.to_numeric)
+    if (numeric < 0).any().any() or numeric.isna().any().any():
+        raise ValueError("counts must be non-negative and not missing")
+    table = with_totals(numeric) if add_totals else numeric
+    values = table.to_numpy(dtype=float)
+    primary = (values >= 1) & (values < threshold)
+    hidden = _secondary(values, primary)
+    secondary = hidden & ~primary
+    display = pd.DataFrame(
+        np.where(hidden, SUPPRESSED, table.astype("int64").astype(str).to_numpy()),
+        index=table.index,
+        columns=table.columns,
+    )
+    note = None
+    if hidden.any():
+        note = (
+            f"{SUPPRESSED}: counts of 1 to {threshold - 1} {what} are not shown, to protect "
+            f"confidentiality ({int(primary.sum())} cells)"
+        )
+        if secondary.any():
+            note += (
+                f"; {int(secondary.sum())} further cells are hidden so the hidden values cannot "
+                "be worked out from the totals"
+            )
+        note += "."
+    return DisclosureResult(
+        table=display,
+        primary=pd.DataFrame(primary, index=table.index, columns=table.columns),
+        secondary=pd.DataFrame(secondary, index=table.index, columns=table.columns),
+        note=note,
+    )
+
+
+def displayable_rate(
+    numerator: int,
+    denominator: int,
+    *,
+    minimum_denominator: int = 10,
+    threshold: int = 5,
+    protect_numerator: bool = False,
+) -> float | None:
+    """A percentage that may be shown, or ``None`` when it must be withheld.
+
+    Withheld when the denominator is under ``minimum_denominator`` (DOMAIN.md: under 10).
+    With ``protect_numerator`` (for tables where the count itself is suppressed) it is also
+    withheld when the numerator or its complement is a suppressed count, since
+    rate × denominator would give it back.
+    """
+    if denominator <= 0 or denominator < minimum_denominator:
+        return None
+    if protect_numerator:
+        for count in (numerator, denominator - numerator):
+            if 1 <= count < threshold:
+                return None
+    return 100.0 * numerator / denominator
+
+
+def suppression_note(threshold: int = 5, minimum_denominator: int = 10) -> str:
+    """The standard sentence for any page that shows counts about people."""
+    return (
+        f"Counts of 1 to {threshold - 1} are shown as {SUPPRESSED} with further cells hidden "
+        f"where totals would reveal them; rates on fewer than {minimum_denominator} are not shown."
+    )

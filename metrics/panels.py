@@ -1,0 +1,940 @@
+"""One function per dashboard panel: read what the panel needs, compute it, state the finding.
+
+Every function takes an open Connection or Session and :class:`PanelInputs` (the scoped
+referrals ``Select`` from ``data_access.scoping.referrals_select``, the period, the as-of date
+and the settings that change a figure) and returns a :class:`Panel`: the title that states
+what the data shows, the frame exactly as shown (already suppressed where it is about
+people), the unit and the notes to print beneath. No streamlit here; the pages render.
+
+Aggregation happens in SQL wherever the result is small (counts per borough, per day, per
+group); only the per-case rules of :mod:`metrics.kpis` and distance travelled fetch rows, and
+only for the period's cohort.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from data_access.models import (
+    Borough,
+    Contract,
+    DemandUnit,
+    Forecast,
+    Hub,
+    ImportBatch,
+    Pdu,
+    Referral,
+)
+from data_access.scoping import AccessScope, ReferralFilters
+from metrics import breakdowns, findings, periods, spc
+from metrics.benchmarking import wilson_interval
+from metrics.catalogue import COMPLEXITY_REFERENCE, kpi
+from metrics.dates import working_day_deadline, working_days_between
+from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts, suppression_note
+from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
+from metrics.queries import CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, monthly_series, scorecard, spend_frames
+from metrics.results import KpiResult
+
+Db = Connection | Session
+NO_DATA = "no data"
+NOT_APPLICABLE = "not applicable"
+SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11
+STATUS_SYMBOLS = {"met": "✔", "below target": "▼", "below trigger": "▼▼", "no data": "–", "no target": "–"}
+BAND_LABELS = {"below": "▼ below band", "within": "● within band", "above": "▲ above band",
+               "no forecast": "– no forecast"}
+VARIATION_LABELS = {
+    "common": "Common cause: no significant change",
+    "improvement": "Special cause: improvement",
+    "concern": "Special cause: concern",
+    "neutral": "Special cause: neither better nor worse",
+}
+SHORT_VARIATION = {"common": "common-cause variation", "improvement": "special cause: improvement",
+                   "concern": "special cause: concern", "neutral": "special cause"}
+ASSURANCE_LABELS = {
+    "pass": "Assured: the target will consistently be met",
+    "fail": "Not assured: the target will consistently be missed",
+    "inconsistent": "Hit and miss: the target may or may not be met",
+    None: "No assurance (no target, or too few points)",
+}
+RULE_LABELS = {"outside_limits": "beyond a process limit", "shift": "run of 7 on one side of the mean",
+               "trend": "7 rising or falling", "two_of_three": "2 of 3 near a limit"}
+COMPLEXITY_LABELS = {"LOW": "Low", "MEDIUM": "Medium", "HIGH": "High"}
+EQUALITY_STRANDS = {"age_band": "Age", "sex": "Sex", "disability": "Disability", "ethnicity": "Ethnicity",
+                    "religion": "Religion or belief", "sexual_orientation": "Sexual orientation"}
+KEY_FIELDS = {"complexity": "Complexity", "borough_id": "Borough", "hub_id": "Hub",
+              "referral_source": "Referral source", "risk_level": "Risk level", "crime_type": "Crime type",
+              "age_band": "Age", "sex": "Sex", "ethnicity": "Ethnicity", "disability": "Disability",
+              "religion": "Religion or belief", "sexual_orientation": "Sexual orientation",
+              "consent_to_share": "Consent to share"}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What one panel shows: ``title`` states the finding; ``data`` is exactly what is shown."""
+
+    title: str
+    data: pd.DataFrame
+    unit: str | None = None
+    notes: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PanelInputs:
+    """Everything a panel function needs besides the database."""
+
+    referrals: Select
+    period: periods.Period
+    as_of: dt.date
+    demand_unit_ids: tuple[int, ...] | None = None
+    contract_ids: tuple[int, ...] | None = None
+    sees_case_ids: bool = False
+    suppression_threshold: int = 5
+    minimum_rate_denominator: int = 10
+    ds1_bound: str = "low"
+    forecast_period_days: int = 365
+
+    @property
+    def start(self) -> dt.date:
+        return self.period.start
+
+    @property
+    def end(self) -> dt.date:
+        return self.period.end
+
+    def with_period(self, period: periods.Period) -> "PanelInputs":
+        values = dict(self.__dict__)
+        values["period"] = period
+        return PanelInputs(**values)
+
+
+def _rows(db: Db, stmt) -> pd.DataFrame:
+    result = db.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def forecast_period_days(db: Db, default: int = 365) -> int:
+    """Days the published forecast covers (Decision 1), as an admin set it on the forecasts."""
+    values = db.execute(select(Forecast.period_days).distinct()).scalars().all()
+    return int(values[0]) if len(values) == 1 and values[0] else default
+
+
+def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: Select, period: periods.Period,
+               as_of: dt.date | None, settings) -> PanelInputs:
+    """Build the inputs for a signed-in user's view: forecast units and contracts in scope."""
+    provider_id = scope.provider_id if scope.role == "provider" else filters.provider_id
+    borough_id = filters.borough_id
+    if borough_id is None and filters.hub_id is not None:
+        borough_id = db.execute(select(Hub.borough_id).where(Hub.id == filters.hub_id)).scalar()
+    units = demand_units_for(db, borough_id=borough_id, pdu_number=filters.pdu_number,
+                             region_code=filters.region_code, contract_id=filters.contract_id,
+                             provider_id=provider_id)
+    contracts = None
+    if provider_id is not None or filters.contract_id is not None:
+        stmt = select(Contract.id)
+        if provider_id is not None:
+            stmt = stmt.where(Contract.provider_id == provider_id)
+        if filters.contract_id is not None:
+            stmt = stmt.where(Contract.id == filters.contract_id)
+        contracts = tuple(int(v) for v in db.execute(stmt).scalars())
+    return PanelInputs(
+        referrals=referrals, period=period, as_of=as_of or period.end,
+        demand_unit_ids=None if units is None else tuple(units), contract_ids=contracts,
+        sees_case_ids=scope.sees_case_ids, suppression_threshold=settings.suppression_threshold,
+        minimum_rate_denominator=settings.minimum_rate_denominator, ds1_bound=settings.ds1_forecast_bound,
+        forecast_period_days=forecast_period_days(db, settings.forecast_period_days),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A percentage for a title or table; "no data" (never 0) when it cannot be computed."""
+    return NO_DATA if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}%"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def suppressed_column(counts: pd.Series, threshold: int, what: str = "people") -> tuple[pd.Series, pd.Series, str | None]:
+    """Display strings and plottable numbers (NaN where hidden) for one column of counts.
+
+    The total is published alongside, so secondary suppression protects it (DOMAIN.md).
+    """
+    if counts.empty:
+        return counts.astype(str), counts.astype(float), None
+    frame = pd.DataFrame({"n": counts.astype("int64").to_numpy()}, index=range(len(counts)))
+    result = suppress_counts(frame, threshold=threshold, add_totals=True, what=what)
+    shown = result.table["n"].iloc[:-1]
+    hidden = result.suppressed["n"].iloc[:-1].to_numpy()
+    numbers = counts.astype(float).where(~hidden)
+    shown.index = counts.index
+    numbers.index = counts.index
+    return shown, numbers, result.note
+
+
+def _contract_year_window(period: periods.Period) -> tuple[dt.date, dt.date]:
+    """The contract year to date ending with the period (or the period itself if longer)."""
+    year = periods.contract_year(period.end, SERVICE_START)
+    start = min(year.start, period.start)
+    return start, period.end
+
+
+def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = (current + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _to_date(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.date
+
+
+# --------------------------------------------------------------------------------------------
+# Forecast band (Decision 1)
+# --------------------------------------------------------------------------------------------
+
+UNIT_WORDS = {"borough": ("borough", "boroughs"), "pdu": ("PDU", "PDUs"), "hub": ("hub", "hubs")}
+
+
+def _unit_names(db: Db) -> pd.DataFrame:
+    stmt = (
+        select(DemandUnit.id.label("demand_unit_id"), DemandUnit.name.label("demand_unit"),
+               Borough.name.label("borough"), Pdu.name.label("pdu"))
+        .join(Borough, Borough.id == DemandUnit.borough_id)
+        .join(Pdu, Pdu.number == DemandUnit.pdu_number)
+    )
+    return _rows(db, stmt)
+
+
+def _forecasts(db: Db, demand_unit_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Latest published band per demand unit, restated per 365 days (each row's own period)."""
+    latest = select(Forecast.demand_unit_id, func.max(Forecast.base_date).label("d")).group_by(
+        Forecast.demand_unit_id).subquery()
+    stmt = select(Forecast.demand_unit_id, Forecast.predicted_low, Forecast.predicted_high,
+                  Forecast.period_days).join(
+        latest, and_(latest.c.demand_unit_id == Forecast.demand_unit_id, latest.c.d == Forecast.base_date))
+    frame = _rows(db, stmt)
+    if demand_unit_ids is not None:
+        frame = frame[frame["demand_unit_id"].isin(list(demand_unit_ids))]
+    scale = 365.0 / frame["period_days"].astype(float)
+    return frame.assign(predicted_low=frame["predicted_low"] * scale, predicted_high=frame["predicted_high"] * scale)
+
+
+def forecast_note(period_days: int) -> str:
+    return (f"Assumption (Decision 1): the published 40–60% forecast (GMIRS spec §1.12, people in the "
+            f"community on 16/01/2023) has no stated period; it is taken as covering {period_days} days and "
+            "pro-rated by calendar days to the period shown. An admin can change this.")
+
+
+def _received_between(inp: PanelInputs, start: dt.date, end: dt.date, *keys) -> Select:
+    c = Referral.__table__.c
+    return (inp.referrals.with_only_columns(*keys, func.count().label("referrals"))
+            .where(c.received_on.between(start, end)).group_by(*keys))
+
+
+def band_table(db: Db, inp: PanelInputs, by: str = "borough") -> pd.DataFrame:
+    """Referrals received per borough / PDU / hub against the pro-rated 40–60% band."""
+    c = Referral.__table__.c
+    if by == "hub":
+        counts = _rows(db, _received_between(inp, inp.start, inp.end, c.hub_id)).dropna().astype({"hub_id": "int64"})
+        names = _rows(db, select(Hub.id.label("hub_id"), Hub.name.label("hub")))
+        counts = names.merge(counts, on="hub_id", how="inner")[["hub", "referrals"]]
+        table = counts.assign(expected_low=np.nan, expected_high=np.nan, band="no forecast")
+    else:
+        names = _unit_names(db)
+        if by == "borough":  # a referral's borough is recorded even where its demand unit is not
+            counts = _rows(db, _received_between(inp, inp.start, inp.end, c.borough_id)).dropna()
+            boroughs = _rows(db, select(Borough.id.label("borough_id"), Borough.name.label("borough")))
+            counts = counts.astype({"borough_id": "int64"}).merge(boroughs, on="borough_id")[["borough", "referrals"]]
+        else:
+            counts = _rows(db, _received_between(inp, inp.start, inp.end, c.demand_unit_id)).dropna()
+            counts = counts.astype({"demand_unit_id": "int64"}).merge(names, on="demand_unit_id", how="inner")
+            counts = counts.groupby(by, as_index=False)["referrals"].sum()
+        forecasts = _forecasts(db, inp.demand_unit_ids).merge(names, on="demand_unit_id")
+        forecasts = forecasts.groupby(by, as_index=False)[["predicted_low", "predicted_high"]].sum()
+        table = breakdowns.referrals_against_forecast(counts, forecasts, by=by, start=inp.start, end=inp.end,
+                                                      period_days=365)
+    table = table.sort_values(by).reset_index(drop=True)
+    table["status"] = table["band"].map(BAND_LABELS)
+    return table[[by, "referrals", "expected_low", "expected_high", "band", "status"]]
+
+
+def forecast_bands(db: Db, inp: PanelInputs, by: str = "borough") -> Panel:
+    table = band_table(db, inp, by)
+    one, many = UNIT_WORDS[by]
+    shown, numbers, note = suppressed_column(table["referrals"], inp.suppression_threshold, "referrals")
+    data = table.assign(referrals=numbers, referrals_shown=shown).round({"expected_low": 1, "expected_high": 1})
+    if by == "hub":
+        top = table.sort_values("referrals", ascending=False).head(1)
+        title = ("No referrals at any hub in this period" if top.empty or top["referrals"].iloc[0] == 0 else
+                 f"{top['hub'].iloc[0]} received the most referrals of {plural(len(table), 'hub')}")
+        notes = ("Hubs have no published forecast (GMIRS spec §1.12 gives demand by borough), so no band is shown.",)
+    else:
+        counted = table[table["band"] != "no forecast"]
+        below = counted.loc[counted["band"] == "below", by].tolist()
+        above = counted.loc[counted["band"] == "above", by].tolist()
+        if counted.empty:
+            title = f"No forecast covers the {many} in this view"
+        elif not below and not above:
+            title = f"All {plural(len(counted), one, many)} are within their forecast band"
+        else:
+            parts = []
+            if below:
+                parts.append(f"{len(below)} of {len(counted)} {many} below their forecast band ({', '.join(below)})")
+            if above:
+                parts.append(f"{len(above)} above ({', '.join(above)})")
+            title = "; ".join(parts)
+        notes = (forecast_note(inp.forecast_period_days),)
+    return Panel(title, data, "referrals received in the period", notes + ((note,) if note else ()),
+                 {"by": by, "table": table})
+
+
+def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
+    """Monthly and cumulative referrals, contract year to date, against the pro-rated band."""
+    c = Referral.__table__.c
+    start, end = _contract_year_window(inp.period)
+    days = _rows(db, _received_between(inp, start, end, c.received_on))
+    months = _month_starts(start, end)
+    forecasts = _forecasts(db, inp.demand_unit_ids)
+    annual_low, annual_high = float(forecasts["predicted_low"].sum()), float(forecasts["predicted_high"].sum())
+    rows = []
+    month_keys = pd.to_datetime(days["received_on"]).dt.to_period("M") if len(days) else pd.Series([], dtype=object)
+    for month in months:
+        month_end = min((month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1), end)
+        first = max(month, start)
+        count = int(days.loc[month_keys == pd.Period(month, "M"), "referrals"].sum()) if len(days) else 0
+        share = ((month_end - first).days + 1) / 365.0
+        rows.append({"month": month, "referrals": count, "expected_low": annual_low * share,
+                     "expected_high": annual_high * share})
+    data = pd.DataFrame(rows)
+    if data.empty or annual_low == 0:
+        return Panel("No forecast covers this view", data.iloc[0:0], "referrals", (forecast_note(inp.forecast_period_days),))
+    for column in ("referrals", "expected_low", "expected_high"):
+        data[f"cumulative_{column}"] = data[column].cumsum()
+    last = data.iloc[-1]
+    total, low, high = int(last["cumulative_referrals"]), last["cumulative_expected_low"], last["cumulative_expected_high"]
+    band = "below" if total < low else "above" if total > high else "within"
+    title = (f"{start:%B %Y} to {end:%B %Y}: {total:,} referrals against {low:,.0f}–{high:,.0f} expected "
+             f"({BAND_LABELS[band]})")
+    data = data.round(1)
+    return Panel(title, data, "referrals (monthly and cumulative)", (
+        forecast_note(inp.forecast_period_days),
+        "The band is summed over the forecast units in this view; a partial last month is pro-rated to the "
+        "period's end."), {"band": band})
+
+
+def referral_sources(db: Db, inp: PanelInputs) -> Panel:
+    c = Referral.__table__.c
+    counts = _rows(db, _received_between(inp, inp.start, inp.end, c.referral_source))
+    counts["referral_source"] = counts["referral_source"].fillna("Not recorded")
+    counts = counts.sort_values("referrals", ascending=False).reset_index(drop=True)
+    shown, numbers, note = suppressed_column(counts["referrals"], inp.suppression_threshold, "referrals")
+    total = int(counts["referrals"].sum())
+    data = counts.assign(referrals=numbers, referrals_shown=shown)
+    data["share"] = (100.0 * data["referrals"] / total).round(1) if total else np.nan
+    title = "No referrals in this period" if not total else (
+        f"{counts['referral_source'].iloc[0]} made {pct(100.0 * counts['referrals'].iloc[0] / total, 0)} "
+        f"of {total:,} referrals")
+    return Panel(title, data, "referrals received in the period", (note,) if note else ())
+
+
+# --------------------------------------------------------------------------------------------
+# Complexity (spec §2.4: 23 / 56 / 21)
+# --------------------------------------------------------------------------------------------
+
+
+def _mix_sentence(mix: breakdowns.ComplexityMix) -> str:
+    if mix.p_value is None:
+        return "too few referrals to test against 23/56/21"
+    verdict = "differs from" if mix.more_than_chance else "is not different from"
+    return f"{verdict} 23/56/21 beyond chance (χ² = {mix.chi_square:.1f}, p = {mix.p_value:.3f})"
+
+
+def complexity_mix(db: Db, inp: PanelInputs) -> Panel:
+    c = Referral.__table__.c
+    counts = _rows(db, _received_between(inp, inp.start, inp.end, c.complexity))
+    mix = breakdowns.complexity_mix(dict(zip(counts["complexity"].fillna("not recorded"), counts["referrals"])))
+    table = mix.table.assign(complexity=mix.table["complexity"].map(COMPLEXITY_LABELS))
+    table["share"] = (100 * table["share"]).round(1)
+    table["expected_share"] = (100 * table["expected_share"]).round(1)
+    table["expected"] = table["expected"].round(1)
+    shown, numbers, note = suppressed_column(table["observed"], inp.suppression_threshold, "referrals")
+    table = table.assign(observed=numbers, observed_shown=shown)
+    if mix.n == 0:
+        return Panel("No referrals with a recorded complexity in this period", table.iloc[0:0], "% of referrals")
+    observed = " / ".join(f"{COMPLEXITY_LABELS[k]} {100 * v:.0f}%" for k, v in zip(mix.table["complexity"], mix.table["share"]))
+    title = f"Complexity mix {observed}: {_mix_sentence(mix)}"
+    return Panel(title, table, "% of referrals with complexity recorded",
+                 tuple(n for n in (mix.note, note) if n), {"p_value": mix.p_value, "chi_square": mix.chi_square})
+
+
+def complexity_over_time(db: Db, inp: PanelInputs) -> Panel:
+    c = Referral.__table__.c
+    start, end = _contract_year_window(inp.period)
+    counts = _rows(db, _received_between(inp, start, end, c.received_on, c.complexity)).dropna(subset=["complexity"])
+    if counts.empty:
+        return Panel("No referrals with a recorded complexity in this period", counts, "% of referrals")
+    counts["month"] = pd.to_datetime(counts["received_on"]).dt.to_period("M").dt.start_time.dt.date
+    table = counts.pivot_table(index="month", columns="complexity", values="referrals", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=list(COMPLEXITY_REFERENCE), fill_value=0)
+    shares = (100 * table.div(table.sum(axis=1), axis=0)).round(1)
+    data = shares.rename(columns=COMPLEXITY_LABELS).reset_index().melt(id_vars="month", var_name="complexity",
+                                                                       value_name="share")
+    data = data.merge(table.rename(columns=COMPLEXITY_LABELS).reset_index().melt(
+        id_vars="month", var_name="complexity", value_name="referrals"), on=["month", "complexity"])
+    high = shares["HIGH"]
+    title = (f"High complexity ranged from {high.min():.0f}% to {high.max():.0f}% of referrals a month "
+             f"({start:%b %Y}–{end:%b %Y}; reference 21%)")
+    return Panel(title, data, "% of the month's referrals", (
+        "Reference mix: Low 23%, Medium 56%, High 21% (GMIRS spec §2.4). Referrals with complexity not recorded are left out.",))
+
+
+def complexity_by_borough(db: Db, inp: PanelInputs) -> Panel:
+    c = Referral.__table__.c
+    counts = _rows(db, _received_between(inp, inp.start, inp.end, c.borough_id, c.complexity))
+    counts = counts.dropna(subset=["borough_id"]).astype({"borough_id": "int64"})
+    names = _rows(db, select(Borough.id.label("borough_id"), Borough.name.label("borough")))
+    counts = counts.merge(names, on="borough_id")
+    rows, differ = [], []
+    for borough, group in counts.groupby("borough"):
+        mix = breakdowns.complexity_mix(dict(zip(group["complexity"].fillna("not recorded"), group["referrals"])))
+        shares = dict(zip(mix.table["complexity"], mix.table["share"]))
+        rows.append({"borough": borough, "referrals": mix.n,
+                     **{COMPLEXITY_LABELS[k]: round(100 * v, 1) for k, v in shares.items()},
+                     "chi_square": None if mix.chi_square is None else round(mix.chi_square, 2),
+                     "p_value": None if mix.p_value is None else round(mix.p_value, 4),
+                     "differs": {True: "differs", False: "no difference", None: "too few to test"}[mix.more_than_chance]})
+        if mix.more_than_chance:
+            differ.append(borough)
+    data = pd.DataFrame(rows)
+    if data.empty:
+        return Panel("No referrals with a recorded complexity in this period", data, "% of referrals")
+    title = (f"{len(differ)} of {len(data)} boroughs {'differs' if len(differ) == 1 else 'differ'} from the 23/56/21 mix beyond chance"
+             + (f" ({', '.join(differ)})" if differ else ""))
+    return Panel(title, data, "% of each borough's referrals", (
+        "Pearson chi-square goodness-of-fit against 23/56/21 per borough (2 degrees of freedom, 5% level); "
+        "not tested where any expected count is under 5.",))
+
+
+# --------------------------------------------------------------------------------------------
+# KPIs: scorecard, tiles, SPC, cases at risk
+# --------------------------------------------------------------------------------------------
+
+
+def period_scorecard(db: Db, inp: PanelInputs, *, include_case_ids: bool = False,
+                     codes: Sequence[str] | None = None) -> Scorecard:
+    return scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of,
+                     demand_unit_ids=inp.demand_unit_ids, ds1_bound=inp.ds1_bound,
+                     forecast_period_days=inp.forecast_period_days,
+                     include_case_ids=include_case_ids and inp.sees_case_ids, codes=codes)
+
+
+def _value_text(result: KpiResult) -> str:
+    return pct(result.value)
+
+
+def _status_text(status: str) -> str:
+    return f"{STATUS_SYMBOLS.get(status, '')} {status}".strip()
+
+
+def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
+    """The scorecard with each KPI's definition and source, and (for roles that may see case
+    references) the measures whose cases :func:`kpi_cases` can list."""
+    card = period_scorecard(db, inp)
+    rows = []
+    for r in card.kpis:
+        entry = kpi(r.code)
+        rows.append({
+            "code": r.code, "measure": r.title, "value": _value_text(r),
+            "target": pct(r.target, 0) if r.target is not None else "no target",
+            "status": _status_text(r.status), "numerator": r.numerator, "denominator": r.denominator,
+            # Only DS2 has a mitigation rule; for the others the column says so rather than "None".
+            "mitigated": NOT_APPLICABLE if r.mitigated is None else f"{r.mitigated:,}",
+            "excluded": r.excluded, "not_yet_due": r.not_yet_due,
+            "definition": r.definition, "source": entry.source,
+        })
+    drill = tuple(r.code for r in card.kpis if r.code in CASE_LEVEL_CODES) if inp.sees_case_ids else ()
+    data = pd.DataFrame(rows)
+    below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
+    nodata = [r.code for r in card.kpis if r.status == "no data"]
+    title = (f"{len(below)} of {len(card.kpis)} measures below target: {', '.join(below)}" if below
+             else f"All {len(card.kpis) - len(nodata)} measures with data meet their target")
+    if nodata:
+        title += f" ({len(nodata)} with no data)"
+    notes = ("Status: ✔ met; ▼ below target; ▼▼ below trigger (SL002 80%); – no data (no cases due).",
+             "A number that cannot be computed shows 'no data', never 0.") + tuple(card.assumptions)
+    return Panel(title, data, "% of cases meeting each measure", notes, {"drill_codes": drill})
+
+
+def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
+    """The referrals behind one measure's number, and how each was counted (met, not met, or
+    left out by a rule). Only for roles that may see referral references; computed on demand,
+    as listing cases needs the live per-referral query rather than the stored daily counts."""
+    notes = ("Referral references only: no names or other personal details.",)
+    empty = pd.DataFrame(columns=["referral_ref", "counted_as"])
+    result = period_scorecard(db, inp, include_case_ids=True, codes=[code]).kpi(code) if inp.sees_case_ids else None
+    if result is None or result.case_ids is None:
+        return Panel(f"{code}: no cases to list", empty, "referrals", notes)
+    met = set(result.numerator_case_ids or ())
+    frame = pd.DataFrame({"referral_ref": list(result.case_ids)})
+    frame["counted_as"] = np.where(frame["referral_ref"].isin(met), "met", "not met")
+    excluded = pd.DataFrame({"referral_ref": list(result.excluded_case_ids or ()), "counted_as": "left out (rule)"})
+    cases = pd.concat([frame, excluded], ignore_index=True)
+    return Panel(f"{code}: {len(frame):,} referrals in the cohort, {len(met):,} met", cases, "referrals", notes)
+
+
+def spc_charts(db: Db, inp: PanelInputs, *, months: int = 24) -> dict[str, Panel]:
+    """An XmR chart per monthly case measure, up to the period's end, with the rule that fired."""
+    end = inp.end
+    start = max(SERVICE_START.replace(day=1), (end.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1))
+    series = monthly_series(db, inp.referrals, start=start, end=end, as_of=inp.as_of)
+    charts: dict[str, Panel] = {}
+    for code, frame in series.items():
+        entry = kpi(code)
+        points = frame[frame["denominator"] > 0].reset_index(drop=True)
+        if points.empty:
+            charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (),
+                                 {"variation": NO_DATA, "assurance": ASSURANCE_LABELS[None]})
+            continue
+        chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target,
+                        x=list(points["month"]))
+        records = pd.DataFrame(chart.as_records())
+        data = points.assign(
+            value=points["value"].round(1), mean=records["mean"].round(1), lower=records["lower"].round(1),
+            upper=records["upper"].round(1), signal=records["signal"],
+            rule=records["rule"].map(RULE_LABELS).fillna(""))
+        latest = data.iloc[-1]
+        variation = VARIATION_LABELS[chart.latest_signal]
+        assurance = ASSURANCE_LABELS[chart.assurance]
+        title = (f"{code} {entry.title}: {latest['value']:.1f}% in {latest['month']:%B %Y}; "
+                 f"{SHORT_VARIATION[chart.latest_signal]}; {assurance.split(':')[0].lower()}")
+        notes = [f"Variation: {variation}. Assurance: {assurance}.",
+                 "XmR chart (Making Data Count): mean ± 2.66 × mean moving range; signals marked on the points "
+                 "with the rule that fired (NHSRplotthedots rules and colours)."]
+        if chart.provisional:
+            notes.append(f"Limits are provisional: fewer than 13 months of data ({len(data)}).")
+        charts[code] = Panel(title, data, "% of the month's cases", tuple(notes),
+                             {"variation": variation, "assurance": assurance, "target": entry.target,
+                              "signal": chart.latest_signal, "provisional": chart.provisional})
+    return charts
+
+
+def kpi_tiles(db: Db, inp: PanelInputs) -> Panel:
+    """Board tiles: value, target, status word and symbol, MDC variation and assurance as text."""
+    card = period_scorecard(db, inp)
+    charts = spc_charts(db, inp)
+    rows = []
+    for r in card.kpis:
+        chart = charts.get(r.code)
+        rows.append({"code": r.code, "measure": r.title, "value": _value_text(r),
+                     "target": pct(r.target, 0) if r.target is not None else "no target",
+                     "status": _status_text(r.status),
+                     "variation": chart.extra["variation"] if chart else "Not charted (not a monthly case measure)",
+                     "assurance": chart.extra["assurance"] if chart else ASSURANCE_LABELS[None],
+                     "cases": r.denominator})
+    data = pd.DataFrame(rows)
+    below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
+    concern = [code for code, ch in charts.items() if ch.extra.get("signal") == "concern"]
+    title = (f"{len(below)} of {len(card.kpis)} measures below target" + (f" ({', '.join(below)})" if below else "")
+             + (f"; special-cause concern in {', '.join(concern)}" if concern else "; no special-cause concern"))
+    return Panel(title, data, "% of cases", tuple(card.assumptions), {"scorecard": card})
+
+
+def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3) -> Panel:
+    """Open referrals whose DS2 (10) or DS3 (5 working day) deadline falls within ``horizon``
+    working days of the as-of date, soonest first. Case references only for allowed roles."""
+    c = Referral.__table__.c
+    as_of = inp.as_of
+    window = as_of - dt.timedelta(days=31)
+    stmt = inp.referrals.with_only_columns(
+        c.referral_ref, c.received_on, c.saa_first_attended_on, c.saa_first_not_attended_on,
+        c.action_plan_submitted_on, c.borough_id, c.hub_id,
+    ).where(c.concluded_on.is_(None) | (c.concluded_on > as_of),
+            (c.received_on >= window) | (c.saa_first_attended_on >= window))
+    rows = _rows(db, stmt)
+    names = dict(db.execute(select(Borough.id, Borough.name)).all())
+    hubs = dict(db.execute(select(Hub.id, Hub.name)).all())
+    frames = []
+    for measure, clock, done, limit in (("DS2 assessment", "received_on", "saa_first_attended_on", DS2_WORKING_DAYS),
+                                        ("DS3 action plan", "saa_first_attended_on", "action_plan_submitted_on", DS3_WORKING_DAYS)):
+        started = pd.to_datetime(rows[clock])
+        met = pd.to_datetime(rows[done])
+        cutoff = pd.Timestamp(as_of)
+        open_ = started.notna() & (started <= cutoff) & (met.isna() | (met > cutoff))
+        part = rows[open_].copy()
+        if part.empty:
+            continue
+        part["deadline"] = working_day_deadline(_to_date(part[clock]).tolist(), limit)
+        if measure.startswith("DS2"):  # DS2 mitigation: a not-attended assessment before the deadline
+            missed = pd.to_datetime(part["saa_first_not_attended_on"])
+            part = part[~(missed.notna() & (missed <= cutoff))]
+        part["working_days_left"] = working_days_between([as_of] * len(part), part["deadline"].tolist())
+        part["measure"] = measure
+        part["clock_started"] = _to_date(part[clock])
+        frames.append(part)
+    columns = ["referral_ref", "measure", "clock_started", "deadline", "working_days_left", "borough", "hub"]
+    if not frames:
+        return Panel("No open referral is near a DS2 or DS3 deadline", pd.DataFrame(columns=columns), "referrals")
+    everything = pd.concat(frames, ignore_index=True)
+    everything["deadline"] = pd.to_datetime(everything["deadline"]).dt.date
+    overdue = int((everything["deadline"] < as_of).sum())
+    at_risk = everything[(everything["deadline"] >= as_of) & (everything["working_days_left"] <= horizon)].copy()
+    at_risk["borough"] = at_risk["borough_id"].map(names)
+    at_risk["hub"] = at_risk["hub_id"].map(hubs)
+    at_risk = at_risk.sort_values(["deadline", "measure", "referral_ref"])[columns].reset_index(drop=True)
+    at_risk["working_days_left"] = at_risk["working_days_left"].astype(int)
+    if not inp.sees_case_ids:
+        at_risk = at_risk.drop(columns=["referral_ref"])
+    title = ("No open referral reaches its DS2 or DS3 deadline within "
+             f"{plural(horizon, 'working day')}" if at_risk.empty else
+             f"{plural(len(at_risk), 'open referral')} reach their DS2 or DS3 deadline within "
+             f"{plural(horizon, 'working day')}; the first on {at_risk['deadline'].iloc[0]:%A %d %B %Y}")
+    notes = ("Deadlines: DS2 10 working days from referral, DS3 5 working days from the first attended "
+             "assessment (GMIRS spec §2.6); working days exclude weekends and England and Wales bank holidays. "
+             "A DS2 case with a not-attended assessment before its deadline counts as mitigated and is not listed.",
+             f"{plural(overdue, 'further open referral')} {'is' if overdue == 1 else 'are'} already past the deadline.")
+    return Panel(title, at_risk, "open referrals", notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Distance travelled and the journey
+# --------------------------------------------------------------------------------------------
+
+BREAKDOWNS = {"complexity": "Complexity", "borough": "Borough", "hub": "Hub", **EQUALITY_STRANDS}
+
+
+def distance_travelled(db: Db, inp: PanelInputs, *, by: str | None = None, scale: tuple[int, int] = (1, 5)) -> Panel:
+    """Change per need, baseline to exit (or latest review), for people who left in the period.
+
+    With ``by``, the panel is broken down by that referral column and ``extra["overall"]``
+    holds the panel without it, added up from the same sums (the groups split people, so the
+    sums add up exactly): one query answers both.
+    """
+    c = Referral.__table__.c
+    key = None
+    if by == "borough":
+        key = c.borough_id
+    elif by == "hub":
+        key = c.hub_id
+    elif by is not None:
+        key = c[by]
+    sums = distance_change_sums(db, inp.referrals, start=inp.start, end=inp.end, key=key)
+    notes = (f"Scale (Decision 6): each need scored {scale[0]} (high need) to {scale[1]} (no need) at baseline, "
+             "reviews and exit; change = exit (or latest review) minus baseline, so a positive change is "
+             "improvement. Cohort: people whose referral ended in the period. 'All needs' is each person's "
+             "average change across their needs.",
+             "Means with a 95% t interval. Groups of fewer than "
+             f"{inp.minimum_rate_denominator} people are not shown ({SUPPRESSED}).")
+    if by is None:
+        return _distance_panel(sums, None, inp, notes)
+    group = BREAKDOWNS[by]
+    if sums.empty:
+        panel = _distance_panel(sums, group, inp, notes)
+        panel.extra["overall"] = _distance_panel(sums, None, inp, notes)
+        return panel
+    if by == "borough":
+        sums[group] = sums["group"].map(dict(db.execute(select(Borough.id, Borough.name)).all()))
+    elif by == "hub":
+        sums[group] = sums["group"].map(dict(db.execute(select(Hub.id, Hub.name)).all()))
+    else:
+        sums[group] = sums["group"]
+    sums[group] = sums[group].fillna("Not recorded").map(lambda v: COMPLEXITY_LABELS.get(v, v))
+    # Unknown ids and blanks both read "Not recorded": add them up as one group.
+    sums = sums.drop(columns="group").groupby(["need_code", group], as_index=False).sum()
+    overall = sums.drop(columns=group).groupby("need_code", as_index=False).sum()
+    panel = _distance_panel(sums, group, inp, notes)
+    panel.extra["overall"] = _distance_panel(overall, None, inp, notes)
+    return panel
+
+
+def _distance_panel(sums: pd.DataFrame, group: str | None, inp: PanelInputs, notes: tuple[str, ...]) -> Panel:
+    if sums.empty:
+        return Panel("No distance-travelled scores for referrals that ended in this period", sums, "points", notes,
+                     {"group": group})
+    table = breakdowns.distance_summary(sums, by=[group] if group else None)
+    small = table["people"] < inp.minimum_rate_denominator
+    for column in ("mean_change", "ci_lower", "ci_upper", "improved", "same", "worse"):
+        table[column] = table[column].astype(float).where(~small).round(2)
+    table["people_shown"] = np.where(table["people"] < inp.suppression_threshold, SUPPRESSED,
+                                     table["people"].astype(int).astype(str))
+    table["people"] = table["people"].astype(float).where(table["people"] >= inp.suppression_threshold)
+    table = table.drop(columns=["need_code"])
+    if group is None:
+        needs = table[table["need"] != "All needs"].dropna(subset=["mean_change"]).sort_values("mean_change")
+        overall = table.loc[table["need"] == "All needs", "mean_change"]
+        if needs.empty:
+            title = "Too few people left the service in this period to show distance travelled"
+        else:
+            title = (f"Average change across needs {overall.iloc[0]:+.2f} points; least improvement in "
+                     f"{needs['need'].iloc[0]} ({needs['mean_change'].iloc[0]:+.2f}), most in "
+                     f"{needs['need'].iloc[-1]} ({needs['mean_change'].iloc[-1]:+.2f})")
+    else:
+        overall = table[table["need"] == "All needs"].dropna(subset=["mean_change"]).sort_values("mean_change")
+        title = ("Too few people in each group to compare" if overall.empty else
+                 f"All needs by {group.lower()}: least improvement for {overall[group].iloc[0]} "
+                 f"({overall['mean_change'].iloc[0]:+.2f} points), most for {overall[group].iloc[-1]} "
+                 f"({overall['mean_change'].iloc[-1]:+.2f})")
+    return Panel(title, table, "change in need score (points)", notes, {"group": group})
+
+
+def journey(db: Db, inp: PanelInputs) -> Panel:
+    """Referral to exit, with drop-out at each step, for referrals received in the period."""
+    c = Referral.__table__.c
+    stmt = inp.referrals.with_only_columns(
+        c.received_on, c.saa_first_arranged_at.label("contacted_on"), c.saa_first_attended_on,
+        c.action_plan_approved_on, c.first_session_on, (c.outcomes_achieved > 0).label("outcome_achieved"),
+        c.concluded_on, c.end_requested_by_pp_reason.label("end_reason"),
+    ).where(c.received_on.between(inp.start, inp.end))
+    cases = _rows(db, stmt)
+    for column in ("contacted_on", "saa_first_attended_on", "action_plan_approved_on", "first_session_on", "concluded_on"):
+        dates = pd.to_datetime(cases[column])
+        cases[column] = dates.where(dates <= pd.Timestamp(inp.as_of))  # events after the as-of date have not happened
+    cases["outcome_achieved"] = cases["outcome_achieved"].astype("boolean").fillna(False).astype(bool)
+    funnel = breakdowns.journey_funnel(cases)
+    notes = ("Each step counts referrals that reached it and every step before; 'contacted' means an assessment "
+             "appointment was arranged; 'outcome' means at least one desired outcome achieved or partly achieved.",
+             "Referrals received recently may still be in progress, so later steps are lower for recent periods.")
+    if cases.empty:
+        return Panel("No referrals received in this period", funnel.iloc[0:0], "referrals", notes)
+    drops = funnel.iloc[:-1]
+    worst = drops.loc[drops["dropped_before_next"].idxmax()]
+    nxt = funnel["step"].iloc[int(drops["dropped_before_next"].idxmax()) + 1]
+    exited = funnel.loc[funnel["step"] == "exit", "share_of_referred"].iloc[0]
+    title = (f"Of {len(cases):,} referred, {pct(100 * exited, 0)} have reached exit; most drop out between "
+             f"'{worst['step']}' and '{nxt}' ({int(worst['dropped_before_next']):,})")
+    shown, numbers, note = suppressed_column(funnel["reached"], inp.suppression_threshold, "referrals")
+    dropped_shown, dropped, note2 = suppressed_column(funnel["dropped_before_next"], inp.suppression_threshold, "referrals")
+    data = funnel.assign(reached=numbers, reached_shown=shown, dropped_before_next=dropped,
+                         dropped_shown=dropped_shown, share_of_referred=(100 * funnel["share_of_referred"]).round(1))
+    return Panel(title, data, "referrals", notes + tuple(n for n in (note, note2) if n))
+
+
+# --------------------------------------------------------------------------------------------
+# Equalities (Appendix A strands)
+# --------------------------------------------------------------------------------------------
+
+EQUALITY_OUTCOMES = {
+    "started": "attended a first intervention session (of those referred in the period)",
+    "achieved": "achieved at least one outcome (of those whose referral ended in the period with an end-of-service report)",
+}
+
+
+def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "started") -> Panel:
+    """Referrals and a rate per group of one strand, Wilson 95% limits, with suppression."""
+    c = Referral.__table__.c
+    group = func.coalesce(c[strand], "Not recorded").label("group")
+    if outcome == "started":
+        flag = case((c.first_session_on <= inp.as_of, 1), else_=0)
+        cohort = c.received_on.between(inp.start, inp.end)
+    else:
+        flag = case((c.outcomes_achieved > 0, 1), else_=0)
+        cohort = c.concluded_on.between(inp.start, inp.end) & c.eosr_submitted_on.is_not(None)
+    stmt = (inp.referrals.with_only_columns(group, func.count().label("people"), func.sum(flag).label("met"))
+            .where(cohort).group_by(group).order_by(group))
+    counts = _rows(db, stmt)
+    label = EQUALITY_STRANDS[strand]
+    notes = [f"Rate: share who {EQUALITY_OUTCOMES[outcome]}, with Wilson score 95% intervals. 'Not recorded' is "
+             "kept as its own group.", suppression_note(inp.suppression_threshold, inp.minimum_rate_denominator)]
+    if counts.empty:
+        return Panel(f"{label}: no referrals in this period", counts, "%", tuple(notes))
+    counts["met"] = counts["met"].fillna(0).astype(int)
+    total_n, total_met = int(counts["people"].sum()), int(counts["met"].sum())
+    overall = 100.0 * total_met / total_n if total_n else None
+    body = counts.set_index("group")[["met"]].assign(not_met=counts.set_index("group")["people"] - counts.set_index("group")["met"])
+    result = suppress_counts(body, threshold=inp.suppression_threshold, what="people")
+    low, high = wilson_interval(counts["met"].to_numpy(), counts["people"].to_numpy())
+    rates = [displayable_rate(m, n, minimum_denominator=inp.minimum_rate_denominator,
+                              threshold=inp.suppression_threshold, protect_numerator=True)
+             for m, n in zip(counts["met"], counts["people"])]
+    hidden_people = result.suppressed["Total"].iloc[:-1].to_numpy()
+    data = pd.DataFrame({
+        label: counts["group"],
+        "people": np.where(hidden_people, SUPPRESSED, counts["people"].astype(str)),
+        "met": result.table["met"].iloc[:-1].to_numpy(),
+        "rate": [None if r is None else round(r, 1) for r in rates],
+        "ci_lower": [None if r is None else round(100 * lo, 1) for r, lo in zip(rates, low)],
+        "ci_upper": [None if r is None else round(100 * hi, 1) for r, hi in zip(rates, high)],
+    })
+    data["compared_with_all"] = [
+        "not shown" if r is None else "lower" if hi * 100 < overall else "higher" if lo * 100 > overall else "similar"
+        for r, lo, hi in zip(rates, low, high)]
+    lower = data.loc[data["compared_with_all"] == "lower", label].tolist()
+    higher = data.loc[data["compared_with_all"] == "higher", label].tolist()
+    if lower or higher:
+        parts = [f"lower for {', '.join(lower)}" if lower else "", f"higher for {', '.join(higher)}" if higher else ""]
+        title = f"{label}: rate {' and '.join(p for p in parts if p)} than the overall {pct(overall)}"
+    else:
+        title = f"{label}: no group differs from the overall {pct(overall)} beyond chance"
+    if result.note:
+        notes.append(result.note)
+    notes.append("'Lower'/'higher': the overall rate lies outside the group's 95% interval.")
+    return Panel(title, data, "% of people", tuple(notes), {"overall": overall})
+
+
+# --------------------------------------------------------------------------------------------
+# Finance (spec §1.11)
+# --------------------------------------------------------------------------------------------
+
+
+def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
+    funding, spend = spend_frames(db, contract_ids=list(inp.contract_ids) if inp.contract_ids is not None else None)
+    notes = ("Funding profile: each funding period's amount (GMIRS spec §1.11: Sept 2023–Mar 2024 £1.55m; "
+             "2024/25 £3.4m guaranteed; 2025/26 £4.0m anticipated) spread evenly over its days.",
+             "Spend is recorded per contract: borough, hub and complexity filters do not apply to it.")
+    if funding.empty:
+        return Panel("No funding periods recorded for the contracts in this view", funding, "£", notes)
+    months = _month_starts(SERVICE_START, inp.end)
+    table = breakdowns.spend_against_profile(funding, spend, months)
+    if spend.empty:
+        return Panel("No spend recorded for the contracts in this view", table.iloc[0:0], "£", notes)
+    last = table.iloc[-1]
+    title = (f"Spend to {last['month']:%B %Y} is £{last['cumulative_spend']:,.0f}, "
+             f"{pct(last['cumulative_pct_of_profile'], 0)} of the £{last['cumulative_profile']:,.0f} funding profile")
+    return Panel(title, table.round(2), "£ (pounds)", notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Data quality
+# --------------------------------------------------------------------------------------------
+
+
+def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None, stale_after: int = 35) -> Panel:
+    b = ImportBatch.__table__.c
+    stmt = (select(b.kind, func.max(b.finished_at).label("last_import"), func.count().label("imports"),
+                   func.sum(b.rows_inserted + b.rows_updated).label("rows_loaded"))
+            .where(b.status == "done").group_by(b.kind).order_by(b.kind))
+    if imported_by is not None:
+        stmt = stmt.where(b.imported_by == imported_by)
+    data = _rows(db, stmt)
+    if data.empty:
+        return Panel("No completed imports yet", data, "days since the last import")
+    last = pd.to_datetime(data["last_import"])
+    data["days_before_as_of"] = [None if pd.isna(d) else (inp.as_of - d.date()).days for d in last]
+    data["fresh"] = ["– no date" if d is None else ("▲ stale" if d > stale_after else "✔ fresh")
+                     for d in data["days_before_as_of"]]
+    stale = data.loc[data["fresh"] != "✔ fresh", "kind"].tolist()
+    title = (f"{len(stale)} of {len(data)} sources not refreshed in {stale_after} days ({', '.join(stale)})" if stale
+             else (f"All {len(data)} sources were" if len(data) > 1 else "The one source was")
+             + f" refreshed within {stale_after} days of the as-of date")
+    return Panel(title, data, "days before the as-of date", (
+        f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",))
+
+
+def field_completeness(db: Db, inp: PanelInputs) -> Panel:
+    c = Referral.__table__.c
+    stmt = inp.referrals.with_only_columns(
+        func.count().label("referrals"), *(func.count(c[name]).label(name) for name in KEY_FIELDS)
+    ).where(c.received_on.between(inp.start, inp.end))
+    row = db.execute(stmt).one()._mapping
+    total = int(row["referrals"])
+    data = pd.DataFrame({"field": list(KEY_FIELDS.values()), "recorded": [int(row[n]) for n in KEY_FIELDS]})
+    data["complete"] = (100.0 * data["recorded"] / total).round(1) if total else np.nan
+    if not total:
+        return Panel("No referrals received in this period", data.iloc[0:0], "% recorded")
+    worst = data.sort_values("complete").iloc[0]
+    title = (f"Every key field is recorded for all {total:,} referrals" if worst["recorded"] == total else
+             f"{worst['field']} is the least complete key field: {worst['complete']:.1f}% of {total:,} referrals")
+    return Panel(title, data, "% of referrals received in the period with the field recorded",
+                 ("Key fields are those the Appendix A indicators and the KPIs break down by.",))
+
+
+def record_keeping(db: Db, inp: PanelInputs) -> Panel:
+    codes = ("KP1", "KP2", "KP3")
+    card = scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of, forecast=False, codes=codes)
+    rows = [{"code": r.code, "measure": r.title, "value": _value_text(r), "target": pct(r.target, 0),
+             "status": _status_text(r.status), "on_time": r.numerator, "events": r.denominator,
+             "numeric_value": r.value} for r in card.kpis]
+    data = pd.DataFrame(rows)
+    if data.empty:
+        return Panel("No record-keeping events (KP1–KP3) have been loaded", data, "%",
+                     ("KP1–KP3 need record-keeping events, which the provider case extract supplies.",))
+    below = data.loc[data["status"].str.contains("below"), "code"].tolist()
+    title = (f"{len(below)} of {len(data)} record-keeping measures below target ({', '.join(below)})" if below
+             else f"All {len(data)} record-keeping measures meet target")
+    return Panel(title, data, "% recorded within 1 business day",
+                 tuple(f"{r.code}: {r.definition}" for r in card.kpis))
+
+
+def last_imports(db: Db, inp: PanelInputs, *, imported_by: str | None = None, limit: int = 10) -> Panel:
+    b = ImportBatch.__table__.c
+    stmt = select(b.id, b.kind, b.file_name, b.imported_by, b.finished_at, b.status, b.rows_read,
+                  b.rows_inserted, b.rows_updated, b.rows_rejected).order_by(b.id.desc()).limit(limit)
+    if imported_by is not None:
+        stmt = stmt.where(b.imported_by == imported_by)
+    data = _rows(db, stmt)
+    if data.empty:
+        return Panel("No imports yet", data, "rows")
+    rejected = int(data["rows_rejected"].sum())
+    title = f"Last {plural(len(data), 'import')}: {rejected:,} rows rejected in total"
+    return Panel(title, data, "rows", ("Rejected rows are listed with their reasons on the Upload data page.",))
+
+
+# --------------------------------------------------------------------------------------------
+# Board summary and overview
+# --------------------------------------------------------------------------------------------
+
+
+def what_changed(db: Db, inp: PanelInputs, *, extra_query: dict | None = None) -> Panel:
+    """Successes, gaps and opportunities against the previous period (metrics.findings)."""
+    before = periods.previous(inp.period, SERVICE_START)
+    now_card = period_scorecard(db, inp)
+    now_bands = band_table(db, inp, "borough")
+    previous_card, previous_bands = None, None
+    if before is not None and before.end >= SERVICE_START:
+        earlier = inp.with_period(before)
+        previous_card = period_scorecard(db, earlier)
+        previous_bands = band_table(db, earlier, "borough")
+    items = findings.what_changed(now_card, previous_card, bands_now=now_bands, bands_before=previous_bands,
+                                  extra_query=extra_query, minimum_denominator=inp.minimum_rate_denominator)
+    data = pd.DataFrame([{"kind": findings.KIND_HEADINGS[f.kind], "finding": f.text, "evidence": f.evidence}
+                         for f in items], columns=["kind", "finding", "evidence"])
+    counts = {k: sum(1 for f in items if f.kind == k) for k in findings.KINDS}
+    compared = before.label if before is not None else "no previous period"
+    title = (f"Since {compared}: {plural(counts['success'], 'success', 'successes')}, "
+             f"{plural(counts['gap'], 'gap')}, {plural(counts['opportunity'], 'opportunity', 'opportunities')}")
+    return Panel(title, data, None, (
+        "Generated from this period's scorecard and forecast bands against the previous period's (metrics.findings); "
+        "each item links to its evidence.",))
+
+
+def headline(db: Db, inp: PanelInputs) -> Panel:
+    """The overview's headline figures: referrals against band, key KPIs, open cases."""
+    c = Referral.__table__.c
+    card = period_scorecard(db, inp)
+    received = int(db.execute(inp.referrals.with_only_columns(func.count()).where(
+        c.received_on.between(inp.start, inp.end))).scalar_one())
+    open_cases = int(db.execute(inp.referrals.with_only_columns(func.count()).where(
+        c.received_on <= inp.as_of, c.concluded_on.is_(None) | (c.concluded_on > inp.as_of))).scalar_one())
+    forecasts = _forecasts(db, inp.demand_unit_ids)
+    share = inp.period.days / 365.0
+    low, high = float(forecasts["predicted_low"].sum()) * share, float(forecasts["predicted_high"].sum()) * share
+    band = None if low == 0 else "below" if received < low else "above" if received > high else "within"
+    rows = [{"figure": "Referrals received", "value": f"{received:,}",
+             "context": f"expected {low:,.0f}–{high:,.0f} ({BAND_LABELS[band]})" if band else "no forecast"}]
+    for code in ("DS2", "DS3", "SL002", "DS5"):
+        r = card.kpi(code)
+        if r is not None:
+            rows.append({"figure": f"{code} {r.title}", "value": _value_text(r),
+                         "context": f"target {pct(r.target, 0)}: {_status_text(r.status)}"})
+    rows.append({"figure": "Open referrals", "value": f"{open_cases:,}", "context": f"on {inp.as_of:%d %B %Y}"})
+    data = pd.DataFrame(rows)
+    below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
+    title = (f"{inp.period.label}: {received:,} referrals" + (f" ({BAND_LABELS[band]})" if band else "")
+             + (f"; {len(below)} measures below target" if below else "; all measures with data on target"))
+    return Panel(title, data, None, (forecast_note(inp.forecast_period_days),))
+

@@ -1,0 +1,1274 @@
+"""The scorecard and monthly series aggregated in the database, from a scoped ``Select``.
+
+The caller passes a SQLAlchemy ``Select`` of referral rows already restricted to what the user
+may see and to the sidebar filters (``data_access.scoping.referrals_select``) and an open
+Connection or Session; nothing here opens a connection.
+
+Each measure is one ``GROUP BY`` over its cohort date: per clock day, the count of cases and of
+each rule's flags (met, mitigable, ended on or before the deadline, …), with the deadline
+looked up in the working-day calendar (``calendar_days``: the working day whose count is
+c(D) + N, which is the same as "p(event) < c(D) + N"). Whether a day's cases are due is a
+property of the day, so the flags combine into numerator, denominator, mitigated, excluded
+and not-yet-due in a few lines of numpy (:func:`_deadline_counts`), whether the rows are
+per-day sums (scorecard, monthly series) or single cases (drill-down ids). The rules are
+those of :mod:`metrics.kpis`, which remains the reference implementation; the integration
+tests check both give identical results. A database without the calendar (never initialised)
+falls back to fetching the case rows and running :mod:`metrics.kpis` on them.
+
+The per-day counts of every referral are also stored, per filter dimension, in
+``kpi_daily_counts`` after each import (:func:`kpi_daily_count_rows`, written by
+``data_access.kpi_summary``); :func:`scorecard` and :func:`monthly_series` read them instead
+of aggregating live when :mod:`metrics.summary` says they give the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    cast,
+    Boolean,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
+
+from data_access.models import (
+    CalendarDay,
+    Contract,
+    ContractBorough,
+    DemandUnit,
+    Forecast,
+    FundingPeriod,
+    KpiDefinition as KpiDefinitionRow,
+    NeedScore,
+    Pdu,
+    RecordEvent,
+    Referral,
+    SpendRecord,
+)
+from metrics.catalogue import KpiDefinition, with_targets
+from metrics.kpis import (
+    CASE_MEASURES,
+    DATE_COLUMNS,
+    DS2_WORKING_DAYS,
+    DS3_WORKING_DAYS,
+    DS4_WORKING_DAYS,
+    KP5_WORKING_DAYS,
+    KP6_WORKING_DAYS,
+    KP_RECORD_WORKING_DAYS,
+    RECORD_EVENT_KPIS,
+    CaseTable,
+    ds1_referrals_against_target,
+    end_reason_class,
+    record_keeping_within_1_working_day,
+    scorecard_from_frames,
+)
+from metrics.results import KpiResult
+from metrics.summary import (
+    SUMMARY_COUNTS,
+    SUMMARY_DIMENSIONS,
+    read_summary,
+    summary_condition,
+    summary_is_current,
+    summary_state,
+)
+
+Db = Connection | Session
+
+#: Columns whose date puts a referral into some measure's cohort (all indexed).
+COHORT_DATE_COLUMNS = ("received_on", "saa_first_attended_on", "action_plan_approved_on", "concluded_on")
+
+
+class days_since_epoch(FunctionElement):
+    """``date_column`` as whole days since 1970-01-01 (NULL stays NULL)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_since_epoch)
+def _days_default(element, compiler, **kw):  # PostgreSQL: date - date is an integer
+    return "(%s - DATE '1970-01-01')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(days_since_epoch, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    return "CAST(julianday(%s) - 2440587.5 AS INTEGER)" % compiler.process(element.clauses, **kw)
+
+
+def _to_days(values: Sequence) -> np.ndarray:
+    """Integers (None = missing) → datetime64[D] with NaT."""
+    arr = np.array([np.nan if v is None else v for v in values], dtype=float) if values else np.array([])
+    missing = np.isnan(arr)
+    out = np.where(missing, 0, arr).astype("int64").astype("datetime64[D]")
+    out[missing] = np.datetime64("NaT")
+    return out
+
+
+def _execute(db: Db, stmt):
+    return db.execute(stmt)
+
+
+def fetch_case_table(
+    db: Db,
+    referrals: Select,
+    *,
+    start: dt.date,
+    end: dt.date,
+    cohort_columns: Sequence[str] = COHORT_DATE_COLUMNS,
+) -> CaseTable:
+    """The referral columns every case measure needs, for referrals in any cohort of the period.
+
+    Parameters
+    ----------
+    db : Connection or Session
+        Open, owned by the caller.
+    referrals : Select
+        Referral rows already scoped (``data_access.scoping.referrals_select``).
+    start, end : datetime.date
+        The reporting period; a referral is fetched if any of ``cohort_columns`` falls in it.
+    """
+    c = Referral.__table__.c
+    wanted = [c.referral_ref] + [days_since_epoch(c[name]).label(name) for name in DATE_COLUMNS] + [
+        c.outcomes_achieved,
+        c.end_requested_by_pp_reason,
+        c.referral_end_state,
+        c.suitable,
+    ]
+    in_period = or_(*(c[name].between(start, end) for name in cohort_columns))
+    stmt = referrals.with_only_columns(*wanted).where(in_period)
+    rows = _execute(db, stmt).all()
+    columns = list(zip(*rows)) if rows else [[] for _ in wanted]
+    dates = {name: _to_days(list(columns[1 + i])) for i, name in enumerate(DATE_COLUMNS)}
+    rest = 1 + len(DATE_COLUMNS)
+    return CaseTable(
+        referral_ref=np.array(columns[0], dtype=object),
+        dates=dates,
+        outcomes_achieved=np.array([np.nan if v is None else v for v in columns[rest]], dtype=float),
+        end_reason=np.array(columns[rest + 1], dtype=object),
+        end_state=np.array(columns[rest + 2], dtype=object),
+        suitable=np.array([np.nan if v is None else float(v) for v in columns[rest + 3]], dtype=float),
+    )
+
+
+def fetch_record_events(db: Db, referrals: Select, *, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """``record_events`` (KP1–KP4) of in-scope referrals that occurred in the period."""
+    c = Referral.__table__.c
+    e = RecordEvent.__table__.c
+    stmt = (
+        referrals.with_only_columns(c.referral_ref, e.kind, e.occurred_on, e.recorded_on, e.shared)
+        .join(RecordEvent.__table__, e.referral_pk == c.id)
+        .where(e.occurred_on.between(start, end))
+    )
+    # Plain tuples: building a DataFrame from Row objects probes each for attributes (slow).
+    rows = [tuple(row) for row in _execute(db, stmt).all()]
+    return pd.DataFrame(rows, columns=["referral_ref", "kind", "occurred_on", "recorded_on", "shared"])
+
+
+def has_record_events(db: Db) -> bool:
+    return _execute(db, select(RecordEvent.id).limit(1)).first() is not None
+
+
+def count_received(db: Db, referrals: Select, *, start: dt.date, end: dt.date) -> int:
+    """Referrals received in the period (DS1's numerator)."""
+    c = Referral.__table__.c
+    stmt = referrals.with_only_columns(func.count()).where(c.received_on.between(start, end))
+    return int(_execute(db, stmt).scalar_one())
+
+
+def latest_data_date(db: Db, referrals: Select) -> dt.date | None:
+    """The latest event date in the scoped data: the default as-of date."""
+    c = Referral.__table__.c
+    names = ("received_on", "saa_first_attended_on", "action_plan_approved_on", "first_session_on",
+             "concluded_on", "eosr_submitted_on")
+    stmt = referrals.with_only_columns(*(func.max(c[n]) for n in names))
+    row = _execute(db, stmt).one()
+    values = [v for v in row if v is not None]
+    if not values:
+        return None
+    values = [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
+    return max(values)
+
+
+# --------------------------------------------------------------------------------------------
+# Targets and forecasts
+# --------------------------------------------------------------------------------------------
+
+
+def kpi_definitions(db: Db) -> tuple[KpiDefinition, ...]:
+    """The catalogue with the targets an admin has set in ``kpi_definitions``.
+
+    Falls back to the catalogue's defaults for any code not in the table.
+    """
+    rows = _execute(
+        db, select(KpiDefinitionRow.code, KpiDefinitionRow.target, KpiDefinitionRow.trigger)
+    ).all()
+    return with_targets({code: (target, trigger) for code, target, trigger in rows})
+
+
+def forecast_bound(db: Db, *, bound: str = "low", demand_unit_ids: Sequence[int] | None = None) -> float:
+    """Sum of the published annual forecast bound over demand units (latest base date each).
+
+    ``bound`` is "low", "high" or "mid" (Decision 2's setting). ``None`` units = all of GM.
+    """
+    f = Forecast.__table__.c
+    latest = select(f.demand_unit_id, func.max(f.base_date).label("base_date")).group_by(f.demand_unit_id)
+    if demand_unit_ids is not None:
+        latest = latest.where(f.demand_unit_id.in_(list(demand_unit_ids)))
+    latest = latest.subquery()
+    column = {"low": f.predicted_low, "high": f.predicted_high}.get(bound)
+    if column is None:
+        column = (f.predicted_low + f.predicted_high) / 2.0
+    stmt = select(func.coalesce(func.sum(column), 0)).join_from(
+        Forecast.__table__,
+        latest,
+        and_(latest.c.demand_unit_id == f.demand_unit_id, latest.c.base_date == f.base_date),
+    )
+    return float(_execute(db, stmt).scalar_one())
+
+
+def demand_units_for(
+    db: Db,
+    *,
+    borough_id: int | None = None,
+    pdu_number: int | None = None,
+    region_code: str | None = None,
+    contract_id: int | None = None,
+    provider_id: int | None = None,
+) -> list[int] | None:
+    """Demand units (forecast rows) a geography or contract filter covers; ``None`` = all."""
+    du = DemandUnit.__table__.c
+    stmt = select(du.id)
+    if borough_id is not None:
+        stmt = stmt.where(du.borough_id == borough_id)
+    if pdu_number is not None:
+        stmt = stmt.where(du.pdu_number == pdu_number)
+    if region_code is not None:
+        stmt = stmt.join(Pdu.__table__, Pdu.__table__.c.number == du.pdu_number).where(
+            Pdu.__table__.c.region_code == region_code
+        )
+    if contract_id is not None or provider_id is not None:
+        cb = ContractBorough.__table__.c
+        contracts = select(Contract.id)
+        if contract_id is not None:
+            contracts = contracts.where(Contract.id == contract_id)
+        if provider_id is not None:
+            contracts = contracts.where(Contract.provider_id == provider_id)
+        stmt = stmt.where(du.borough_id.in_(select(cb.borough_id).where(cb.contract_id.in_(contracts))))
+    if all(v is None for v in (borough_id, pdu_number, region_code, contract_id, provider_id)):
+        return None
+    return [int(v) for (v,) in _execute(db, stmt).all()]
+
+
+# --------------------------------------------------------------------------------------------
+# The measures as SQL aggregates over the working-day calendar
+# --------------------------------------------------------------------------------------------
+
+#: Calendar days beyond a period's end that its deadlines may reach (10 working days over
+#: Christmas and Easter stay well inside this).
+_DEADLINE_REACH = dt.timedelta(days=40)
+
+
+@dataclass(frozen=True)
+class _DeadlineSpec:
+    """One "within N working days" measure (DOMAIN.md "A KPI's cohort is fixed by …")."""
+
+    code: str
+    clock: str
+    event: str
+    working_days: int
+    mitigation_event: str | None = None
+    suitable_only: bool = False  # KP6: a referral recorded as not suitable is outside the cohort
+
+
+_DEADLINE_SPECS: tuple[_DeadlineSpec, ...] = (
+    _DeadlineSpec("DS2", "received_on", "saa_first_attended_on", DS2_WORKING_DAYS,
+                  mitigation_event="saa_first_not_attended_on"),
+    _DeadlineSpec("DS3", "saa_first_attended_on", "action_plan_submitted_on", DS3_WORKING_DAYS),
+    _DeadlineSpec("DS4", "saa_first_attended_on", "distance_tool_completed_on", DS4_WORKING_DAYS),
+    _DeadlineSpec("KP6", "action_plan_approved_on", "first_session_on", KP6_WORKING_DAYS, suitable_only=True),
+)
+_CONCLUDED_CODES = ("DS5", "KP5", "SL002")
+
+
+class _positive(FunctionElement):
+    """``x > 0`` as numpy's ``nan_to_num(x) > 0``: NULL and (PostgreSQL) NaN are not positive."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_positive)
+def _positive_default(element, compiler, **kw):
+    return "(%s > 0)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(_positive, "postgresql")
+def _positive_postgresql(element, compiler, **kw):  # PostgreSQL sorts NaN above every number
+    x = compiler.process(element.clauses, **kw)
+    return "(%s > 0 AND %s <> 'NaN'::float8)" % (x, x)
+
+
+def _flag(*whens) -> ColumnElement:
+    """1 for the first matching ``(condition, 1)``, 0 for ``(condition, 0)`` or no match.
+
+    Conditions are plain comparisons, so a NULL (an event that never happened) simply fails
+    to match: no ``NOT`` is ever applied to a NULL.
+    """
+    return case(*whens, else_=0)
+
+
+def _count(*whens) -> ColumnElement:
+    return func.sum(_flag(*whens))
+
+
+def _deadlines(working_days: int, first: dt.date, last: dt.date, as_of: dt.date):
+    """``(day, deadline, seen_by)`` for each day in ``first``–``last``.
+
+    ``deadline`` is the working day whose count is c(day) + N, i.e.
+    ``busday_offset(day, N, roll="backward")`` (DOMAIN.md "Working days"); an event is on or
+    before it exactly when p(event) < c(day) + N. ``seen_by`` is the earlier of the deadline
+    and ``as_of``: an event counts if it happened on or before it (events after the as-of date
+    have not happened yet).
+    """
+    day = CalendarDay.__table__.alias("clock_day")
+    due = CalendarDay.__table__.alias("deadline_day")
+    as_of_day = literal(as_of, Date)
+    return (
+        select(
+            day.c.day.label("day"),
+            due.c.day.label("deadline"),
+            case((due.c.day < as_of_day, due.c.day), else_=as_of_day).label("seen_by"),
+        )
+        .join_from(day, due, and_(
+            due.c.working_days_to_date == day.c.working_days_to_date + working_days,
+            due.c.is_working == true(),
+        ))
+        .where(day.c.day.between(first, last))
+        # Materialised: a few hundred rows looked up once, then each day's cases are read from
+        # the cohort's covering index with no per-case calendar lookup.
+        .cte(f"deadline_{working_days}")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def calendar_covers(db: Db, first: dt.date, last: dt.date) -> bool:
+    """True when ``calendar_days`` holds every day the deadlines of ``first``–``last`` need."""
+    if not inspect(db.get_bind() if isinstance(db, Session) else db).has_table(CalendarDay.__tablename__):
+        return False
+    last = last + _DEADLINE_REACH
+    cd = CalendarDay.__table__.c
+    stored = _execute(db, select(func.count()).where(cd.day.between(first, last))).scalar_one()
+    return stored == (last - first).days + 1
+
+
+_calendar_covers = calendar_covers
+
+
+def _dialect_name(db: Db) -> str:
+    return (db.get_bind() if isinstance(db, Session) else db).dialect.name
+
+
+def _frame(rows, columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
+
+
+def _day_column(values: pd.Series) -> np.ndarray:
+    if len(values) == 0:
+        return np.array([], dtype="datetime64[D]")
+    return np.array([np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in values],
+                    dtype="datetime64[D]")
+
+
+_DEADLINE_FLAGS = ("met", "mitigable", "ended_if_due", "ended_if_not_due")
+
+
+def _deadline_query(
+    referrals: Select, specs: Sequence[_DeadlineSpec], *, first: dt.date, last: dt.date, as_of: dt.date,
+    ids: bool, keys: Sequence[ColumnElement] = (),
+) -> Select:
+    """Per clock day (or, with ``ids``, per case) of measures sharing a clock: the cohort's
+    count and each rule's flag, named ``"{code}:{flag}"``.
+
+    met        = event happened (by as_of) on or before the deadline
+    mitigable  = not met, but the missed appointment was on or before the deadline (DS2)
+    ended_if_due / ended_if_not_due = ended (by as_of) on or before the deadline without
+                 meeting the measure, with mitigation counting / not yet counting
+
+    ``keys`` (referral columns) are added to the grouping: the per-day summary's dimensions.
+    """
+    r = Referral.__table__.c
+    clock = r[specs[0].clock]
+    deadlines = [_deadlines(spec.working_days, first, last, as_of) for spec in specs]
+    columns = [r.referral_ref] if ids else []
+    columns += [deadlines[0].c.day] + [d.c.deadline.label(f"{s.code}:deadline") for s, d in zip(specs, deadlines)]
+    columns.append(literal(1).label("n") if ids else func.count().label("n"))
+    aggregate = _flag if ids else _count
+    for spec, deadline in zip(specs, deadlines):
+        seen_by = deadline.c.seen_by
+        met = r[spec.event] <= seen_by
+        missed = r[spec.mitigation_event] <= seen_by if spec.mitigation_event else false()
+        ended = r.concluded_on <= seen_by
+        flags = {
+            "met": [(met, 1)],
+            "mitigable": [(met, 0), (missed, 1)],
+            "ended_if_due": [(met, 0), (missed, 0), (ended, 1)],
+            "ended_if_not_due": [(met, 0), (ended, 1)],
+        }
+        columns += [aggregate(*whens).label(f"{spec.code}:{name}") for name, whens in flags.items()]
+    columns += list(keys)
+    stmt = referrals.with_only_columns(*columns).join_from(deadlines[0], Referral.__table__, deadlines[0].c.day == clock)
+    for deadline in deadlines[1:]:
+        stmt = stmt.join(deadline, deadline.c.day == deadlines[0].c.day)
+    stmt = stmt.where(clock.between(first, last))
+    if specs[0].suitable_only:
+        stmt = stmt.where(or_(r.suitable.is_(None), r.suitable == true()))
+    if not ids:
+        stmt = stmt.group_by(deadlines[0].c.day, *(d.c.deadline for d in deadlines), *keys)
+    return stmt
+
+
+def _deadline_counts(frame: pd.DataFrame, as_of: dt.date, *, exclusion: bool = True) -> dict[str, np.ndarray]:
+    """Combine per-day (or per-case) flags into the measure's counts; linear, so sums work too.
+
+    A day's cases are due when its deadline is before ``as_of`` (and only days on or before
+    ``as_of`` start a clock). Due: mitigation counts as met and the denominator is every case
+    not excluded. Not yet due: only cases already met are counted; the rest wait.
+    """
+    day = _day_column(frame["day"])
+    started = day <= np.datetime64(as_of, "D")
+    due = _day_column(frame["deadline"]) < np.datetime64(as_of, "D")
+    n = frame["n"].to_numpy(dtype=np.int64) * started
+    met = frame["met"].to_numpy(dtype=np.int64) * started
+    mitigable = frame["mitigable"].to_numpy(dtype=np.int64) * started if "mitigable" in frame else None
+    if exclusion:
+        excluded = np.where(due, frame["ended_if_due"].to_numpy(dtype=np.int64),
+                            frame["ended_if_not_due"].to_numpy(dtype=np.int64)) * started
+    else:
+        excluded = 0 * n
+    mitigated = np.where(due, mitigable, 0) if mitigable is not None else 0 * n
+    counts = {
+        "day": day,
+        "numerator": met + mitigated,
+        "denominator": np.where(due, n - excluded, met),
+        "excluded": excluded,
+        "not_yet_due": np.where(due, 0, n - met - excluded),
+    }
+    if mitigable is not None:
+        counts["mitigated"] = mitigated
+    return counts
+
+
+_CONCLUDED_FLAGS = (
+    "same_day", "positive", "positive_same_day", "negative_if_reason", "negative_if_reason_same_day",
+    "eosr", "eosr_outcome", "met",
+)
+
+
+def _concluded_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
+                     postgresql: bool, keys: Sequence[ColumnElement] = ()) -> Select:
+    """DS5, KP5 and SL002 share the cohort "concluded in the period": per day, end state and
+    end reason (classified in Python by :func:`metrics.kpis.end_reason_class`, the one mapping
+    of Refer and Monitor descriptions to codes), the count and each rule's flag."""
+    del postgresql
+    r = Referral.__table__.c
+    deadline = _deadlines(KP5_WORKING_DAYS, first, last, as_of)
+    same_day = r.received_on == r.concluded_on
+    positive = and_(r.first_session_on <= r.concluded_on, r.first_session_on <= as_of)  # ICA by the end date
+    approved = r.action_plan_approved_on <= as_of
+    eosr = r.eosr_submitted_on <= as_of
+    flags = {
+        "same_day": [(same_day, 1)],
+        "positive": [(positive, 1)],
+        "positive_same_day": [(and_(positive, same_day), 1)],
+        "negative_if_reason": [(positive, 0), (approved, 1)],
+        "negative_if_reason_same_day": [(positive, 0), (and_(approved, same_day), 1)],
+        "eosr": [(eosr, 1)],
+        "eosr_outcome": [(and_(eosr, _positive(r.outcomes_achieved)), 1)],
+        "met": [(r.exit_survey_offered_on <= deadline.c.seen_by, 1)],  # KP5
+    }
+    cohort_keys = [deadline.c.day, deadline.c.deadline, r.referral_end_state.label("end_state"),
+                   r.end_requested_by_pp_reason.label("end_reason")]
+    if ids:
+        columns = [r.referral_ref, *cohort_keys, literal(1).label("n")]
+        columns += [_flag(*whens).label(name) for name, whens in flags.items()]
+    else:
+        columns = [*cohort_keys, func.count().label("n")]
+        columns += [_count(*whens).label(name) for name, whens in flags.items()]
+    columns += list(keys)
+    stmt = (
+        referrals.with_only_columns(*columns)
+        .join_from(deadline, Referral.__table__, deadline.c.day == r.concluded_on)
+        .where(r.concluded_on.between(first, last))
+    )
+    if not ids:
+        stmt = stmt.group_by(deadline.c.day, deadline.c.deadline, r.referral_end_state, r.end_requested_by_pp_reason,
+                             *keys)
+    return stmt
+
+
+def _is_cancelled(state: object) -> bool:
+    # As metrics.kpis: "cancelled", case- and space-insensitive.
+    return state is not None and str(state).strip().lower() == "cancelled"
+
+
+def _concluded_classes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``frame``: whether the end state is "cancelled", and whether the end reason
+    is SL002-negative (:func:`metrics.kpis.end_reason_class`)."""
+    cancelled = np.array([_is_cancelled(s) for s in frame["end_state"]], dtype=bool)
+    negative_reason = np.array([end_reason_class(r) == "negative" for r in frame["end_reason"]], dtype=bool)
+    return cancelled, negative_reason
+
+
+def _concluded_counts(
+    frame: pd.DataFrame, as_of: dt.date, cancelled: np.ndarray, negative_reason: np.ndarray
+) -> dict[str, dict[str, np.ndarray]]:
+    """DS5, KP5 and SL002 counts per row of ``frame`` (days, or cases), given each row's
+    classes (:func:`_concluded_classes`)."""
+    day = _day_column(frame["day"])
+    started = (day <= np.datetime64(as_of, "D")).astype(np.int64)  # concluded by as_of
+    col = {name: frame[name].to_numpy(dtype=np.int64) * started for name in ("n", *_CONCLUDED_FLAGS)}
+    # CRS SL002 technical note: a referral cancelled on the day it was referred is not counted.
+    cancelled_on_day = np.where(cancelled, col["same_day"], 0)
+    b = col["n"] - cancelled_on_day
+    a = col["positive"] - np.where(cancelled, col["positive_same_day"], 0)
+    negative = np.where(
+        negative_reason, col["negative_if_reason"] - np.where(cancelled, col["negative_if_reason_same_day"], 0), 0
+    )
+    neutral = b - a - negative
+    kp5 = _deadline_counts(
+        pd.DataFrame({"day": frame["day"], "deadline": frame["deadline"], "n": col["n"] * ~cancelled,
+                      "met": col["met"] * ~cancelled}),
+        as_of, exclusion=False,
+    )
+    zero = 0 * b
+    return {
+        "SL002": {"day": day, "numerator": a, "denominator": a + negative, "excluded": neutral + cancelled_on_day,
+                  "not_yet_due": zero, "a": a, "b": b, "c": neutral, "negative": negative,
+                  "cancelled_on_referral_day": cancelled_on_day},
+        "DS5": {"day": day, "numerator": col["eosr_outcome"], "denominator": col["eosr"], "excluded": zero,
+                "not_yet_due": zero},
+        "KP5": kp5,
+    }
+
+
+def _record_events_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
+                         keys: Sequence[ColumnElement] = ()) -> Select:
+    """KP1–KP4: per event kind and day the events, and those recorded (and shared) in time.
+
+    Events are first counted per (day, kind, recorded day, shared) straight from the covering
+    index, in its order; only those few thousand groups meet the calendar. ``keys``
+    (referral columns, the summary's dimensions) are added to both groupings.
+    """
+    r = Referral.__table__.c
+    e = RecordEvent.__table__.c
+    deadline = _deadlines(KP_RECORD_WORKING_DAYS, first, last, as_of)
+    if ids:
+        events = (
+            referrals.with_only_columns(r.referral_ref, e.kind, e.occurred_on, e.recorded_on, e.shared,
+                                        literal(1).label("n"))
+            .join_from(Referral.__table__, RecordEvent.__table__, e.referral_pk == r.id)
+            .where(e.occurred_on.between(first, last))
+            .subquery("events")
+        )
+    elif keys:
+        events = (
+            referrals.with_only_columns(e.occurred_on, e.kind, e.recorded_on, e.shared, *keys,
+                                        func.count().label("n"))
+            .join_from(Referral.__table__, RecordEvent.__table__, e.referral_pk == r.id)
+            .where(e.occurred_on.between(first, last))
+            .group_by(e.occurred_on, e.kind, e.recorded_on, e.shared, *keys)
+            .subquery("events")
+        )
+    else:
+        events = select(e.occurred_on, e.kind, e.recorded_on, e.shared, func.count().label("n")).where(
+            e.occurred_on.between(first, last)
+        )
+        if not _selects_every_referral(referrals):
+            events = events.where(e.referral_pk.in_(referrals.with_only_columns(r.id)))
+        # (With no scope or filter restriction, every event is in scope: referral_pk is a NOT
+        # NULL foreign key, so the semi-join would change nothing but the cost.)
+        events = events.group_by(e.occurred_on, e.kind, e.recorded_on, e.shared).subquery("events")
+    recorded = events.c.recorded_on <= deadline.c.seen_by
+    flags = {"met": recorded, "met_shared": and_(recorded, events.c.shared == true())}
+    keys = [events.c.kind, deadline.c.day, deadline.c.deadline, *(events.c[k.name] for k in keys)]
+    if ids:
+        columns = [events.c.referral_ref, *keys, events.c.n]
+        columns += [_flag((condition, 1)).label(name) for name, condition in flags.items()]
+    else:
+        columns = [*keys, func.sum(events.c.n).label("n")]
+        columns += [func.sum(case((condition, events.c.n), else_=0)).label(name) for name, condition in flags.items()]
+    stmt = select(*columns).join_from(deadline, events, deadline.c.day == events.c.occurred_on)
+    if not ids:
+        stmt = stmt.group_by(*keys)
+    return stmt
+
+
+def _selects_every_referral(referrals: Select) -> bool:
+    return (
+        referrals.whereclause is None
+        and referrals.get_final_froms() == [Referral.__table__]
+        and referrals._limit_clause is None  # noqa: SLF001 - no public accessor
+        and referrals._offset_clause is None  # noqa: SLF001
+    )
+
+
+def _record_event_counts(frame: pd.DataFrame, as_of: dt.date) -> dict[str, dict[str, np.ndarray]]:
+    out = {}
+    for code, (kind, needs_sharing) in RECORD_EVENT_KPIS.items():
+        rows = frame[frame["kind"] == kind]
+        counts = _deadline_counts(
+            pd.DataFrame({"day": rows["day"], "deadline": rows["deadline"], "n": rows["n"],
+                          "met": rows["met_shared" if needs_sharing else "met"]}),
+            as_of, exclusion=False,
+        )
+        if "referral_ref" in rows:
+            counts["referral_ref"] = rows["referral_ref"].astype(str).to_numpy(dtype=object)
+        out[code] = counts
+    return out
+
+
+def _spec_counts(spec: _DeadlineSpec, flags: pd.DataFrame, as_of: dt.date) -> dict[str, np.ndarray]:
+    """A deadline measure's counts from its ``day``, ``deadline``, ``n`` and flag columns."""
+    counts = _deadline_counts(flags, as_of)
+    if spec.mitigation_event is None:
+        counts["mitigated"] = None
+    return counts
+
+
+@dataclass(frozen=True)
+class _MeasureCounts:
+    """Per-day (or per-case) counts of every case measure, and of KP1–KP4 if there are events."""
+
+    measures: dict[str, dict[str, np.ndarray]]
+    has_record_events: bool
+
+
+def _measure_counts(
+    db: Db, referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
+    codes: set[str] | None, record_events: bool,
+) -> _MeasureCounts:
+    """Run the grouped queries for the measures wanted (``ids``: one row per case instead)."""
+    wanted = (lambda code: codes is None or code in codes)
+    measures: dict[str, dict[str, np.ndarray]] = {}
+    if ids:
+        # Drill-down: only cases whose clock started in the cohort, by as_of.
+        last = min(last, as_of)
+    by_clock: dict[str, list[_DeadlineSpec]] = {}
+    for spec in _DEADLINE_SPECS:
+        if wanted(spec.code):
+            by_clock.setdefault(spec.clock, []).append(spec)
+    for specs in by_clock.values():
+        stmt = _deadline_query(referrals, specs, first=first, last=last, as_of=as_of, ids=ids)
+        frame = _frame(_execute(db, stmt).all(), list(stmt.selected_columns.keys()))
+        for spec in specs:
+            flags = frame[[f"{spec.code}:{name}" for name in ("deadline", *_DEADLINE_FLAGS)]]
+            flags = flags.rename(columns=lambda name: name.split(":", 1)[1]).assign(day=frame["day"], n=frame["n"])
+            counts = _spec_counts(spec, flags, as_of)
+            if ids:
+                counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
+            measures[spec.code] = counts
+    if any(wanted(code) for code in _CONCLUDED_CODES):
+        stmt = _concluded_query(referrals, first=first, last=last, as_of=as_of, ids=ids,
+                                postgresql=_dialect_name(db) == "postgresql")
+        names = (["referral_ref"] if ids else []) + ["day", "deadline", "end_state", "end_reason", "n",
+                                                     *_CONCLUDED_FLAGS]
+        frame = _frame(_execute(db, stmt).all(), names)
+        for code, counts in _concluded_counts(frame, as_of, *_concluded_classes(frame)).items():
+            if wanted(code):
+                if ids:
+                    counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
+                measures[code] = counts
+    present = False
+    if record_events and any(wanted(code) for code in RECORD_EVENT_KPIS):
+        stmt = _record_events_query(referrals, first=first, last=last, as_of=as_of, ids=ids)
+        names = (["referral_ref"] if ids else []) + ["kind", "day", "deadline", "n", "met", "met_shared"]
+        frame = _frame(_execute(db, stmt).all(), names)
+        # As the reference: KP1–KP4 are reported when any in-scope event occurred in the period.
+        present = len(frame) > 0
+        if present:
+            for code, counts in _record_event_counts(frame, as_of).items():
+                if wanted(code):
+                    measures[code] = counts
+    return _MeasureCounts(measures, present)
+
+
+# --------------------------------------------------------------------------------------------
+# The per-day summary (kpi_daily_counts): the grouped queries above, stored per dimension
+# --------------------------------------------------------------------------------------------
+
+#: The summary's ``measure`` holding each code's counts.
+_SUMMARY_MEASURE = {
+    **{spec.code: spec.code for spec in _DEADLINE_SPECS},
+    **dict.fromkeys(_CONCLUDED_CODES, "concluded"),
+    **dict.fromkeys(RECORD_EVENT_KPIS, "record_events"),
+}
+
+#: Measures counted case by case: the referrals behind their numbers can be listed.
+CASE_LEVEL_CODES: tuple[str, ...] = tuple(_SUMMARY_MEASURE)
+
+
+def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.date) -> list[dict]:
+    """Rows for ``kpi_daily_counts``: every referral's counts for clock days ``first``–``last``.
+
+    The same grouped queries as the live scorecard (so the same flags, by the same SQL),
+    grouped in addition by :data:`metrics.summary.SUMMARY_DIMENSIONS`. Concluded referrals'
+    end state and reason are classified here, once, by the same functions the live path uses
+    (:func:`_concluded_classes`), and summed per class. Only reads; the caller writes.
+    """
+    r = Referral.__table__.c
+    every = select(Referral.__table__)
+    dims = [r[name] for name in SUMMARY_DIMENSIONS]
+    unused = dict.fromkeys(SUMMARY_COUNTS, 0)
+    rows: list[dict] = []
+
+    def dimensions(values: dict) -> dict:
+        return {name: values[name] for name in SUMMARY_DIMENSIONS}
+
+    by_clock: dict[str, list[_DeadlineSpec]] = {}
+    for spec in _DEADLINE_SPECS:
+        by_clock.setdefault(spec.clock, []).append(spec)
+    for specs in by_clock.values():
+        stmt = _deadline_query(every, specs, first=first, last=last, as_of=as_of, ids=False, keys=dims)
+        names = list(stmt.selected_columns.keys())
+        for row in _execute(db, stmt):
+            values = dict(zip(names, row))
+            for spec in specs:
+                rows.append({
+                    **unused, "measure": spec.code, "day": values["day"],
+                    "deadline": values[f"{spec.code}:deadline"], "event_kind": None, "cancelled": None,
+                    "negative_reason": None, **dimensions(values), "n": values["n"],
+                    **{flag: values[f"{spec.code}:{flag}"] for flag in _DEADLINE_FLAGS},
+                })
+
+    stmt = _concluded_query(every, first=first, last=last, as_of=as_of, ids=False,
+                            postgresql=_dialect_name(db) == "postgresql", keys=dims)
+    names = list(stmt.selected_columns.keys())
+    # Plain dicts, not a frame: a frame would turn a NULL dimension id into a float NaN.
+    concluded = [dict(zip(names, row)) for row in _execute(db, stmt)]
+    cancelled, negative_reason = _concluded_classes(pd.DataFrame({
+        "end_state": [values["end_state"] for values in concluded],
+        "end_reason": [values["end_reason"] for values in concluded],
+    }))
+    sums: dict[tuple, list[int]] = {}
+    counted = ("n", *_CONCLUDED_FLAGS)
+    for values, is_cancelled, is_negative in zip(concluded, cancelled, negative_reason):
+        key = (values["day"], values["deadline"], *(values[name] for name in SUMMARY_DIMENSIONS),
+               bool(is_cancelled), bool(is_negative))
+        total = sums.setdefault(key, [0] * len(counted))
+        for i, name in enumerate(counted):
+            total[i] += int(values[name])
+    for (day, deadline, *rest), total in sums.items():
+        *dimension_values, is_cancelled, is_negative = rest
+        rows.append({
+            **unused, "measure": "concluded", "day": day, "deadline": deadline, "event_kind": None,
+            "cancelled": is_cancelled, "negative_reason": is_negative,
+            **dict(zip(SUMMARY_DIMENSIONS, dimension_values)), **dict(zip(counted, total)),
+        })
+
+    stmt = _record_events_query(every, first=first, last=last, as_of=as_of, ids=False, keys=dims)
+    names = list(stmt.selected_columns.keys())
+    for row in _execute(db, stmt):
+        values = dict(zip(names, row))
+        rows.append({
+            **unused, "measure": "record_events", "day": values["day"], "deadline": values["deadline"],
+            "event_kind": values["kind"], "cancelled": None, "negative_reason": None, **dimensions(values),
+            "n": values["n"], "met": values["met"], "met_shared": values["met_shared"],
+        })
+    # The same counts summed over every dimension, for queries that select every referral.
+    totals: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["measure"], row["day"], row["deadline"], row["event_kind"], row["cancelled"],
+               row["negative_reason"])
+        total = totals.get(key)
+        if total is None:
+            totals[key] = {**row, **dict.fromkeys(SUMMARY_DIMENSIONS), "grain": "all"}
+        else:
+            for name in SUMMARY_COUNTS:
+                total[name] += row[name]
+    for row in rows:
+        row["grain"] = "dimension"
+    rows.extend(totals.values())
+    # Stored in the order they are read (grain, day), so a date range is a contiguous run.
+    rows.sort(key=lambda row: (row["grain"], row["day"], row["measure"]))
+    return rows
+
+
+@dataclass(frozen=True)
+class _SummaryUse:
+    """The stored summary answers this query; ``condition`` selects its dimension rows."""
+
+    condition: ColumnElement | None
+
+
+def _as_of_and_summary(db: Db, referrals: Select, as_of: dt.date | None) -> tuple[dt.date | None, _SummaryUse | None]:
+    """The query's as-of date (default: the latest data date in scope) and whether the stored
+    summary may answer it (see :mod:`metrics.summary` for the conditions)."""
+    state = summary_state(db)
+    usable, condition = summary_condition(referrals)
+    current: list[bool] = []  # data_version is checked at most once per call
+
+    def is_current() -> bool:
+        if not current:
+            current.append(summary_is_current(db, state))
+        return current[0]
+
+    if as_of is None:
+        if state is not None and _selects_every_referral(referrals) and is_current():
+            # The summary's as-of date was the latest data date of every referral when it
+            # was built, and the data has not changed since: no need to scan for it again.
+            as_of = state.as_of
+        else:
+            as_of = latest_data_date(db, referrals)
+    if state is None or not usable or state.as_of != as_of or not is_current():
+        return as_of, None
+    return as_of, _SummaryUse(condition)
+
+
+def _summary_measure_counts(
+    db: Db, summary: _SummaryUse, *, first: dt.date, last: dt.date, as_of: dt.date, codes: set[str] | None,
+) -> _MeasureCounts:
+    """:func:`_measure_counts` (totals, never case ids) from the stored per-day counts."""
+    wanted = (lambda code: codes is None or code in codes)
+    names = tuple(dict.fromkeys(m for code, m in _SUMMARY_MEASURE.items() if wanted(code)))
+    frame = read_summary(db, summary.condition, first=first, last=last, measures=names)
+    measures: dict[str, dict[str, np.ndarray]] = {}
+    for spec in _DEADLINE_SPECS:
+        if wanted(spec.code):
+            measures[spec.code] = _spec_counts(spec, frame[frame["measure"] == spec.code], as_of)
+    if any(wanted(code) for code in _CONCLUDED_CODES):
+        rows = frame[frame["measure"] == "concluded"]
+        classes = (rows["cancelled"].to_numpy(dtype=bool), rows["negative_reason"].to_numpy(dtype=bool))
+        for code, counts in _concluded_counts(rows, as_of, *classes).items():
+            if wanted(code):
+                measures[code] = counts
+    present = False
+    if any(wanted(code) for code in RECORD_EVENT_KPIS):
+        rows = frame[frame["measure"] == "record_events"].rename(columns={"event_kind": "kind"})
+        present = len(rows) > 0  # as the live path: an in-scope event occurred in the period
+        if present:
+            for code, counts in _record_event_counts(rows, as_of).items():
+                if wanted(code):
+                    measures[code] = counts
+    return _MeasureCounts(measures, present)
+
+
+@lru_cache(maxsize=1)
+def _reference_notes() -> dict[str, str | None]:
+    """Each measure's note as the reference implementation words it (one source of truth)."""
+    empty = CaseTable.from_frame(pd.DataFrame({"referral_ref": []}))
+    day = dt.date(2024, 1, 1)
+    notes = {code: fn(empty, start=day, end=day, as_of=day).note for code, fn in CASE_MEASURES.items()}
+    events = pd.DataFrame(columns=["referral_ref", "kind", "occurred_on", "recorded_on", "shared"])
+    for code in RECORD_EVENT_KPIS:
+        notes[code] = record_keeping_within_1_working_day(code, events, start=day, end=day, as_of=day).note
+    return notes
+
+
+def _ids(refs: np.ndarray, mask: np.ndarray) -> tuple[str, ...]:
+    return tuple(sorted(str(r) for r in refs[mask]))
+
+
+def _kpi_result(
+    definition: KpiDefinition, code: str, totals: dict[str, int], *, cases: dict[str, np.ndarray] | None
+) -> KpiResult:
+    """A :class:`KpiResult` from summed counts, worded as :mod:`metrics.kpis` words it."""
+    numerator, denominator = totals["numerator"], totals["denominator"]
+    extra = {}
+    if code == "SL002":
+        extra = {k: totals[k] for k in ("a", "b", "c", "negative", "cancelled_on_referral_day")}
+    case_ids = numerator_ids = excluded_ids = None
+    if cases is not None:
+        refs = cases["referral_ref"]
+        counted = cases["denominator"] > 0
+        case_ids = _ids(refs, counted)
+        numerator_ids = _ids(refs, counted & (cases["numerator"] > 0))
+        excluded_ids = _ids(refs, cases["excluded"] > 0)
+    return KpiResult.for_definition(
+        definition,
+        numerator=numerator,
+        denominator=denominator,
+        mitigated=totals.get("mitigated"),
+        excluded=totals["excluded"],
+        not_yet_due=totals["not_yet_due"],
+        case_ids=case_ids,
+        numerator_case_ids=numerator_ids,
+        excluded_case_ids=excluded_ids,
+        note=_reference_notes().get(code),
+        extra=extra,
+    )
+
+
+def _totals(counts: dict[str, np.ndarray], mask: np.ndarray | None = None) -> dict[str, int]:
+    out = {}
+    for name, values in counts.items():
+        if name in ("day", "referral_ref"):
+            continue
+        if values is None:
+            out[name] = None
+            continue
+        values = np.asarray(values)
+        out[name] = int(values[mask].sum() if mask is not None else values.sum())
+    return out
+
+
+def _sql_case_results(
+    db: Db, referrals: Select, *, start: dt.date, end: dt.date, as_of: dt.date,
+    definitions: Sequence[KpiDefinition], include_case_ids: bool, codes: Sequence[str] | None,
+    summary: _SummaryUse | None,
+) -> dict[str, KpiResult]:
+    """Every case and record-keeping measure for ``start``–``end``, aggregated in SQL.
+
+    Totals come from the stored summary when ``summary`` is given, else from the live
+    grouped queries; case ids always come from the live queries (the summary holds counts).
+    """
+    wanted = {c.upper() for c in codes} if codes else None
+    if summary is not None:
+        totals = _summary_measure_counts(db, summary, first=start, last=end, as_of=as_of, codes=wanted)
+    else:
+        totals = _measure_counts(db, referrals, first=start, last=end, as_of=as_of, ids=False, codes=wanted,
+                                 record_events=has_record_events(db))
+    cases = None
+    if include_case_ids:
+        cases = _measure_counts(db, referrals, first=start, last=end, as_of=as_of, ids=True,
+                                codes=set(totals.measures), record_events=has_record_events(db)).measures
+    by_code = {d.code: d for d in definitions}
+    return {
+        code: _kpi_result(by_code[code], code, _totals(counts),
+                          cases=cases.get(code) if cases is not None else None)
+        for code, counts in totals.measures.items()
+        if code in by_code
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The scorecard
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    start: dt.date
+    end: dt.date
+    as_of: dt.date | None
+    kpis: tuple[KpiResult, ...]
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+    def kpi(self, code: str) -> KpiResult | None:
+        return next((k for k in self.kpis if k.code == code.upper()), None)
+
+
+def scorecard(
+    db: Db,
+    referrals: Select,
+    *,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date | None = None,
+    definitions: Sequence[KpiDefinition] | None = None,
+    demand_unit_ids: Sequence[int] | None = None,
+    forecast: bool = True,
+    ds1_bound: str = "low",
+    forecast_period_days: int = 365,
+    include_case_ids: bool = False,
+    codes: Sequence[str] | None = None,
+    use_summary: bool = True,
+) -> Scorecard:
+    """DS1–DS5, KP1–KP6 and SL002 for a period, for the referrals ``referrals`` selects.
+
+    Parameters
+    ----------
+    db : Connection or Session
+        Open; owned by the caller.
+    referrals : Select
+        Scoped referral rows (``data_access.scoping.referrals_select(scope, filters)``).
+    start, end : datetime.date
+        The reporting period (inclusive).
+    as_of : datetime.date, optional
+        Defaults to the latest event date in the scoped data.
+    definitions : sequence of KpiDefinition, optional
+        Defaults to the catalogue with targets from ``kpi_definitions``.
+    demand_unit_ids : sequence of int, optional
+        The forecast units DS1 compares with (``demand_units_for(...)``); ``None`` = all GM.
+    forecast : bool
+        False leaves DS1 out (e.g. a scope with no forecast, such as a non-GM region).
+    include_case_ids : bool
+        Attach referral references (only for users allowed to see case lists).
+    use_summary : bool
+        False always aggregates live (benchmarks and tests compare the two paths).
+
+    Returns
+    -------
+    Scorecard
+        Results in catalogue order; a measure with no source data (KP1–KP4 without
+        record-keeping events, DS1 without a forecast) is left out, never shown as 0.
+
+    Notes
+    -----
+    The totals come from the stored per-day summary (``kpi_daily_counts``, rebuilt after
+    each import by ``data_access.kpi_summary.refresh_kpi_summary``) when it exists, was
+    built for this as-of date, is not stale (its data version still matches) and the
+    referral selection is expressible on its dimensions (scope and sidebar filters are);
+    otherwise from the live grouped queries. Both run the same flag definitions, so the
+    numbers are identical (tests/integration/test_metrics_kpi_summary.py). Case ids always
+    come from the live queries. See :mod:`metrics.summary`.
+    """
+    definitions = tuple(definitions) if definitions is not None else kpi_definitions(db)
+    # Live SQL over a million referrals cannot answer in 0.5 s on SQLite (metrics issue's
+    # benchmark); the per-day summary can, and may be used only when it gives the live answer.
+    as_of, summary = _as_of_and_summary(db, referrals, as_of)
+    summary = summary if use_summary else None
+    as_of = as_of or end
+    assumptions: list[str] = []
+    ds1 = None
+    if forecast and (codes is None or "DS1" in {c.upper() for c in codes}):
+        annual = forecast_bound(db, bound=ds1_bound, demand_unit_ids=demand_unit_ids)
+        if annual > 0:
+            received = count_received(db, referrals, start=start, end=end)
+            ds1_definition = next(d for d in definitions if d.code == "DS1")
+            ds1 = ds1_referrals_against_target(
+                received, annual, start=start, end=end, period_days=forecast_period_days,
+                bound=ds1_bound, definition=ds1_definition,
+            )
+            assumptions.append(ds1.note or "")
+    if _calendar_covers(db, start, end):
+        computed = _sql_case_results(
+            db, referrals, start=start, end=end, as_of=as_of, definitions=definitions,
+            include_case_ids=include_case_ids, codes=codes, summary=summary,
+        )
+        # Catalogue order, as scorecard_from_frames: measures without source data left out.
+        wanted = {c.upper() for c in codes} if codes else None
+        results = [
+            ds1 if definition.code == "DS1" else computed[definition.code]
+            for definition in definitions
+            if (wanted is None or definition.code in wanted)
+            and ((definition.code == "DS1" and ds1 is not None) or definition.code in computed)
+        ]
+    else:
+        # No working-day calendar in this database (never initialised): the reference rules
+        # on fetched rows give the same numbers, only slower.
+        cases = fetch_case_table(db, referrals, start=start, end=end)
+        events = fetch_record_events(db, referrals, start=start, end=end) if has_record_events(db) else None
+        results = scorecard_from_frames(
+            cases, start=start, end=end, as_of=as_of, definitions=definitions,
+            record_events=events if events is not None and len(events) else None,
+            ds1=ds1, include_case_ids=include_case_ids, codes=codes,
+        )
+    for definition in definitions:
+        if definition.assumption and any(r.code == definition.code for r in results):
+            assumptions.append(f"{definition.code}: {definition.assumption}")
+    return Scorecard(start, end, as_of, tuple(results), tuple(dict.fromkeys(a for a in assumptions if a)))
+
+
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """First days of the months from ``start``'s month to ``end``'s month."""
+    months = []
+    current = start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = (current + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def bin_by_month(result: KpiResult, months: Sequence[dt.date]) -> pd.DataFrame:
+    """A measure's numerator and denominator per calendar month of its cohort date."""
+    if result.outcome is None:
+        raise ValueError(f"{result.code} has no per-case outcome to bin")
+    clock = np.asarray(result.outcome.clock)
+    month_index = clock.astype("datetime64[M]")
+    edges = np.array([np.datetime64(m, "M") for m in months])
+    position = np.searchsorted(edges, month_index)
+    valid = (~np.isnat(clock)) & (position < len(edges))
+    valid &= edges[np.minimum(position, len(edges) - 1)] == month_index
+    counted = np.asarray(result.outcome.counted) & valid
+    met = np.asarray(result.outcome.met) & valid
+    denominator = np.bincount(position[counted], minlength=len(edges))
+    numerator = np.bincount(position[met], minlength=len(edges))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+    return pd.DataFrame(
+        {"month": list(months), "numerator": numerator, "denominator": denominator, "value": value}
+    )
+
+
+def _by_month(counts: dict[str, np.ndarray], months: Sequence[dt.date]) -> pd.DataFrame:
+    """Per-day numerators and denominators summed by calendar month (as :func:`bin_by_month`)."""
+    edges = np.array([np.datetime64(m, "M") for m in months])
+    position = np.searchsorted(edges, counts["day"].astype("datetime64[M]"))
+    numerator = np.zeros(len(edges), dtype=np.int64)
+    denominator = np.zeros(len(edges), dtype=np.int64)
+    np.add.at(numerator, position, np.asarray(counts["numerator"], dtype=np.int64))
+    np.add.at(denominator, position, np.asarray(counts["denominator"], dtype=np.int64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+    return pd.DataFrame(
+        {"month": list(months), "numerator": numerator, "denominator": denominator, "value": value}
+    )
+
+
+def monthly_series(
+    db: Db,
+    referrals: Select,
+    *,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date | None = None,
+    definitions: Sequence[KpiDefinition] | None = None,
+    codes: Sequence[str] | None = None,
+    use_summary: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Monthly numerator, denominator and value of each case measure over a whole range.
+
+    One fetch and one vectorised pass per measure, then binned by the month of each case's
+    cohort date: the same numbers as running the scorecard month by month. Feed a column to
+    :func:`metrics.spc.xmr` (dropping months with no data).
+
+    Per-day counts come from the stored summary under the same conditions as
+    :func:`scorecard` (``use_summary=False`` forces the live queries), else live.
+    """
+    definitions = tuple(definitions) if definitions is not None else kpi_definitions(db)
+    months = month_starts(start, end)
+    as_of, summary = _as_of_and_summary(db, referrals, as_of)
+    summary = summary if use_summary else None
+    as_of = as_of or end
+    if _calendar_covers(db, months[0], end):
+        wanted = {c.upper() for c in codes} if codes else None
+        if summary is not None:  # the stored per-day counts, when current for this as-of date
+            counts = _summary_measure_counts(db, summary, first=months[0], last=end, as_of=as_of, codes=wanted)
+        else:
+            counts = _measure_counts(db, referrals, first=months[0], last=end, as_of=as_of, ids=False,
+                                     codes=wanted, record_events=has_record_events(db))
+        known = {d.code for d in definitions}
+        return {
+            d.code: _by_month(counts.measures[d.code], months)
+            for d in definitions
+            if d.code in counts.measures and d.code in known
+        }
+    card = scorecard(
+        db, referrals, start=months[0], end=end, as_of=as_of, definitions=definitions,
+        forecast=False, codes=codes, use_summary=use_summary,
+    )
+    return {r.code: bin_by_month(r, months) for r in card.kpis if r.outcome is not None}
+
+
+# --------------------------------------------------------------------------------------------
+# Distance travelled (Decision 6)
+# --------------------------------------------------------------------------------------------
+
+
+def distance_change_sums(
+    db: Db, referrals: Select, *, start: dt.date, end: dt.date, key: ColumnElement | None = None,
+) -> pd.DataFrame:
+    """:data:`metrics.breakdowns.DISTANCE_SUMS` per need (and per ``key``, a referral column
+    labelled ``group``), for referrals that ended in ``start``–``end``, worked out in the
+    database: the rule of :func:`metrics.breakdowns.distance_pairs` and ``distance_sums``
+    (earliest baseline; exit, else latest review; ties to the score stored last; need "all" =
+    each person's mean change), without bringing millions of scores into Python.
+    """
+    c = Referral.__table__.c
+    s = NeedScore.__table__.c
+    group = [key.label("group")] if key is not None else []
+    cohort = referrals.with_only_columns(c.id.label("pk"), *group).where(c.concluded_on.between(start, end)).cte("cohort")
+    scored = select(s.id, s.referral_pk, s.need_code, s.stage, s.scored_on, s.score).join(
+        cohort, cohort.c.pk == s.referral_pk)
+    first_baseline = func.row_number().over(partition_by=(s.referral_pk, s.need_code), order_by=(s.scored_on, s.id))
+    baseline = scored.add_columns(first_baseline.label("rank")).where(s.stage == "baseline").subquery("baseline")
+    exit_first = case((s.stage == "exit", 1), else_=0)
+    latest_rank = func.row_number().over(partition_by=(s.referral_pk, s.need_code),
+                                         order_by=(exit_first.desc(), s.scored_on.desc(), s.id.desc()))
+    later = scored.add_columns(latest_rank.label("rank")).where(s.stage.in_(("review", "exit"))).subquery("later")
+    change = (later.c.score - baseline.c.score).label("change")
+    group_out = [cohort.c.group] if key is not None else []
+    pairs = (
+        select(baseline.c.referral_pk, baseline.c.need_code, change, *group_out)
+        .join(later, and_(later.c.referral_pk == baseline.c.referral_pk, later.c.need_code == baseline.c.need_code))
+        .join(cohort, cohort.c.pk == baseline.c.referral_pk)
+        .where(baseline.c.rank == 1, later.c.rank == 1)
+        .cte("pairs")
+    )
+    person_change = (cast(func.sum(pairs.c.change), Float) / func.count()).label("change")
+    per_person = (select(pairs.c.referral_pk, person_change, *([pairs.c.group] if key is not None else []))
+                  .group_by(pairs.c.referral_pk, *([pairs.c.group] if key is not None else [])).subquery("per_person"))
+
+    def sums(table, need_code) -> Select:
+        value = cast(table.c.change, Float)
+        grouping = [table.c.group] if key is not None else []
+        return select(
+            need_code.label("need_code"), *grouping,
+            func.count().label("people"), func.sum(value).label("change_sum"),
+            func.sum(value * value).label("change_sq_sum"),
+            func.sum(case((table.c.change > 0, 1), else_=0)).label("improved"),
+            func.sum(case((table.c.change == 0, 1), else_=0)).label("same"),
+            func.sum(case((table.c.change < 0, 1), else_=0)).label("worse"),
+        ).group_by(*([need_code] if need_code is pairs.c.need_code else []), *grouping)
+
+    stmt = sums(pairs, pairs.c.need_code).union_all(sums(per_person, literal("all")))
+    result = _execute(db, stmt)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = frame[frame["people"] > 0].reset_index(drop=True)  # "all" over no pairs is one empty row
+    for column in ("people", "improved", "same", "worse"):
+        frame[column] = frame[column].astype(int)
+    for column in ("change_sum", "change_sq_sum"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Spend against the funding profile
+# --------------------------------------------------------------------------------------------
+
+
+def spend_frames(db: Db, *, contract_ids: Sequence[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funding periods and monthly spend rows (for :func:`metrics.breakdowns.spend_against_profile`)."""
+    fp = FundingPeriod.__table__.c
+    sr = SpendRecord.__table__.c
+    funding = select(fp.contract_id, fp.label, fp.start_date, fp.end_date, fp.amount, fp.status)
+    spend = select(sr.contract_id, sr.month, sr.category, sr.amount)
+    if contract_ids is not None:
+        funding = funding.where(fp.contract_id.in_(list(contract_ids)))
+        spend = spend.where(sr.contract_id.in_(list(contract_ids)))
+    funding_df = pd.DataFrame(_execute(db, funding).all(), columns=["contract_id", "label", "start_date", "end_date", "amount", "status"])
+    spend_df = pd.DataFrame(_execute(db, spend).all(), columns=["contract_id", "month", "category", "amount"])
+    return funding_df, spend_df
+
+
+__all__ = [
+    "CASE_LEVEL_CODES",
+    "Scorecard",
+    "bin_by_month",
+    "calendar_covers",
+    "count_received",
+    "demand_units_for",
+    "distance_change_sums",
+    "fetch_case_table",
+    "fetch_record_events",
+    "kpi_daily_count_rows",
+    "forecast_bound",
+    "kpi_definitions",
+    "latest_data_date",
+    "month_starts",
+    "monthly_series",
+    "scorecard",
+    "spend_frames",
+]
