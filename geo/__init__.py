@@ -1,0 +1,19 @@
+"""Boundaries, crosswalks, hub geometry and pydeck layer builders.
+
+Run-time API (reads only the committed ``assets/geo/`` files; no build packages):
+
+* ``geo.boundaries``: ``load_authorities``, ``load_pdus``, ``load_regions``,
+  ``load_gm_boroughs``, ``load_gm_demand_units``, ``load_crosswalk``
+* ``geo.postcodes``: ``resolve_postcode``, ``validate_hub_location``, ``hub_location_issues``,
+  ``borough_at``, ``load_gm_postcodes``
+* ``geo.reach``: ``reach_by_borough``, ``reach_cells``, ``nearest_hub_km``
+* ``geo.layers``: band schemes, ``choropleth_layer``, ``hub_layer``, ``reach_layer``,
+  ``outline_layer``, ``build_deck`` (no basemap unless asked)
+* ``geo.maps``: ``gm_map`` and ``regions_map`` → ``MapFigure(deck, table, legend, notes)``
+
+Build (``python -m geo build``, needs ``requirements-geo-build.txt``): ``geo.build``.
+"""
+
+from geo.paths import ATTRIBUTION
+
+__all__ = ["ATTRIBUTION"]
