@@ -1,0 +1,71 @@
+"""Entry point: sign-in, role-filtered navigation and the shared filters. Nothing else.
+
+Run with ``streamlit run app.py``. On first run against an empty database it creates the
+schema, loads the reference data and (unless DASHBOARD_SEED_DEMO=0) the demo data.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access.settings import Settings
+from ui import auth, navigation
+from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
+from ui.filters import sidebar_filters
+from metrics.periods import quarter
+
+st.set_page_config(page_title="GM probation commissioning dashboard", page_icon=":material/insights:", layout="wide")
+settings = Settings.from_env()
+engine = engine_for(settings)
+set_context(None)
+
+
+def _sign_in_page() -> None:
+    try:
+        if auth.signed_in_username(engine, settings):
+            st.rerun()  # signed in (form or cookie): build this user's navigation
+    except auth.InsecureConfiguration as exc:
+        st.error(str(exc))
+
+
+username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+if username is None:
+    # Always route through st.navigation so no page file is reachable before sign-in. The form
+    # answers at every page's address too, so a shared link opened before signing in lands on
+    # that page once signed in (if the role may use it) rather than on "Page not found".
+    addresses = ["sign-in", *navigation.url_paths()]
+    st.navigation([st.Page(_sign_in_page, title="Sign in", url_path=a) for a in addresses], position="hidden").run()
+    st.stop()
+
+loaded = load_user(engine, username)
+if loaded is None:  # deactivated or removed since signing in
+    auth.sign_out(engine, settings)
+    st.rerun()
+user, scope = loaded
+auth.keep_sign_in_cookie(engine, settings)
+
+with st.sidebar:
+    st.markdown(f"**{user.display_name}**  \nRole: {user.role.replace('_', ' ')}")
+    if st.button("Sign out", key="sign_out"):
+        auth.sign_out(engine, settings)
+        st.rerun()
+
+version = data_version(engine, settings.database_url)
+as_of = data_as_of(engine, settings.database_url, version)
+if scope.sees_referrals:
+    filters, period = sidebar_filters(engine, scope, as_of, settings.database_url)
+else:
+    from data_access.scoping import ReferralFilters
+    import datetime as dt
+
+    filters, period = ReferralFilters(), quarter(as_of or dt.date.today())
+
+set_context(PageContext(engine=engine, settings=settings, user=user, scope=scope, filters=filters,
+                        period=period, as_of=as_of, data_version=version))
+sections = navigation.pages_for(user.role)
+st.navigation(
+    {
+        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
+        for section, specs in sections.items()
+    }
+).run()

@@ -1,0 +1,39 @@
+"""Board summary: the story for a quarterly QA and Learning Board in one screen (GMIRS spec §3.2)."""
+
+import streamlit as st
+
+from metrics import panels
+from ui import charts
+from ui.context import page_context
+from ui.panel_data import distance_panels, panel_data, show
+
+ctx = page_context()
+st.title("Board summary")
+st.caption(f"{ctx.period.label}: what is off target, what changed, and where.")
+
+tiles = panel_data(ctx, panels.kpi_tiles)
+show(ctx, tiles, "board_tiles")
+for start in range(0, len(tiles.data), 4):
+    for column, row in zip(st.columns(4), tiles.data.iloc[start:start + 4].itertuples(index=False)):
+        with column.container(border=True):
+            st.metric(f"{row.code}", row.value)
+            st.caption(f"{row.measure}  \nTarget {row.target} · {row.status}  \nVariation: {row.variation}  \n"
+                       f"Assurance: {row.assurance}")
+
+changed = panel_data(ctx, panels.what_changed)
+show(ctx, changed, "board_what_changed", empty_message="Nothing changed enough to report.")
+for row in changed.data.itertuples(index=False):
+    st.markdown(f"- **{row.kind[:-1] if row.kind != 'Opportunities' else 'Opportunity'}:** {row.finding} "
+                f"[Evidence](/{row.evidence})")
+
+bands = panel_data(ctx, panels.forecast_bands, by="borough")
+show(ctx, bands, "board_bands", figure=charts.band_chart(bands.data, "borough"),
+     columns=["borough", "referrals", "expected_low", "expected_high", "status"])
+
+mix = panel_data(ctx, panels.complexity_mix)
+show(ctx, mix, "board_complexity", figure=charts.bar_chart(mix.data, "complexity", "share", value_title="% of referrals"))
+
+distance, _ = distance_panels(ctx)  # shared with the outcomes page's first view
+show(ctx, distance, "board_distance", figure=charts.interval_chart(
+    distance.data, "need", "mean_change", "ci_lower", "ci_upper", reference=0.0, reference_label="no change",
+    x_title="Mean change in need score (points)"))

@@ -1,0 +1,86 @@
+"""EPOP national view: the 12 regional plans and the Approved Premises plan side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from data_access import epop
+from data_access.db import session_scope
+from metrics import epop as m
+from ui.context import PageContext, page_context
+from ui.panels import panel
+from ui.theme import CATEGORICAL
+
+SUMMARY_COLUMNS = {
+    "plan_label": "Plan", "plan_status": "Plan status", "days_to_agreement": "Days to agreement",
+    "due": "Actions due", "complete": "Due and complete", "pct_due_complete": "% of due complete",
+    "overdue": "Overdue", "not_yet_due": "Not yet due", "no_due_date": "No due date", "dropped": "Dropped",
+    "last_update_at": "Last update (UTC)",
+}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _national(_ctx: PageContext, database_url: str, role: str, as_of: dt.date) -> epop.NationalView:
+    with session_scope(_ctx.engine) as session:
+        return epop.national_view(session, _ctx.user, as_of)
+
+
+def render(ctx: PageContext) -> None:
+    as_of = ctx.as_of or dt.date.today()
+    st.title("EPOP action plans: national view")
+    view = _national(ctx, ctx.settings.database_url, ctx.user.role, as_of)
+    summary = view.summary.rename(columns=SUMMARY_COLUMNS)[list(SUMMARY_COLUMNS.values())]
+    summary["% of due complete"] = summary["% of due complete"].round(1)
+    on_time = int((view.summary["plan_status"] == "on time").sum())
+    panel(
+        f"{on_time} of {len(summary)} plans were agreed within 90 days; {int(summary['Overdue'].sum())} actions are overdue",
+        summary, key="epop_national_summary", as_of=as_of, show_table=True,
+        notes=[view.definitions["plan_status"], view.definitions["progress"], view.definitions["overdue"]],
+    )
+
+    ranked = summary.dropna(subset=["% of due complete"]).sort_values("% of due complete")
+    if not ranked.empty:
+        low, high = ranked.iloc[0], ranked.iloc[-1]
+        title = (f"Completion of due actions ranges from {low['% of due complete']:.0f}% ({low['Plan']}) "
+                 f"to {high['% of due complete']:.0f}% ({high['Plan']})")
+    else:
+        title = "No plan has an action due yet"
+    figure = px.bar(
+        ranked, x="% of due complete", y="Plan", orientation="h", text="% of due complete",
+        color_discrete_sequence=[CATEGORICAL[0]], hover_data=["Actions due", "Due and complete", "Overdue"],
+    )
+    figure.update_layout(xaxis_range=[0, 100], yaxis_title=None, height=420)
+    panel(title, ranked[["Plan", "Actions due", "Due and complete", "% of due complete"]], key="epop_national_completion",
+          as_of=as_of, figure=figure, unit="% of actions due by the as-of date that are complete", notes=[m.PROGRESS_DEFINITION])
+
+    heat = view.heat.reset_index().rename(columns={"plan_label": "Plan"})
+    totals = view.heat[list(m.COM_B_DIMENSIONS)].sum()
+    figure = px.imshow(
+        view.heat, text_auto=True, aspect="auto", color_continuous_scale=["#FFFFFF", CATEGORICAL[0]],
+        labels={"x": "COM-B dimension", "y": "Plan", "color": "Actions"},
+    )
+    figure.update_layout(height=460)
+    panel(f"Across all plans most actions address {totals.idxmax()} ({int(totals.max())} of {int(totals.sum())})",
+          heat, key="epop_national_heat", as_of=as_of, figure=figure, unit="number of actions (dropped actions left out)",
+          notes=["Each cell shows its count as text, so the shading is never the only cue."])
+
+    trend = view.trend.copy()
+    overall = trend[trend["plan_label"] == "All 13 plans"].dropna(subset=["pct_due_complete"])
+    figure = px.line(trend, x="as_of", y="pct_due_complete", color="plan_label", markers=True,
+                     color_discrete_sequence=CATEGORICAL, labels={"as_of": "Month end", "pct_due_complete": "% of due complete", "plan_label": "Plan"})
+    figure.for_each_trace(lambda t: t.update(visible=True if t.name == "All 13 plans" else "legendonly"))
+    figure.update_layout(yaxis_range=[0, 100], height=420)
+    trend_title = "No actions were due yet" if overall.empty else (
+        f"Share of due actions complete across all plans: {overall['pct_due_complete'].iloc[-1]:.0f}% at "
+        f"{overall['as_of'].iloc[-1]:%d %B %Y}, from {overall['pct_due_complete'].iloc[0]:.0f}% at {overall['as_of'].iloc[0]:%B %Y}")
+    panel(trend_title, trend.rename(columns={"as_of": "Month end", "plan_label": "Plan"}), key="epop_national_trend",
+          as_of=as_of, figure=figure, unit="% of actions due by each month end that were complete then",
+          notes=[m.PROGRESS_DEFINITION, "Status at each month end is rebuilt from the dated update history. "
+                 "Click a plan in the legend to show its line."])
+
+
+render(page_context())

@@ -1,0 +1,27 @@
+"""Referrals and forecast: actual referrals against the 40–60% band by borough, PDU and hub;
+monthly and cumulative against the pro-rated expectation; referral sources."""
+
+import streamlit as st
+
+from metrics import panels
+from ui import charts
+from ui.context import page_context
+from ui.panel_data import panel_data, show
+
+UNITS = {"borough": "Borough", "pdu": "PDU", "hub": "Hub"}
+
+ctx = page_context()
+st.title("Referrals and forecast")
+st.caption(panels.forecast_note(ctx.settings.forecast_period_days).split(": ", 1)[1])
+
+by = st.radio("Compare by", list(UNITS), format_func=UNITS.get, horizontal=True, key="referrals_by")
+bands = panel_data(ctx, panels.forecast_bands, by=by)
+show(ctx, bands, f"referrals_band_{by}", figure=charts.band_chart(bands.data, by),
+     columns=[by, "referrals", "expected_low", "expected_high", "status"])
+
+monthly = panel_data(ctx, panels.monthly_against_expectation)
+show(ctx, monthly, "referrals_monthly", figure=charts.cumulative_chart(monthly.data))
+
+sources = panel_data(ctx, panels.referral_sources)
+show(ctx, sources, "referrals_sources",
+     figure=charts.bar_chart(sources.data, "referral_source", "referrals", "referrals_shown", value_title="Referrals"))

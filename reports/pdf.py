@@ -1,0 +1,222 @@
+"""Render a :class:`reports.pack_data.Pack` as a PDF (fpdf2).
+
+No image export is available on the server, so charts are drawn with fpdf2's own shapes:
+horizontal bars with the value printed at the end of each bar (so the chart reads without
+colour), a legend in words, and suppressed points written as "not shown" rather than drawn
+as zero. Every page's footer carries the period, filters, "as of" date and page number.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from metrics.findings import KIND_HEADINGS, grouped
+from reports.formatting import KIND_COLOURS, PALETTE, cell_text, frame_text
+from reports.pack_data import ChartSpec, Pack, PackTable
+
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),
+)
+#: Used only when no Unicode font is installed: the core PDF fonts cover Latin-1 alone.
+LATIN1_REPLACEMENTS = {"–": "-", "—": "-", "−": "-", "≥": ">=", "≤": "<=", "…": "...", "’": "'", "‘": "'",
+                       "“": '"', "”": '"', "•": "-", "×": "x", "÷": "/"}
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (0, 2, 4))
+
+
+class PackPdf(FPDF):
+    def __init__(self, pack: Pack):
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.pack = pack
+        self.family = "helvetica"
+        regular = next((d / "DejaVuSans.ttf" for d in FONT_DIRS if (d / "DejaVuSans.ttf").exists()), None)
+        if regular is not None:
+            self.add_font("DejaVu", "", str(regular))
+            bold = regular.with_name("DejaVuSans-Bold.ttf")
+            self.add_font("DejaVu", "B", str(bold if bold.exists() else regular))
+            self.family = "DejaVu"
+        self.set_auto_page_break(True, margin=16)
+        self.set_margins(12, 12, 12)
+        self.set_title(pack.title)
+        self.set_subject(pack.context_line)
+
+    def clean(self, text: str) -> str:
+        if self.family == "DejaVu":
+            return text
+        for old, new in LATIN1_REPLACEMENTS.items():
+            text = text.replace(old, new)
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(self.family, size=7)
+        self.set_text_color(61, 61, 61)
+        self.multi_cell(0, 3.2, self.clean(f"{self.pack.context_line} · Page {self.page_no()}\n{self.pack.suppression_note}"),
+                        new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+
+    # ---- text ---------------------------------------------------------------------------
+
+    def heading(self, text: str, size: int = 16) -> None:
+        self.set_font(self.family, "B", size)
+        self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def paragraph(self, text: str, size: int = 10, bold: bool = False, colour: str | None = None) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+        if colour:
+            self.set_text_color(*_rgb(colour))
+        self.multi_cell(0, size * 0.45, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(0.8)
+
+    # ---- tables and charts ----------------------------------------------------------------
+
+    def data_table(self, frame, size: int = 8) -> None:
+        rows = frame_text(frame)
+        self.set_font(self.family, size=size)
+        widths = _column_widths(rows)
+        with self.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5,
+                        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242))) as grid:
+            for values in rows:
+                row = grid.row()
+                for value in values:
+                    row.cell(self.clean(value))
+        self.ln(2)
+
+    def bar_chart(self, spec: ChartSpec) -> None:
+        """Horizontal grouped bars; values printed; missing values say "not shown"."""
+        data = spec.data
+        values = [[_number(v) for v in data[name]] for name in spec.series]
+        finite = [v for series in values for v in series if v is not None]
+        if not finite:
+            return
+        low, high = min(0.0, min(finite)), max(0.0, max(finite))
+        span = (high - low) or 1.0
+        label_w, value_w = 60.0, 24.0
+        plot_w = self.w - self.l_margin - self.r_margin - label_w - value_w
+        bar_h = 3.2
+        group_h = bar_h * len(spec.series) + 2.0
+        needed = group_h * len(data) + 10
+        if self.get_y() + min(needed, 120) > self.page_break_trigger:
+            self.add_page()
+        # Legend in words, each with its colour swatch.
+        self.set_font(self.family, size=7)
+        x = self.l_margin
+        for i, name in enumerate(spec.series):
+            self.set_fill_color(*_rgb(PALETTE[i % len(PALETTE)]))
+            self.rect(x, self.get_y() + 0.8, 3, 3, style="F")
+            self.set_xy(x + 4, self.get_y())
+            label = self.clean(name)
+            self.cell(self.get_string_width(label) + 6, 4.5, label)
+            x = self.get_x()
+        self.ln(6)
+        zero_x = self.l_margin + label_w + plot_w * (0 - low) / span
+        for row_index, category in enumerate(data[spec.category]):
+            if self.get_y() + group_h > self.page_break_trigger:
+                self.add_page()
+            top = self.get_y()
+            self.set_font(self.family, size=7)
+            self.set_xy(self.l_margin, top)
+            self.cell(label_w - 2, group_h - 2, self.clean(str(category))[:45], align="R")
+            for i, series in enumerate(values):
+                value = series[row_index]
+                y = top + i * bar_h
+                if value is None:
+                    self.set_xy(zero_x + 1, y)
+                    self.cell(value_w, bar_h, "not shown")
+                    continue
+                self.set_fill_color(*_rgb(PALETTE[i % len(PALETTE)]))
+                start = zero_x if value >= 0 else zero_x - plot_w * (-value) / span
+                width = max(plot_w * abs(value) / span, 0.2)
+                self.rect(start, y + 0.3, width, bar_h - 0.6, style="F")
+                self.set_xy(max(start + width, zero_x) + 1, y)
+                self.cell(value_w, bar_h, cell_text(value, spec.series[i]))
+            self.set_y(top + group_h)
+        self.set_draw_color(61, 61, 61)
+        self.ln(3)
+
+
+def _number(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _column_widths(rows: list[list[str]]) -> tuple[float, ...]:
+    """Relative widths from the longest text in each column (capped so no column starves)."""
+    longest = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return tuple(min(max(n, 4), 60) for n in longest)
+
+
+def _table_section(pdf: PackPdf, table: PackTable) -> None:
+    pdf.add_page()
+    pdf.heading(table.title)
+    if table.headline:
+        pdf.paragraph(table.headline, size=11, bold=True)
+    if table.chart is not None and len(table.chart.data):
+        pdf.bar_chart(table.chart)
+    if len(table.frame):
+        pdf.data_table(table.frame)
+    else:
+        pdf.paragraph("Nothing to show for these filters.")
+    for note in table.notes:
+        pdf.paragraph(note, size=8)
+
+
+def _findings_section(pdf: PackPdf, pack: Pack, table: PackTable) -> None:
+    pdf.add_page()
+    pdf.heading(table.title)
+    for kind, items in grouped(pack.findings).items():
+        pdf.paragraph(KIND_HEADINGS[kind], size=12, bold=True, colour=KIND_COLOURS[kind])
+        if not items:
+            pdf.paragraph(f"No {KIND_HEADINGS[kind].lower()} this period.")
+        for finding in items:
+            pdf.paragraph(f"• {finding.text} [{finding.evidence}]", size=9)
+    for note in table.notes:
+        pdf.paragraph(note, size=8)
+
+
+def pack_to_pdf(pack: Pack) -> bytes:
+    """The pack as PDF bytes: cover, one section per table, definitions and assumptions."""
+    pdf = PackPdf(pack)
+    pdf.add_page()
+    pdf.ln(30)
+    pdf.heading(pack.title, size=24)
+    pdf.paragraph(pack.period.label, size=16)
+    pdf.paragraph(pack.as_of_text, size=14)
+    pdf.paragraph(f"Filters: {pack.filters_text}", size=11)
+    pdf.paragraph(pack.suppression_note, size=10)
+    pdf.paragraph(f"Generated {pack.generated_at:%d %B %Y %H:%M} from the GMIRS commissioning dashboard.", size=9)
+    for table in pack.tables:
+        if table.style == "findings":
+            _findings_section(pdf, pack, table)
+        elif table.style == "text":
+            pdf.add_page()
+            pdf.heading(table.title)
+            for line in table.frame.iloc[:, 0]:
+                pdf.paragraph(str(line), size=11)
+            pdf.ln(40)
+        else:
+            _table_section(pdf, table)
+    pdf.add_page()
+    pdf.heading("Appendix: definitions")
+    columns = [c for c in ("Code", "Measure", "Definition", "Target (%)", "Trigger (%)", "Source", "Term")
+               if c in pack.definitions.columns]
+    pdf.data_table(pack.definitions[columns], size=7)
+    pdf.heading("Appendix: assumptions and notes", size=13)
+    for assumption in pack.assumptions:
+        pdf.paragraph(f"• {assumption}", size=9)
+    pdf.paragraph(f"• {pack.suppression_note}", size=9)
+    return bytes(pdf.output())

@@ -1,0 +1,191 @@
+"""Plotly figures for the GMIRS pages, in the accessible palette, never relying on colour alone.
+
+Each builder takes the frame a ``metrics.panels`` function returned (exactly what is shown)
+and adds a second cue to every colour: marker symbols, fill patterns or text labels.
+(Added for issue 5's pages, so chart code is written once rather than in each page.)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui.theme import CATEGORICAL, SPC_COLOURS
+
+PATTERNS = ("", "/", ".", "x", "\\", "+")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
+BAND_SYMBOLS = {"below": "triangle-down", "within": "circle", "above": "triangle-up", "no forecast": "x"}
+SIGNAL_SYMBOLS = {"common": "circle", "improvement": "triangle-up", "concern": "triangle-down", "neutral": "diamond"}
+_BUILDERS: dict = {}
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
+def _figure_dict(name: str, digest: str, _args: tuple, _options: dict) -> dict:
+    return _BUILDERS[name](*_args, **_options).to_dict()
+
+
+def _digest(args: tuple, options: dict) -> str:
+    """A cheap fingerprint of a builder's inputs (small frames): pickled, then hashed."""
+    return hashlib.sha256(pickle.dumps((args, sorted(options.items())), protocol=5)).hexdigest()
+
+
+def cached(builder):
+    """Build each figure once per distinct data (plotly's validation is slow: ~0.1 s a chart)
+    and hand out an unvalidated copy of the validated figure on later reruns."""
+    _BUILDERS[builder.__name__] = builder
+
+    @functools.wraps(builder)
+    def figure(*args, **options) -> go.Figure:
+        spec = _figure_dict(builder.__name__, _digest(args, options), args, options)
+        return go.Figure(spec, _validate=False)
+
+    figure.uncached = builder
+    return figure
+
+
+def _layout(figure: go.Figure, *, height: int = 380, x_title: str | None = None, y_title: str | None = None) -> go.Figure:
+    figure.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend_orientation="h",
+                         legend_y=-0.15, xaxis_title=x_title, yaxis_title=y_title, font_size=13)
+    return figure
+
+
+@cached
+def band_chart(data: pd.DataFrame, unit: str) -> go.Figure:
+    """Referrals per unit (marker shaped by band status, labelled) against the patterned band."""
+    frame = data.iloc[::-1]
+    figure = go.Figure()
+    has_band = frame["expected_low"].notna().any()
+    if has_band:
+        figure.add_bar(y=frame[unit], x=frame["expected_high"] - frame["expected_low"], base=frame["expected_low"],
+                       orientation="h", name="Expected band (40–60% forecast, pro-rated)",
+                       marker=dict(color="#BFD6EA", pattern_shape="/", line_color=CATEGORICAL[0]), opacity=0.8)
+    figure.add_scatter(
+        y=frame[unit], x=frame["referrals"], mode="markers+text", name="Referrals received",
+        marker=dict(size=13, color=CATEGORICAL[3], symbol=[BAND_SYMBOLS.get(b, "circle") for b in frame["band"]],
+                    line=dict(width=1, color="#000000")),
+        text=[f"{shown} {status}" if has_band else str(shown) for shown, status in zip(frame["referrals_shown"], frame["status"])],
+        textposition="middle right", cliponaxis=False)
+    return _layout(figure, height=max(300, 36 * len(frame) + 80), x_title="Referrals received")
+
+
+@cached
+def cumulative_chart(data: pd.DataFrame) -> go.Figure:
+    """Cumulative referrals against the cumulative band; monthly counts as labelled bars."""
+    figure = go.Figure()
+    figure.add_bar(x=data["month"], y=data["referrals"], name="Referrals in the month", text=data["referrals"],
+                   marker=dict(color="#BFD6EA", pattern_shape=".", line_color=CATEGORICAL[0]))
+    figure.add_scatter(x=data["month"], y=data["cumulative_expected_low"], name="Cumulative expected, low (40%)",
+                       line=dict(color=CATEGORICAL[0], dash="dash"), mode="lines")
+    figure.add_scatter(x=data["month"], y=data["cumulative_expected_high"], name="Cumulative expected, high (60%)",
+                       line=dict(color=CATEGORICAL[0], dash="dot"), mode="lines", fill="tonexty",
+                       fillcolor="rgba(18,67,109,0.12)")
+    figure.add_scatter(x=data["month"], y=data["cumulative_referrals"], name="Cumulative referrals",
+                       mode="lines+markers", marker=dict(symbol="diamond", size=9), line=dict(color=CATEGORICAL[3], width=3))
+    return _layout(figure, y_title="Referrals")
+
+
+@cached
+def bar_chart(data: pd.DataFrame, category: str, value: str, text: str | None = None, *,
+              value_title: str | None = None) -> go.Figure:
+    """Horizontal bars with their values printed on them."""
+    frame = data.iloc[::-1]
+    figure = go.Figure(go.Bar(y=frame[category], x=frame[value], orientation="h",
+                              text=frame[text] if text else frame[value], textposition="outside",
+                              marker=dict(color=CATEGORICAL[0]), cliponaxis=False))
+    return _layout(figure, height=max(260, 34 * len(frame) + 60), x_title=value_title)
+
+
+@cached
+def share_bars(data: pd.DataFrame, category: str, parts: list[str], reference: dict[str, float] | None = None) -> go.Figure:
+    """100% stacked bars: each part has its own colour and fill pattern and is labelled."""
+    figure = go.Figure()
+    for i, part in enumerate(parts):
+        figure.add_bar(y=data[category], x=data[part], name=part, orientation="h",
+                       text=[f"{part[0]} {v:.0f}%" if pd.notna(v) else "" for v in data[part]], textposition="inside",
+                       marker=dict(color=CATEGORICAL[i % len(CATEGORICAL)], pattern_shape=PATTERNS[i % len(PATTERNS)]))
+    if reference:
+        edge = 0.0
+        for part in parts[:-1]:
+            edge += reference[part]
+            figure.add_vline(x=edge, line_dash="dash", line_color="#000000",
+                             annotation_text=f"reference {edge:.0f}%", annotation_position="top")
+    figure.update_layout(barmode="stack")
+    return _layout(figure, height=max(300, 34 * len(data) + 100), x_title="% of referrals")
+
+
+@cached
+def lines_by_group(data: pd.DataFrame, x: str, y: str, group: str, *, reference: dict[str, float] | None = None,
+                   y_title: str | None = None) -> go.Figure:
+    """One line per group, each with its own marker symbol and dash; optional reference lines."""
+    figure = go.Figure()
+    for i, (name, part) in enumerate(data.groupby(group, sort=False)):
+        figure.add_scatter(x=part[x], y=part[y], name=str(name), mode="lines+markers",
+                           marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=8),
+                           line=dict(color=CATEGORICAL[i % len(CATEGORICAL)], dash=("solid", "dash", "dot")[i % 3]))
+        if reference and name in reference:
+            figure.add_hline(y=reference[name], line_dash="dot", line_color=CATEGORICAL[i % len(CATEGORICAL)],
+                             annotation_text=f"{name} reference {reference[name]:.0f}%")
+    return _layout(figure, y_title=y_title)
+
+
+@cached
+def spc_chart(data: pd.DataFrame, target: float | None) -> go.Figure:
+    """XmR chart: process limits, mean, target, and each point shaped, coloured and labelled by signal."""
+    figure = go.Figure()
+    figure.add_scatter(x=data["month"], y=data["upper"], name="Upper process limit", mode="lines",
+                       line=dict(color="#3D3D3D", dash="dash"))
+    figure.add_scatter(x=data["month"], y=data["lower"], name="Lower process limit", mode="lines",
+                       line=dict(color="#3D3D3D", dash="dash"))
+    figure.add_scatter(x=data["month"], y=data["mean"], name="Mean", mode="lines", line=dict(color="#000000"))
+    if target is not None:
+        figure.add_hline(y=target, line_color=SPC_COLOURS["target"], line_dash="dot",
+                         annotation_text=f"target {target:.0f}%", annotation_position="bottom right")
+    figure.add_scatter(x=data["month"], y=data["value"], name="Monthly value", mode="lines",
+                       line=dict(color=SPC_COLOURS["common"]), showlegend=False)
+    for signal, part in data.groupby("signal", sort=False):
+        figure.add_scatter(
+            x=part["month"], y=part["value"], mode="markers+text", name=f"{signal.capitalize()} point",
+            marker=dict(color=SPC_COLOURS[signal], symbol=SIGNAL_SYMBOLS[signal], size=11, line=dict(width=1, color="#000000")),
+            text=part["rule"], textposition="top center",
+            customdata=part[["numerator", "denominator"]], hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<br>%{text}")
+    return _layout(figure, y_title="%")
+
+
+@cached
+def interval_chart(data: pd.DataFrame, category: str, value: str, lower: str, upper: str, *,
+                   reference: float | None = None, reference_label: str = "overall", x_title: str | None = None) -> go.Figure:
+    """Dots with 95% interval whiskers, the value printed beside each; a labelled reference line."""
+    frame = data.dropna(subset=[value]).iloc[::-1]
+    figure = go.Figure(go.Scatter(
+        y=frame[category].astype(str), x=frame[value], mode="markers+text", marker=dict(size=11, color=CATEGORICAL[0], symbol="diamond"),
+        error_x=dict(type="data", symmetric=False, array=frame[upper] - frame[value], arrayminus=frame[value] - frame[lower]),
+        text=[f"{v:.1f}" for v in frame[value]], textposition="top center", name=value))
+    if reference is not None:
+        figure.add_vline(x=reference, line_dash="dash", line_color=CATEGORICAL[2],
+                         annotation_text=f"{reference_label} {reference:.1f}")
+    return _layout(figure, height=max(280, 40 * len(frame) + 80), x_title=x_title)
+
+
+@cached
+def funnel_chart(data: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(go.Funnel(y=data["step"], x=data["reached"], textinfo="value+percent initial",
+                                 marker=dict(color=CATEGORICAL[0])))
+    return _layout(figure, height=380)
+
+
+@cached
+def spend_chart(data: pd.DataFrame) -> go.Figure:
+    """Cumulative spend against the cumulative funding profile; monthly spend as labelled bars."""
+    figure = go.Figure()
+    figure.add_bar(x=data["month"], y=data["spend"], name="Spend in the month",
+                   marker=dict(color="#BFD6EA", pattern_shape="/", line_color=CATEGORICAL[0]))
+    figure.add_scatter(x=data["month"], y=data["cumulative_profile"], name="Cumulative funding profile",
+                       mode="lines", line=dict(color=CATEGORICAL[0], dash="dash"))
+    figure.add_scatter(x=data["month"], y=data["cumulative_spend"], name="Cumulative spend", mode="lines+markers",
+                       marker=dict(symbol="diamond"), line=dict(color=CATEGORICAL[3], width=3))
+    return _layout(figure, y_title="£")

@@ -1,0 +1,178 @@
+"""The shared sidebar filters, kept in the URL so a link reproduces the view.
+
+Values read from the URL are checked against the options the signed-in user may choose
+from; anything else is ignored (and the data layer applies the user's scope regardless).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from data_access.lookups import contract_options, geography_options, hub_options
+from data_access.scoping import AccessScope, ReferralFilters
+from metrics import periods
+from metrics.periods import Period
+from ui import state
+
+ALL = "All"
+PERIOD_KINDS = {"month": "Month", "quarter": "Quarter", "contract_year": "Contract year", "custom": "Custom"}
+COMPLEXITIES = ("LOW", "MEDIUM", "HIGH")
+SERVICE_START = dt.date(2023, 9, 4)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _geography(_engine: Engine, key: str):
+    return geography_options(_engine), hub_options(_engine)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _contracts(_engine: Engine, key: str, _scope: AccessScope):
+    return contract_options(_engine, _scope)
+
+
+def _from_url_once(valid: dict[str, list[str]]) -> None:
+    """On a session's first run, copy valid query parameters into the filter widgets' state."""
+    if st.session_state.get("_filters_from_url_done"):
+        return
+    st.session_state["_filters_from_url_done"] = True
+    params = st.query_params
+    for key, param in state.QUERY_PARAMS.items():
+        value = params.get(param)
+        if value is None:
+            continue
+        allowed = valid.get(key)
+        if allowed is not None and value not in allowed:
+            continue
+        if key in (state.FILTER_CUSTOM_FROM, state.FILTER_CUSTOM_TO):
+            try:
+                st.session_state[key] = dt.date.fromisoformat(value)
+            except ValueError:
+                continue
+        else:
+            st.session_state[key] = value
+
+
+def _to_url(values: dict[str, str | None]) -> None:
+    for key, param in state.QUERY_PARAMS.items():
+        value = values.get(key)
+        if value in (None, ALL, ""):
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != value:
+            st.query_params[param] = value
+
+
+def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, url_key: str) -> tuple[ReferralFilters, Period]:
+    """Render the shared filters; return the chosen filters and period."""
+    as_of = as_of or dt.date.today()
+    geography, hubs = _geography(engine, url_key)
+    # The contracts a user may pick depend on the role and provider, not on who it is.
+    contracts = _contracts(engine, f"{url_key}:{scope.role}:{scope.provider_id}:{scope.region_code}", scope)
+    period_lists = {
+        kind: periods.periods_between(SERVICE_START, as_of, kind, SERVICE_START)
+        for kind in ("month", "quarter", "contract_year")
+    }
+    pdu_names = sorted(geography["pdu_name"].unique())
+    borough_names = sorted(geography["borough_name"].unique())
+    valid = {
+        state.FILTER_PERIOD_KIND: list(PERIOD_KINDS),
+        state.FILTER_REGION: [ALL, *sorted(geography["region_name"].unique())],
+        state.FILTER_PDU: [ALL, *pdu_names],
+        state.FILTER_BOROUGH: [ALL, *borough_names],
+        state.FILTER_HUB: [ALL, *hubs["hub_name"]],
+        state.FILTER_CONTRACT: [ALL, *contracts["reference"]],
+        state.FILTER_COMPLEXITY: [ALL, *COMPLEXITIES],
+        state.FILTER_PERIOD_VALUE: [p.key() for lst in period_lists.values() for p in lst],
+    }
+    _from_url_once(valid)
+
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    kind = sidebar.selectbox(
+        "Period", list(PERIOD_KINDS), index=1, format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND
+    )
+    if kind == "custom":
+        start = sidebar.date_input("From", value=as_of - dt.timedelta(days=89), key=state.FILTER_CUSTOM_FROM,
+                                   format="DD/MM/YYYY")
+        end = sidebar.date_input("To", value=as_of, key=state.FILTER_CUSTOM_TO, format="DD/MM/YYYY")
+        try:
+            period = periods.custom(start, end)
+        except ValueError as exc:
+            sidebar.error(str(exc))
+            period = periods.custom(end, end)
+        period_value = None
+    else:
+        choices = {p.key(): p for p in reversed(period_lists[kind])}
+        if st.session_state.get(state.FILTER_PERIOD_VALUE) not in choices:
+            st.session_state[state.FILTER_PERIOD_VALUE] = next(iter(choices))
+        period_value = sidebar.selectbox(
+            "Which", list(choices), format_func=lambda k: choices[k].label, key=state.FILTER_PERIOD_VALUE
+        )
+        period = choices[period_value]
+
+    region_names = sorted(geography["region_name"].unique())
+    region = sidebar.selectbox("Region", [ALL, *region_names], key=state.FILTER_REGION)
+    in_region = geography if region == ALL else geography[geography["region_name"] == region]
+    pdu_choices = [ALL, *sorted(in_region["pdu_name"].unique())]
+    if st.session_state.get(state.FILTER_PDU) not in pdu_choices:
+        st.session_state[state.FILTER_PDU] = ALL
+    pdu = sidebar.selectbox("PDU", pdu_choices, key=state.FILTER_PDU)
+    in_pdu = in_region if pdu == ALL else in_region[in_region["pdu_name"] == pdu]
+    borough_choices = [ALL, *sorted(in_pdu["borough_name"].unique())]
+    if st.session_state.get(state.FILTER_BOROUGH) not in borough_choices:
+        st.session_state[state.FILTER_BOROUGH] = ALL
+    borough = sidebar.selectbox("Borough", borough_choices, key=state.FILTER_BOROUGH)
+    borough_ids = in_pdu.loc[in_pdu["borough_name"] == borough, "borough_id"].unique()
+    hub_rows = hubs[hubs["borough_id"].isin(borough_ids)] if borough != ALL else hubs[hubs["borough_id"].isin(in_pdu["borough_id"])]
+    hub_choices = [ALL, *hub_rows["hub_name"]]
+    if st.session_state.get(state.FILTER_HUB) not in hub_choices:
+        st.session_state[state.FILTER_HUB] = ALL
+    hub = sidebar.selectbox("Hub", hub_choices, key=state.FILTER_HUB)
+    contract_choices = [ALL, *contracts["reference"]]
+    if st.session_state.get(state.FILTER_CONTRACT) not in contract_choices:
+        st.session_state[state.FILTER_CONTRACT] = ALL
+    contract = sidebar.selectbox("Contract", contract_choices, key=state.FILTER_CONTRACT)
+    complexity = sidebar.selectbox(
+        "Complexity", [ALL, *COMPLEXITIES], key=state.FILTER_COMPLEXITY, format_func=lambda c: c.title()
+    )
+
+    _to_url({
+        state.FILTER_PERIOD_KIND: kind,
+        state.FILTER_PERIOD_VALUE: period_value,
+        state.FILTER_CUSTOM_FROM: period.start.isoformat() if kind == "custom" else None,
+        state.FILTER_CUSTOM_TO: period.end.isoformat() if kind == "custom" else None,
+        state.FILTER_REGION: region,
+        state.FILTER_PDU: pdu,
+        state.FILTER_BOROUGH: borough,
+        state.FILTER_HUB: hub,
+        state.FILTER_CONTRACT: contract,
+        state.FILTER_COMPLEXITY: complexity,
+    })
+
+    def _one(frame, column, match_column, value):
+        if value == ALL:
+            return None
+        found = frame.loc[frame[match_column] == value, column]
+        return None if found.empty else found.iloc[0].item()
+
+    filters = ReferralFilters(
+        region_code=_one(geography, "region_code", "region_name", region),
+        pdu_number=_one(geography, "pdu_number", "pdu_name", pdu),
+        borough_id=_one(geography, "borough_id", "borough_name", borough),
+        hub_id=_one(hubs, "hub_id", "hub_name", hub),
+        contract_id=_one(contracts, "contract_id", "reference", contract),
+        complexity=None if complexity == ALL else complexity,
+        extra={"Region": region, "PDU": pdu, "Borough": borough, "Hub": hub, "Contract": contract,
+               "Complexity": complexity.title() if complexity != ALL else ALL},
+    )
+    return filters, period
+
+
+def filter_labels(filters: ReferralFilters, period: Period) -> dict[str, str]:
+    """Human-readable description of the view, for captions and exports."""
+    labels = {"Period": period.label}
+    labels.update({name: str(value) for name, value in filters.extra.items() if value != ALL})
+    return labels

@@ -1,0 +1,59 @@
+"""Rendering shared by every page: a chart or table panel that states its finding, its
+units and "as of" date, its notes (definitions, assumptions, suppression), offers the data
+behind it and a CSV of exactly what is shown, and explains itself when it is empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from metrics.export import safe_csv_bytes
+
+
+def as_of_caption(as_of: dt.date | None, unit: str | None = None) -> str:
+    parts = [f"Data as of {as_of:%d %B %Y}" if as_of else "No data loaded yet"]
+    if unit:
+        parts.append(f"Units: {unit}")
+    return " · ".join(parts)
+
+
+def data_download(data: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV") -> None:
+    # Panel data is an aggregate (a few hundred rows at most), so the CSV is made with the page
+    # and served as a plain file. Streamlit's deferred (callable) downloads were tried and lost
+    # clicks when several sessions were running. A click doesn't rerun the page.
+    st.download_button(label, safe_csv_bytes(data), file_name=file_name, mime="text/csv",
+                       key=f"dl_{key}", on_click="ignore")
+
+
+def panel(
+    title: str,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    as_of: dt.date | None,
+    figure=None,
+    unit: str | None = None,
+    notes: Sequence[str] = (),
+    empty_message: str = "Nothing matches the filters chosen: widen the period or clear a filter.",
+    show_table: bool = False,
+) -> None:
+    """One panel. ``data`` is exactly what the chart shows (already suppressed if about people)."""
+    st.subheader(title)
+    st.caption(as_of_caption(as_of, unit))
+    if data is None or data.empty:
+        st.info(empty_message)
+        return
+    if figure is not None:
+        st.plotly_chart(figure, key=f"fig_{key}", config={"displaylogo": False})
+    if show_table:
+        st.dataframe(data, hide_index=True, key=f"tbl_{key}")
+    for note in notes:
+        if note:
+            st.caption(note)
+    with st.expander("Show the data"):
+        if not show_table:
+            st.dataframe(data, hide_index=True)
+        data_download(data, key=key, file_name=f"{key}.csv")
