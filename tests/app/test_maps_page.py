@@ -1,0 +1,45 @@
+"""The Maps page through app.py, for every role that may open it."""
+
+import json
+
+import pytest
+
+from data_access.settings import PROJECT_ROOT
+from tests.app.conftest import signed_in_app
+from ui.navigation import pages_for
+
+MAPS = "app_pages/maps.py"
+ROLES = {"commissioner": "commissioner", "provider": "provider", "spoc": "epop_spoc",
+         "national": "epop_national", "admin": "admin"}
+
+
+def _decks(at):
+    return [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
+
+
+@pytest.mark.parametrize("username", sorted(ROLES))
+def test_maps_page_runs_for_every_role_that_may_use_it(app_env, username):
+    assert MAPS in {s.path for specs in pages_for(ROLES[username]).values() for s in specs}
+    at = signed_in_app(username, str(PROJECT_ROOT / MAPS)).run()
+    assert not at.exception
+    decks = _decks(at)
+    assert decks, "at least the England and Wales map is drawn"
+    for deck in decks:
+        assert deck["layers"], "every map has layers"
+        # No basemap by default, so the maps draw offline: no map provider is named.
+        assert not deck.get("mapProvider"), deck.get("mapProvider")
+    assert at.dataframe, "a table of the same figures sits beside each map"
+    headers = " ".join(h.value for h in at.subheader)
+    if ROLES[username] in {"commissioner", "provider", "admin"}:
+        assert "Greater Manchester" in headers and len(decks) == 2
+    else:
+        assert "Greater Manchester" not in headers and len(decks) == 1
+
+
+def test_reach_layer_is_off_until_asked_for(app_env):
+    at = signed_in_app("commissioner", str(PROJECT_ROOT / MAPS)).run()
+    layer_ids = [layer.get("id") for deck in _decks(at) for layer in deck["layers"]]
+    assert not any("reach" in str(i) for i in layer_ids)
+    at.toggle(key="maps_reach").set_value(True).run()
+    layer_ids = [layer.get("id") for deck in _decks(at) for layer in deck["layers"]]
+    assert any("reach" in str(i) for i in layer_ids)

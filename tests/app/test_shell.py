@@ -1,0 +1,97 @@
+"""The entry point: sign-in, throttling, role-filtered navigation, insecure configuration."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from data_access.db import make_engine, session_scope
+from data_access.models import AuditLog, User
+from tests.app.conftest import APP, signed_in_app
+from ui.navigation import PAGES, pages_for
+
+ROOT = Path(APP).parent
+
+
+def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="sign_in_username").input(username)
+    at.text_input(key="sign_in_password").input(password)
+    return at.button[0].click().run()
+
+
+def test_no_pages_folder_next_to_the_entry_point():
+    """Streamlit would run files in a pages/ folder directly, without app.py's sign-in."""
+    assert not (ROOT / "pages").exists()
+
+
+def test_unauthenticated_user_sees_only_the_sign_in_form(app_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Greater Manchester probation commissioning dashboard"]
+    assert at.text_input(key="sign_in_password") is not None
+    assert len(at.sidebar.children) == 0  # no filters, no navigation before sign-in
+
+
+def test_demo_credentials_sign_in_to_the_overview(app_env):
+    at = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), "commissioner", "demo")
+    assert not at.exception
+    assert "GMIRS" in " ".join(t.value for t in at.title)
+    assert any(b.label == "Sign out" for b in at.sidebar.button)
+
+
+def test_wrong_password_is_refused_and_audited(app_env):
+    at = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), "commissioner", "wrong")
+    assert [e.value for e in at.error] == ["Username or password is not right."]
+    with session_scope(make_engine(app_env)) as session:
+        actions = session.scalars(select(AuditLog.action).where(AuditLog.actor == "commissioner")).all()
+    assert "sign_in_failed" in actions
+
+
+def test_repeated_wrong_passwords_lock_the_account(app_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    for _ in range(5):
+        at = _sign_in(at, "provider", "guess")
+    # Even the right password is refused while the account is locked.
+    at = _sign_in(at, "provider", "demo")
+    assert any("Too many failed sign-ins" in e.value for e in at.error)
+    assert not at.sidebar.button
+    engine = make_engine(app_env)
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == "provider"))
+        assert user.locked_until is not None
+        user.locked_until = None  # leave the shared demo database as it was
+
+
+def test_each_role_gets_only_its_pages():
+    by_role = {role: {s.title for specs in pages_for(role, only_existing=False).values() for s in specs}
+               for role in ("commissioner", "provider", "epop_spoc", "epop_national", "admin")}
+    assert "Admin" in by_role["admin"] and "Admin" not in by_role["commissioner"]
+    assert "Board summary" not in by_role["provider"]
+    assert not any(t in by_role["epop_spoc"] for t in ("KPIs and service levels", "Equalities", "Upload data"))
+    assert pages_for("someone") == {} and pages_for("") == {}
+    for spec in PAGES:
+        assert spec.roles, spec.path
+
+
+def test_a_page_the_role_may_not_use_is_not_registered(app_env):
+    at = signed_in_app("spoc").run()
+    assert not at.exception
+    # The SPOC's navigation has no KPI page, so asking for it cannot run it.
+    try:
+        at.switch_page("app_pages/kpis.py").run()
+    except Exception:
+        pass
+    assert not any("KPIs and service levels" == t.value for t in at.title)
+
+
+def test_outside_demo_mode_a_missing_cookie_key_stops_the_app(tmp_path, monkeypatch):
+    from data_access.setup import initialise
+
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    initialise(make_engine(url))
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_SEED_DEMO", "0")
+    monkeypatch.delenv("DASHBOARD_COOKIE_KEY", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("DASHBOARD_COOKIE_KEY" in e.value for e in at.error)
+    assert not at.text_input  # no sign-in form with an insecure key

@@ -1,0 +1,50 @@
+"""Security fixtures. The browser ones come from tests/browser/conftest.py; the attack server
+gets its own demo database with hostile free text written into it before the server starts
+(so no cache can hide it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from data_access.db import make_engine, session_scope
+from data_access.models import Hub, Referral
+from tests.browser.conftest import ARTIFACTS, new_context, playwright_browser  # noqa: F401 - fixtures
+from tests.browser.server import make_demo_database, start_server
+
+HERE = Path(__file__).resolve().parent
+
+#: Free text an importer or a user could put in front of other users. If any of it is
+#: interpreted, ``window.__pwned`` is set, an <img src="x"> or a javascript: link appears.
+HOSTILE_TEXT = (
+    '<img src="x" onerror="window.__pwned=1">',
+    "<script>window.__pwned=1</script>",
+    "[click me](javascript:window.__pwned=1)",
+    "**bold** <b>tag</b> ![i](x)",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(HERE) and "playwright_browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def attack_server(playwright_browser, tmp_path_factory):  # noqa: F811 - fixture from tests.browser
+    url = make_demo_database(tmp_path_factory.mktemp("attack_db") / "demo.db", 1500)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        ids = session.scalars(select(Referral.id).order_by(Referral.id).limit(len(HOSTILE_TEXT) * 20)).all()
+        for n, referral_id in enumerate(ids):
+            text = HOSTILE_TEXT[n % len(HOSTILE_TEXT)]
+            session.execute(update(Referral).where(Referral.id == referral_id).values(
+                end_requested_by_pp_reason=text, referral_ref=text[:40], caseworker_id=text[:60]))
+        hub = session.scalars(select(Hub).order_by(Hub.id)).first()
+        hub.name = "Bolton <img src=x onerror=window.__pwned=1> **hub**"
+    engine.dispose()
+    server = start_server(url, ARTIFACTS / "attack-server.log")
+    yield server
+    server.stop()
