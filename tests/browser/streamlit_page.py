@@ -185,3 +185,28 @@ def node_is_inside(page, target: str, container: str) -> bool:
     return page.evaluate(
         "([t, c]) => { const el = document.querySelector(t); return !!(el && el.closest(c)); }", [target, container]
     )
+
+
+def open_pages(*, last: int = 3) -> list:
+    """The most recently opened pages still open in the shared browser (for failure reports)."""
+    browser = _shared.get("browser")
+    if browser is None:
+        return []
+    pages = [p for context in browser.contexts for p in context.pages if not p.is_closed()]
+    return pages[-last:]
+
+
+def describe_page(page, stem: Path, *, limit: int = 2000) -> str:
+    """Save a screenshot and the text of ``page`` at ``stem``.png/.txt; return the text (cut)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        state = page.evaluate(
+            "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+            " return a ? [a.getAttribute('data-test-script-state'), a.getAttribute('data-test-connection-state')] : []; }"
+        )
+        text = page.inner_text("body", timeout=5_000)
+        page.screenshot(path=str(stem.with_suffix(".png")), full_page=True, timeout=10_000)
+    except Exception as exc:  # noqa: BLE001 - the page may be gone; say so rather than hide the failure
+        return f"{page.url}: could not be read ({exc.__class__.__name__}: {exc})"
+    stem.with_suffix(".txt").write_text(text, encoding="utf-8")
+    return f"{page.url} (script {state[:1]}, connection {state[1:]})\n{text[:limit]}"
