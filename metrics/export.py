@@ -17,11 +17,24 @@ def neutralise_cell(value):
     return value
 
 
+def _needs_neutralising(column: pd.Series) -> bool:
+    """Whether any text cell of ``column`` starts like a formula (one vectorised pass; non-text
+    cells count as no)."""
+    starts = column.str.startswith(FORMULA_PREFIXES)
+    return bool(starts.fillna(False).astype(bool).any())
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralise_cell)
+        series = out[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            try:
+                if not _needs_neutralising(series):
+                    continue  # most columns: nothing to change, so no per-cell pass
+            except AttributeError:  # .str refuses a column with no text at all
+                continue
+            out[column] = series.map(neutralise_cell)
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     return out
 

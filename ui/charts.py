@@ -24,9 +24,17 @@ SIGNAL_SYMBOLS = {"common": "circle", "improvement": "triangle-up", "concern": "
 _BUILDERS: dict = {}
 
 
+#: Plotly's default template is about nine tenths of a small figure's JSON, and Streamlit
+#: copies, validates and serialises all of it on every rerun. The pages draw with Streamlit's
+#: theme, which styles the chart in the browser, so figures are sent with an empty template.
+EMPTY_TEMPLATE = go.layout.Template()
+
+
 @st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
 def _figure_dict(name: str, digest: str, _args: tuple, _options: dict) -> dict:
-    return _BUILDERS[name](*_args, **_options).to_dict()
+    figure = _BUILDERS[name](*_args, **_options)
+    figure.update_layout(template=EMPTY_TEMPLATE)
+    return figure.to_dict()
 
 
 def _digest(args: tuple, options: dict) -> str:
@@ -147,12 +155,18 @@ def spc_chart(data: pd.DataFrame, target: float | None) -> go.Figure:
                          annotation_text=f"target {target:.0f}%", annotation_position="bottom right")
     figure.add_scatter(x=data["month"], y=data["value"], name="Monthly value", mode="lines",
                        line=dict(color=SPC_COLOURS["common"]), showlegend=False)
-    for signal, part in data.groupby("signal", sort=False):
+    # A rule is printed once, on the first point of a run that breaks it (consecutive points
+    # breaking the same rule would print the same words on top of each other); every point
+    # names its rule on hover.
+    rules = data["rule"].fillna("")
+    labels = rules.where(rules != rules.shift(fill_value=""), "")
+    for signal, part in data.assign(label=labels, rule=rules).groupby("signal", sort=False):
         figure.add_scatter(
             x=part["month"], y=part["value"], mode="markers+text", name=f"{signal.capitalize()} point",
             marker=dict(color=SPC_COLOURS[signal], symbol=SIGNAL_SYMBOLS[signal], size=11, line=dict(width=1, color="#000000")),
-            text=part["rule"], textposition="top center",
-            customdata=part[["numerator", "denominator"]], hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<br>%{text}")
+            text=part["label"], textposition="top center",
+            customdata=part[["numerator", "denominator", "rule"]],
+            hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<br>%{customdata[2]}")
     return _layout(figure, y_title="%")
 
 

@@ -11,8 +11,10 @@ who asked first. The engine is passed unhashed; a connection is opened per call.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -58,13 +60,46 @@ def cache_key(ctx: PageContext, name: str, options: dict) -> str:
                  ctx.as_of, settings, sorted(options.items())))
 
 
+class SingleFlight:
+    """One computation per key at a time: callers asking for a key that is being computed wait
+    for it, then read the cache, instead of computing it again. Without this, twenty people
+    opening the board's link at once each computed every panel (Streamlit's cache does not
+    hold back a second caller while the first is still computing)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, list] = {}  # key -> [lock, callers holding or waiting]
+
+    @contextlib.contextmanager
+    def __call__(self, key: str) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[key]
+
+    def keys(self) -> list[str]:
+        with self._guard:
+            return list(self._locks)
+
+
+_single_flight = SingleFlight()
+
+
 def panel_data(ctx: PageContext, compute: Callable, **options):
     """``compute(db, inputs, **options)`` for ``ctx``'s view (a function of metrics.panels)."""
     if getattr(panels, compute.__name__, None) is not compute:
         raise ValueError(f"{compute.__name__} is not a metrics.panels function")
     key = cache_key(ctx, compute.__name__, options)
-    return _compute(key, ctx.engine, shared_scope(ctx.scope), ctx.filters, ctx.period, ctx.as_of, ctx.settings,
-                    compute.__name__, options)
+    with _single_flight(key):
+        return _compute(key, ctx.engine, shared_scope(ctx.scope), ctx.filters, ctx.period, ctx.as_of,
+                        ctx.settings, compute.__name__, options)
 
 
 def clear() -> None:
