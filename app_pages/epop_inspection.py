@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
+from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
-from ui.theme import CATEGORICAL
 
 PLAN_CHOICE = "epop_inspection_plan"
-
-
-def _slippage_figure(rec: pd.DataFrame, earlier: str, later: str) -> go.Figure:
-    figure = go.Figure()
-    for column, name, colour, symbol in (("earlier_latest", earlier, CATEGORICAL[0], "circle"), ("later_latest", later, CATEGORICAL[2], "diamond")):
-        figure.add_trace(go.Scatter(x=rec[column], y=rec["label"], mode="markers", name=f"Latest target: {name}",
-                                    marker={"color": colour, "symbol": symbol, "size": 12}))
-    for row in rec.dropna(subset=["earlier_latest", "later_latest"]).itertuples():
-        figure.add_shape(type="line", x0=row.earlier_latest, x1=row.later_latest, y0=row.label, y1=row.label, line={"color": "#A6A6A6"})
-    figure.update_layout(height=360, yaxis={"autorange": "reversed"}, xaxis_title="Target date (a month means its last day)")
-    return figure
 
 
 def render(ctx: PageContext) -> None:
@@ -66,7 +53,7 @@ def render(ctx: PageContext) -> None:
     slipped = rec[rec["change"] == "slipped"]
     panel(f"Latest target dates slipped for {len(slipped)} of {len(rec)} recommendations between the {view.snapshots[0]} and the {view.snapshots[-1]}",
           rec.drop(columns="label"), key="inspection_rec_slippage", as_of=submitted,
-          figure=_slippage_figure(rec, view.snapshots[0], view.snapshots[-1]),
+          figure=charts.slippage_chart(rec[["label", "earlier_latest", "later_latest"]], view.snapshots[0], view.snapshots[-1]),
           notes=["Per recommendation: the latest dated target among its actions in each snapshot. 'all completed' when "
                  "every action in the later snapshot says completed. Marker shape and legend, not colour alone, tell the snapshots apart."])
     slip = view.slippage

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
+from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.theme import CATEGORICAL
@@ -49,31 +49,23 @@ def render(ctx: PageContext) -> None:
                  f"to {high['% of due complete']:.0f}% ({high['Plan']})")
     else:
         title = "No plan has an action due yet"
-    figure = px.bar(
-        ranked, x="% of due complete", y="Plan", orientation="h", text="% of due complete",
-        color_discrete_sequence=[CATEGORICAL[0]], hover_data=["Actions due", "Due and complete", "Overdue"],
-    )
-    figure.update_layout(xaxis_range=[0, 100], yaxis_title=None, height=420)
+    hover = ["Actions due", "Due and complete", "Overdue"]
+    figure = charts.epop_completion_chart(ranked[["Plan", "% of due complete", *hover]], colour=CATEGORICAL[0], hover=hover)
     panel(title, ranked[["Plan", "Actions due", "Due and complete", "% of due complete"]], key="epop_national_completion",
           as_of=as_of, figure=figure, unit="% of actions due by the as-of date that are complete", notes=[m.PROGRESS_DEFINITION])
 
     heat = view.heat.reset_index().rename(columns={"plan_label": "Plan"})
     totals = view.heat[list(m.COM_B_DIMENSIONS)].sum()
-    figure = px.imshow(
-        view.heat, text_auto=True, aspect="auto", color_continuous_scale=["#FFFFFF", CATEGORICAL[0]],
-        labels={"x": "COM-B dimension", "y": "Plan", "color": "Actions"},
-    )
-    figure.update_layout(height=460)
+    figure = charts.epop_heatmap(view.heat, colour_scale=["#FFFFFF", CATEGORICAL[0]],
+                                 labels={"x": "COM-B dimension", "y": "Plan", "color": "Actions"})
     panel(f"Across all plans most actions address {totals.idxmax()} ({int(totals.max())} of {int(totals.sum())})",
           heat, key="epop_national_heat", as_of=as_of, figure=figure, unit="number of actions (dropped actions left out)",
           notes=["Each cell shows its count as text, so the shading is never the only cue."])
 
     trend = view.trend.copy()
     overall = trend[trend["plan_label"] == "All 13 plans"].dropna(subset=["pct_due_complete"])
-    figure = px.line(trend, x="as_of", y="pct_due_complete", color="plan_label", markers=True,
-                     color_discrete_sequence=CATEGORICAL, labels={"as_of": "Month end", "pct_due_complete": "% of due complete", "plan_label": "Plan"})
-    figure.for_each_trace(lambda t: t.update(visible=True if t.name == "All 13 plans" else "legendonly"))
-    figure.update_layout(yaxis_range=[0, 100], height=420)
+    figure = charts.epop_trend_chart(trend[["as_of", "pct_due_complete", "plan_label"]], shown="All 13 plans", colours=list(CATEGORICAL),
+                                     labels={"as_of": "Month end", "pct_due_complete": "% of due complete", "plan_label": "Plan"})
     trend_title = "No actions were due yet" if overall.empty else (
         f"Share of due actions complete across all plans: {overall['pct_due_complete'].iloc[-1]:.0f}% at "
         f"{overall['as_of'].iloc[-1]:%d %B %Y}, from {overall['pct_due_complete'].iloc[0]:.0f}% at {overall['as_of'].iloc[0]:%B %Y}")

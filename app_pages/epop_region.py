@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
+from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.theme import CATEGORICAL
@@ -92,11 +92,10 @@ def render(ctx: PageContext) -> None:
 
     timeline = view.timeline.assign(label=lambda f: f["printed_code"].fillna("") + " " + f["text"].str.slice(0, 50))
     dated = timeline.dropna(subset=["due_date"])
-    figure = px.scatter(dated, x="due_date", y="label", color="rag", symbol="rag", color_discrete_map=RAG_COLOURS,
-                        symbol_map=RAG_SYMBOLS, hover_data=["status", "owner_role", "days_overdue"],
-                        labels={"due_date": "Due date", "label": "Action", "rag": "RAG (word shown in legend)"})
-    figure.add_vline(x=as_of, line_dash="dash", line_color="#3D3D3D")
-    figure.update_layout(height=max(320, 22 * len(dated)), yaxis={"autorange": "reversed"})
+    hover = ["status", "owner_role", "days_overdue"]
+    figure = charts.epop_timeline_chart(dated[["due_date", "label", "rag", *hover]], as_of, colours=RAG_COLOURS,
+                                        symbols=RAG_SYMBOLS, hover=hover,
+                                        labels={"due_date": "Due date", "label": "Action", "rag": "RAG (word shown in legend)"})
     worst = int(timeline["days_overdue"].max()) if len(timeline) else 0
     shown = timeline[["rag", "printed_code", "text", "owner_role", "due_date", "status", "days_overdue", "last_percent", "last_update_at", "last_update_by"]]
     panel(f"{progress.overdue} actions overdue" + (f", the oldest by {worst} days" if progress.overdue else ""), shown,
@@ -111,8 +110,7 @@ def render(ctx: PageContext) -> None:
 
     annex = view.annex2
     long = annex.melt(id_vars="dimension", value_vars=["met", "in progress", "not started", "not assessed"], var_name="state", value_name="expectations")
-    figure = px.bar(long, x="expectations", y="dimension", color="state", orientation="h", text="expectations",
-                    color_discrete_sequence=[CATEGORICAL[1], CATEGORICAL[0], CATEGORICAL[3], "#A6A6A6"])
+    figure = charts.epop_annex2_chart(long, colours=[CATEGORICAL[1], CATEGORICAL[0], CATEGORICAL[3], "#A6A6A6"])
     panel(f"Annex 2 year {view.annex2_year}: {int(annex['met'].sum())} of {int(annex['expected'].sum())} expectations met",
           annex, key="epop_region_annex2", as_of=as_of, figure=figure, notes=[m.ANNEX2_DEFINITION])
     panel("Standards of Excellence: latest self-assessment (as recorded, not scored)", view.standards,
@@ -120,8 +118,8 @@ def render(ctx: PageContext) -> None:
     s = view.sessions
     gender = m.suppress_counts({"women": s.attendees_women, "men": s.attendees_men, "other or unknown": s.attendees_other_or_unknown},
                                ctx.settings.suppression_threshold)
-    figure = px.bar(view.sessions_by_month, x="month", y="attendees", text="sessions", color_discrete_sequence=[CATEGORICAL[0]],
-                    labels={"month": "Month", "attendees": "People attending (bar label: sessions)"})
+    figure = charts.epop_sessions_chart(view.sessions_by_month[["month", "attendees", "sessions"]], colour=CATEGORICAL[0],
+                                        labels={"month": "Month", "attendees": "People attending (bar label: sessions)"})
     panel(f"{s.sessions} sessions held, {s.attendees} attendances by people on probation", view.sessions_by_month,
           key="epop_region_sessions", as_of=as_of, figure=figure,
           notes=[m.SESSIONS_DEFINITION, f"Of which women {gender['women']}, men {gender['men']}, other or unknown "

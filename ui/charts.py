@@ -203,3 +203,75 @@ def spend_chart(data: pd.DataFrame) -> go.Figure:
     figure.add_scatter(x=data["month"], y=data["cumulative_spend"], name="Cumulative spend", mode="lines+markers",
                        marker=dict(symbol="diamond"), line=dict(color=CATEGORICAL[3], width=3))
     return _layout(figure, y_title="£")
+
+
+# EPOP pages (plotly express figures; the page passes its colour and symbol maps and labels).
+import plotly.express as px  # noqa: E402  (used only by the EPOP builders below)
+
+
+@cached
+def epop_timeline_chart(data: pd.DataFrame, as_of, *, colours: dict[str, str], symbols: dict[str, str],
+                        hover: list[str], labels: dict[str, str]) -> go.Figure:
+    """EPOP actions by due date (``due_date``, ``label``): each marker coloured *and* shaped by its
+    ``rag`` word (named in the legend), ``hover`` columns on hover, a dashed line at the as-of date."""
+    figure = px.scatter(data, x="due_date", y="label", color="rag", symbol="rag", color_discrete_map=colours,
+                        symbol_map=symbols, hover_data=hover, labels=labels)
+    figure.add_vline(x=as_of, line_dash="dash", line_color="#3D3D3D")
+    figure.update_layout(height=max(320, 22 * len(data)), yaxis={"autorange": "reversed"})
+    return figure
+
+
+@cached
+def epop_annex2_chart(data: pd.DataFrame, *, colours: list[str]) -> go.Figure:
+    """Annex 2 expectations per dimension (long frame: ``dimension``, ``state``, ``expectations``),
+    stacked horizontal bars, one colour per state, each bar labelled with its count."""
+    return px.bar(data, x="expectations", y="dimension", color="state", orientation="h", text="expectations",
+                  color_discrete_sequence=colours)
+
+
+@cached
+def epop_sessions_chart(data: pd.DataFrame, *, colour: str, labels: dict[str, str]) -> go.Figure:
+    """People attending EPOP sessions by ``month`` (bars), each bar labelled with its number of ``sessions``."""
+    return px.bar(data, x="month", y="attendees", text="sessions", color_discrete_sequence=[colour], labels=labels)
+
+
+@cached
+def epop_completion_chart(data: pd.DataFrame, *, colour: str, hover: list[str]) -> go.Figure:
+    """% of due actions complete per plan: horizontal bars on a 0–100 axis, each labelled with its value."""
+    figure = px.bar(data, x="% of due complete", y="Plan", orientation="h", text="% of due complete",
+                    color_discrete_sequence=[colour], hover_data=hover)
+    figure.update_layout(xaxis_range=[0, 100], yaxis_title=None, height=420)
+    return figure
+
+
+@cached
+def epop_heatmap(data: pd.DataFrame, *, colour_scale: list[str], labels: dict[str, str]) -> go.Figure:
+    """Counts as a heatmap (rows: the index, columns: the columns), every cell printing its count."""
+    figure = px.imshow(data, text_auto=True, aspect="auto", color_continuous_scale=colour_scale, labels=labels)
+    figure.update_layout(height=460)
+    return figure
+
+
+@cached
+def epop_trend_chart(data: pd.DataFrame, *, shown: str, colours: list[str], labels: dict[str, str]) -> go.Figure:
+    """% of due actions complete at each month end (``as_of``, ``pct_due_complete``), one line with
+    markers per ``plan_label``; only the ``shown`` line is drawn at first, the others from the legend."""
+    figure = px.line(data, x="as_of", y="pct_due_complete", color="plan_label", markers=True,
+                     color_discrete_sequence=colours, labels=labels)
+    figure.for_each_trace(lambda t: t.update(visible=True if t.name == shown else "legendonly"))
+    figure.update_layout(yaxis_range=[0, 100], height=420)
+    return figure
+
+
+@cached
+def slippage_chart(data: pd.DataFrame, earlier: str, later: str) -> go.Figure:
+    """Each recommendation's (``label``) latest target date in two snapshots (``earlier_latest``,
+    ``later_latest``): distinct colour and marker shape per snapshot, a grey line joining the two."""
+    figure = go.Figure()
+    for column, name, colour, symbol in (("earlier_latest", earlier, CATEGORICAL[0], "circle"), ("later_latest", later, CATEGORICAL[2], "diamond")):
+        figure.add_trace(go.Scatter(x=data[column], y=data["label"], mode="markers", name=f"Latest target: {name}",
+                                    marker={"color": colour, "symbol": symbol, "size": 12}))
+    for row in data.dropna(subset=["earlier_latest", "later_latest"]).itertuples():
+        figure.add_shape(type="line", x0=row.earlier_latest, x1=row.later_latest, y0=row.label, y1=row.label, line={"color": "#A6A6A6"})
+    figure.update_layout(height=360, yaxis={"autorange": "reversed"}, xaxis_title="Target date (a month means its last day)")
+    return figure
