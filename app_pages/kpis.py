@@ -1,5 +1,6 @@
-"""KPIs and service levels: the scorecard with definitions, an SPC chart per measure, the cases
-behind a number (for roles allowed to see them) and, for providers, the cases at risk."""
+"""KPIs and service levels: the scorecard with definitions, the SPC verdict of every measure and
+the chart of the one chosen, the cases behind a number (for roles allowed to see them) and,
+for providers, the cases at risk."""
 
 import streamlit as st
 
@@ -27,6 +28,16 @@ if card.extra["drill_codes"]:
     show(ctx, panel_data(ctx, panels.kpi_cases, code=code), f"kpis_cases_{code}", table=True)
 
 st.header("Statistical process control")
-for code, chart in panel_data(ctx, panels.spc_charts).items():
+spc = panel_data(ctx, panels.spc_charts)
+summary = panels.spc_summary(spc)
+show(ctx, summary, "kpis_spc_summary", table=True)
+if spc:
+    codes = list(spc)
+    first = panels.spc_first_to_show(spc)
+    labels = {row["code"]: f"{row['code']} {row['measure']} ({row['variation'].split(':')[0].lower()})"
+              for row in summary.data.to_dict("records")}
+    code = st.selectbox("Show the SPC chart for", codes, index=codes.index(first) if first in codes else 0,
+                        format_func=labels.get, key="kpis_spc_code")
+    chart = spc[code]
     show(ctx, chart, f"kpis_spc_{code}", figure=charts.spc_chart(chart.data, chart.extra.get("target")),
          empty_message=f"{code} has no cases in the last 24 months for this view.")

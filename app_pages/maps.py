@@ -1,5 +1,7 @@
 """Maps: Greater Manchester boroughs, hubs and reach; England and Wales regions."""
 
+import dataclasses
+
 import streamlit as st
 
 from data_access.map_data import demand_unit_figures, hub_figures, region_action_plan_progress
@@ -21,6 +23,22 @@ def _gm_figures(_engine, url, version, scope, filters, start, end):
 @st.cache_data(ttl=3600, show_spinner=False)
 def _region_progress(_engine, url, version, _user, role, region_code, as_of):
     return region_action_plan_progress(_engine, _user, as_of)
+
+
+# The built maps (layers, tooltips and the deck's JSON) are shared by every session with the
+# same view: building and serialising them on each rerun was most of this page's time.
+@st.cache_resource(ttl=3600, max_entries=64, show_spinner=False)
+def _gm_map(_units, _hubs, key: str, *, measure, start, end, as_of, show_reach, basemap):
+    figure = gm_map(_units, _hubs, measure=measure, start=start, end=end, as_of=as_of, show_reach=show_reach,
+                    basemap=basemap)
+    return dataclasses.replace(figure, deck=figure.deck.prebuilt())
+
+
+@st.cache_resource(ttl=3600, max_entries=64, show_spinner=False)
+def _regions_map(_progress, key: str, *, as_of, selected_region, basemap):
+    figure = regions_map(_progress, title="EPOP action plan: % of due actions complete", as_of=as_of,
+                         selected_region=selected_region, unit="%", basemap=basemap)
+    return dataclasses.replace(figure, deck=figure.deck.prebuilt())
 
 
 def _show(figure, key: str) -> None:
@@ -47,15 +65,16 @@ if ctx.scope.sees_referrals:
     # Off by default: the reach layer draws a point per postcode cell, which is slow to
     # render without a GPU; the reach figures are always in the table beside the map.
     show_reach = st.toggle("Show reach (distance to nearest hub)", value=False, key="maps_reach")
+    view = (ctx.settings.database_url, ctx.data_version, shared_scope(ctx.scope), ctx.filters.describe())
     units, hubs = _gm_figures(ctx.engine, ctx.settings.database_url, ctx.data_version, shared_scope(ctx.scope),
                               ctx.filters, ctx.period.start, ctx.period.end)
-    _show(gm_map(units, hubs, measure=measure, start=ctx.period.start, end=ctx.period.end,
-                 as_of=ctx.as_of, show_reach=show_reach, basemap=basemap), "gm")
+    _show(_gm_map(units, hubs, repr(view), measure=measure, start=ctx.period.start, end=ctx.period.end,
+                  as_of=ctx.as_of, show_reach=show_reach, basemap=basemap), "gm")
 
 st.subheader("England and Wales: the 12 probation regions")
 progress = _region_progress(ctx.engine, ctx.settings.database_url, ctx.data_version, ctx.user, ctx.user.role,
                             ctx.user.region_code, ctx.as_of)
 region = st.selectbox("Show PDUs of region", ["All"] + list("ABCDEFGHIJKL"), key="maps_region")
-_show(regions_map(progress, title="EPOP action plan: % of due actions complete", as_of=ctx.as_of,
-                  selected_region=None if region == "All" else region, unit="%",
-                  basemap=basemap), "regions")
+_show(_regions_map(progress, repr((ctx.settings.database_url, ctx.data_version, ctx.user.role, ctx.user.region_code)),
+                   as_of=ctx.as_of, selected_region=None if region == "All" else region, basemap=basemap),
+      "regions")

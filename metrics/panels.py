@@ -534,6 +534,52 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = 24) -> dict[str, Panel
     return charts
 
 
+def spc_summary(charts: dict[str, Panel]) -> Panel:
+    """One row per charted measure: its latest month and value, the process mean and limits,
+    the Making Data Count variation and assurance, and how many points broke a rule. Built from
+    ``spc_charts``' result (no query), so the table and the charts always agree."""
+    rows = []
+    for code, chart in charts.items():
+        data = chart.data
+        latest = data.iloc[-1] if not data.empty else None
+        rows.append({
+            "code": code, "measure": kpi(code).title,
+            "latest month": f"{latest['month']:%b %Y}" if latest is not None else "no data",
+            "latest %": f"{latest['value']:.1f}" if latest is not None else "no data",
+            "mean %": f"{latest['mean']:.1f}" if latest is not None else "no data",
+            "process limits %": f"{latest['lower']:.1f}–{latest['upper']:.1f}" if latest is not None else "no data",
+            "variation": chart.extra["variation"], "assurance": chart.extra["assurance"],
+            "points signalled": int((data["signal"] != "common").sum()) if latest is not None else 0,
+            "months charted": len(data),
+        })
+    frame = pd.DataFrame(rows)
+    concerns = [r["code"] for r in rows if r["variation"] == VARIATION_LABELS["concern"]]
+    not_assured = [r["code"] for r in rows if r["assurance"] == ASSURANCE_LABELS["fail"]]
+    if not rows:
+        title = "No measure can be charted for this view"
+    elif concerns:
+        title = f"Special cause for concern in the latest month: {', '.join(concerns)}"
+    else:
+        title = f"No measure shows special cause for concern in its latest month ({len(rows)} charted)"
+    if not_assured:
+        title += f"; consistently missing target: {', '.join(not_assured)}"
+    notes = ("Variation and assurance follow NHS England's Making Data Count: XmR charts over the last 24 months "
+             "with the period's end as the latest month. Pick a measure below to see its chart.",)
+    return Panel(title, frame, "% of the month's cases", notes)
+
+
+def spc_first_to_show(charts: dict[str, Panel]) -> str | None:
+    """The measure whose chart to open first: a latest-month concern, else one missing target
+    consistently, else the first with data."""
+    with_data = [code for code, chart in charts.items() if not chart.data.empty]
+    for wanted in (lambda c: charts[c].extra.get("signal") == "concern",
+                   lambda c: charts[c].extra.get("assurance") == ASSURANCE_LABELS["fail"]):
+        found = [code for code in with_data if wanted(code)]
+        if found:
+            return found[0]
+    return with_data[0] if with_data else next(iter(charts), None)
+
+
 def kpi_tiles(db: Db, inp: PanelInputs) -> Panel:
     """Board tiles: value, target, status word and symbol, MDC variation and assurance as text."""
     card = period_scorecard(db, inp)

@@ -12,6 +12,7 @@ import hashlib
 import pickle
 
 import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -206,7 +207,6 @@ def spend_chart(data: pd.DataFrame) -> go.Figure:
 
 
 # EPOP pages (plotly express figures; the page passes its colour and symbol maps and labels).
-import plotly.express as px  # noqa: E402  (used only by the EPOP builders below)
 
 
 @cached

@@ -34,7 +34,7 @@ KEY_CONTENT = {
     "board_summary": ["measures below target", "Since ", "forecast band", "Complexity mix", "Average change across needs"],
     "referrals": ["forecast band", "expected", "referrals"],
     "complexity": ["Complexity mix", "High complexity ranged", "23/56/21"],
-    "kpis": ["measures below target", "DS2 Referrals assessed within 10 working days", "SL002"],
+    "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002"],
     "outcomes": ["Average change across needs", "All needs by complexity", "referred"],
     "equalities": ["Age:", "Sex:", "Disability:", "Ethnicity:", "Religion or belief:", "Sexual orientation:"],
     "finance": ["funding profile"],
@@ -185,6 +185,22 @@ def test_kpi_drill_down_lists_cases_for_a_commissioner(env):
     card = expected_panel(env, "commissioner", panels.period_scorecard, include_case_ids=True).kpi("DS2")
     assert set(shown.loc[shown["counted_as"] != "left out (rule)", "referral_ref"]) == set(card.case_ids)
     assert set(shown.loc[shown["counted_as"] == "met", "referral_ref"]) == set(card.numerator_case_ids)
+
+
+def test_kpis_page_shows_every_measure_s_spc_verdict_and_the_chart_chosen(env):
+    at = open_page("commissioner", "kpis")
+    charts = expected_panel(env, "commissioner", panels.spc_charts)
+    summary = panels.spc_summary(charts)
+    assert summary.title in text_of(at)
+    shown = next(d.value for d in at.dataframe if "variation" in d.value.columns and "latest %" in d.value.columns)
+    assert list(shown["code"]) == list(charts) and list(shown["variation"]) == list(summary.data["variation"])
+    picker = at.selectbox(key="kpis_spc_code")
+    first = panels.spc_first_to_show(charts)
+    assert picker.value == first and charts[first].title in text_of(at)
+    other = next(code for code in charts if code != first and not charts[code].data.empty)
+    picker.set_value(other).run()
+    assert not at.exception
+    assert charts[other].title in text_of(at) and charts[first].title not in [s.value for s in at.subheader]
 
 
 def test_a_role_without_case_references_gets_no_drill_down(env):

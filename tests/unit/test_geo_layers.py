@@ -114,3 +114,15 @@ def test_the_deck_json_is_pydecks_own_without_whitespace():
     indented = pdk.Deck.to_json(figure.deck)  # pydeck's own serialisation, indented
     assert json.loads(compact) == json.loads(indented)
     assert "\n" not in compact and len(compact) < len(indented) / 2
+
+
+def test_a_prebuilt_deck_sends_the_same_json_and_has_no_layers_to_convert():
+    figure = gm_map(_units(), HUBS, measure="forecast", start=dt.date(2024, 1, 1),
+                    end=dt.date(2024, 3, 31), as_of=dt.date(2024, 3, 31), show_reach=False)
+    prebuilt = figure.deck.prebuilt()
+    assert prebuilt.to_json() == figure.deck.to_json()
+    assert prebuilt.layers == [] and len(figure.deck.layers) == 2  # the original is untouched
+    assert prebuilt._tooltip == figure.deck._tooltip  # Streamlit reads it beside the JSON
+    # A deck changed after it was prebuilt does not carry the stored JSON.
+    figure.deck.layers.pop()
+    assert figure.deck.to_json() != prebuilt.to_json()
