@@ -582,8 +582,12 @@ def spc_first_to_show(charts: dict[str, Panel]) -> str | None:
 
 def kpi_tiles(db: Db, inp: PanelInputs) -> Panel:
     """Board tiles: value, target, status word and symbol, MDC variation and assurance as text."""
-    card = period_scorecard(db, inp)
-    charts = spc_charts(db, inp)
+    return tiles_from(period_scorecard(db, inp), spc_charts(db, inp))
+
+
+def tiles_from(card: Scorecard, charts: dict[str, Panel]) -> Panel:
+    """``kpi_tiles`` from a scorecard and the SPC charts already computed for the same view
+    (the board summary reuses the KPIs page's cached charts instead of computing them again)."""
     rows = []
     for r in card.kpis:
         chart = charts.get(r.code)
