@@ -27,6 +27,7 @@ process and its children, sampled every 0.25 s).
     python benchmarks/load_ws.py --server-env STREAMLIT_RUNNER_POST_SCRIPT_GC=true   # try a server option
     python benchmarks/load_ws.py --quick               # smoke run: 2 users, 10 s, small database
     python benchmarks/load_ws.py --url http://127.0.0.1:8501   # a server already running
+    python benchmarks/load_ws.py --replicas 2          # two servers, users placed on them in turn
 """
 
 from __future__ import annotations
@@ -529,16 +530,23 @@ async def user(n: int, username: str, base_url: str, deadline: float, stats: Sta
             await tab.close()
 
 
-async def run_users(base_url: str, *, users: int, seconds: float, think_s: float, timeout_s: float,
+def server_for(base_urls: list[str], n: int) -> str:
+    """The replica user ``n`` talks to for the whole run, as a load balancer with sticky
+    sessions would place it: users in turn across the replicas."""
+    return base_urls[n % len(base_urls)]
+
+
+async def run_users(base_urls: list[str], *, users: int, seconds: float, think_s: float, timeout_s: float,
                     ramp_s: float, seed: int = 1, accounts: list[str] | None = None) -> Stats:
-    """Run ``users`` simulated users; ``accounts`` are their usernames (default: the demo
-    account of each one's role, so several users share an account)."""
+    """Run ``users`` simulated users against ``base_urls`` (one server, or replicas of it);
+    ``accounts`` are their usernames (default: the demo account of each one's role, so several
+    users share an account)."""
     stats = Stats()
     deadline = time.monotonic() + ramp_s + seconds
     tasks = []
     accounts = accounts or [DEMO_USERS[role] for role in role_mix(users)]
     for n, username in enumerate(accounts[:users]):
-        tasks.append(asyncio.create_task(user(n, username, base_url, deadline, stats, think_s=think_s,
+        tasks.append(asyncio.create_task(user(n, username, server_for(base_urls, n), deadline, stats, think_s=think_s,
                                               timeout_s=timeout_s, seed=seed)))
         if n < users - 1:
             await asyncio.sleep(ramp_s / max(1, users - 1))
@@ -558,24 +566,24 @@ async def run_users(base_url: str, *, users: int, seconds: float, think_s: float
 
 
 class MemorySampler(threading.Thread):
-    """Peak RSS of a process and its children, sampled every ``interval`` seconds."""
+    """Peak RSS of processes (the replicas) and their children together, sampled every
+    ``interval`` seconds; their CPU time together."""
 
-    def __init__(self, pid: int, interval: float = 0.25) -> None:
+    def __init__(self, pids: list[int], interval: float = 0.25) -> None:
         super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
+        self.processes = [psutil.Process(pid) for pid in pids]
         self.interval = interval
         self.peak_mib = 0.0
         self.first_mib: float | None = None
         self._stop_event = threading.Event()
 
     def sample(self) -> float:
-        processes = [self.process, *self.process.children(recursive=True)]
+        processes = [q for p in self.processes for q in (p, *p.children(recursive=True))]
         return sum(p.memory_info().rss for p in processes) / 2**20
 
     def cpu_seconds(self) -> float:
         try:
-            times = self.process.cpu_times()
-            return times.user + times.system
+            return sum(t.user + t.system for t in (p.cpu_times() for p in self.processes))
         except psutil.Error:
             return float("nan")
 
@@ -676,6 +684,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="shared: every user signs in with its role's demo account; own: each user "
                              "gets an account of its own (a copy of its role's demo account; not with --url)")
     parser.add_argument("--url", help="use this running server instead of starting one (no memory figure)")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="start this many servers on the same database and place users on them in turn, "
+                             "as a load balancer with sticky sessions would (1-8; not with --url)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the server this script starts, e.g. "
@@ -691,6 +702,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                 setattr(args, flag.lstrip("-").replace("-", "_"), value)
     if not 1 <= args.users <= 100 or not 1 <= args.seconds <= 3600 or not 0 <= args.ramp_up <= 600:
         parser.error("keep it bounded: 1-100 users, 1-3600 seconds, 0-600 s ramp-up")
+    if not 1 <= args.replicas <= 8 or (args.url and args.replicas != 1):
+        parser.error("--replicas 1-8, and only for servers this script starts (not --url)")
     if args.url and args.accounts == "own":
         parser.error("--accounts own needs the database this script builds (not --url)")
     if any("=" not in item for item in args.server_env):
@@ -702,12 +715,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    server = sampler = accounts = None
+    servers: list = []
+    sampler = accounts = None
     tracebacks = None
     with tempfile.TemporaryDirectory(prefix="load_ws_") as tmp:
         try:
             if args.url:
-                base_url = args.url
+                base_urls = [args.url]
             else:
                 from tests.browser.server import make_demo_database, start_server
 
@@ -715,19 +729,20 @@ def main(argv: list[str] | None = None) -> int:
                 database_url = make_demo_database(Path(tmp) / "demo.db", args.referrals)
                 if args.accounts == "own":
                     accounts = add_own_accounts(database_url, role_mix(args.users))
-                server = start_server(database_url, Path(tmp) / "server.log",
-                                      extra_env=dict(item.split("=", 1) for item in args.server_env))
-                base_url = server.base_url
-                sampler = MemorySampler(server.pid)
+                for replica in range(args.replicas):
+                    servers.append(start_server(database_url, Path(tmp) / f"server{replica}.log",
+                                                extra_env=dict(item.split("=", 1) for item in args.server_env)))
+                base_urls = [server.base_url for server in servers]
+                sampler = MemorySampler([server.pid for server in servers])
                 sampler.start()
             print(f"{args.users} users, ramp-up {args.ramp_up:.0f} s, then {args.seconds:.0f} s, think "
-                  f"{args.think:g} s, against {base_url}", flush=True)
+                  f"{args.think:g} s, against {', '.join(base_urls)}", flush=True)
             cpu_before = sampler.cpu_seconds() if sampler else float("nan")
             load_before = os.getloadavg()[0]
             psutil.cpu_percent()  # starts the machine-wide measurement
             own_cpu = time.process_time()
             wall = time.perf_counter()
-            stats = asyncio.run(run_users(base_url, users=args.users, seconds=args.seconds, think_s=args.think,
+            stats = asyncio.run(run_users(base_urls, users=args.users, seconds=args.seconds, think_s=args.think,
                                           timeout_s=args.timeout, ramp_s=args.ramp_up, seed=args.seed,
                                           accounts=accounts))
             wall = time.perf_counter() - wall
@@ -738,21 +753,23 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if sampler is not None:
                 sampler.stop()
-            if server is not None:
+            for server in servers:
                 server.stop()
-                tracebacks = server.log_path.read_text(errors="replace").count("Traceback")
+            if servers:
+                tracebacks = sum(server.log_path.read_text(errors="replace").count("Traceback") for server in servers)
 
     rows = summary_rows(stats)
     print()
     print(f"users {args.users} ({', '.join(f'{n} {r}' for r, n in Counter(role_mix(args.users)).items())})"
           f" · database {'(external server)' if args.url else f'{args.referrals:,} referrals'} · wall time {wall:.0f} s"
-          + f" · accounts {args.accounts}" + (f" · server env {' '.join(args.server_env)}" if args.server_env else ""))
+          + f" · accounts {args.accounts}" + (f" · {args.replicas} replicas" if args.replicas > 1 else "")
+          + (f" · server env {' '.join(args.server_env)}" if args.server_env else ""))
     print(f"requests {stats.requests} (sign-ins {stats.sign_ins}, page opens {stats.page_opens}, filter changes "
           f"{stats.filter_changes}, cookie component reports {stats.component_reports}) · script runs {stats.runs} · connections {stats.connections} · "
           f"received {stats.messages:,} messages, {stats.bytes_received / 2**20:,.1f} MiB · cache hits {stats.cache_hits}")
     print(f"errors {len(stats.errors)} · server tracebacks in log {tracebacks if tracebacks is not None else 'n/a'}")
     if sampler is not None:
-        print(f"server peak memory (RSS, process and children) {sampler.peak_mib:,.0f} MiB "
+        print(f"server peak memory (RSS, every replica and its children) {sampler.peak_mib:,.0f} MiB "
               f"(at start {sampler.first_mib or 0:,.0f} MiB) · server CPU {server_cpu:,.0f} s "
               f"({server_cpu / wall:.0%} of one core) · load generator CPU {own_cpu:,.1f} s")
     else:
@@ -776,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
             "script_runs": stats.runs, "connections": stats.connections, "errors": [list(e) for e in stats.errors],
             "server_tracebacks": tracebacks, "server_peak_rss_mib": sampler.peak_mib if sampler else None,
             "server_cpu_s": server_cpu, "generator_cpu_s": own_cpu, "machine_busy_cores": machine_busy,
-            "load_average": [load_before, load_after], "server_env": args.server_env, "accounts": args.accounts, "rows": rows, "goal_met": met,
+            "load_average": [load_before, load_after], "server_env": args.server_env, "replicas": args.replicas, "accounts": args.accounts, "rows": rows, "goal_met": met,
         }, indent=2, default=str))
     return 0 if not stats.errors else 1
 

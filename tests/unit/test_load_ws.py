@@ -204,3 +204,16 @@ def test_the_cookie_component_reports_like_a_browser(lw):
     remover = component("delete", method="delete", cookie="auth")
     assert jar.reports([remover, init]) == {"delete": "true", "init": "{}"}
     assert jar.cookies == {}
+
+
+def test_users_are_placed_on_replicas_in_turn_and_stay_there(lw):
+    urls = ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+    assert [lw.server_for(urls, n) for n in range(5)] == [urls[0], urls[1], urls[0], urls[1], urls[0]]
+    assert {lw.server_for(urls[:1], n) for n in range(5)} == {urls[0]}
+
+
+def test_replicas_are_bounded_and_only_for_servers_it_starts(lw):
+    assert lw.parse_args(["--replicas", "2"]).replicas == 2
+    for argv in (["--replicas", "0"], ["--replicas", "9"], ["--replicas", "2", "--url", "http://127.0.0.1:8501"]):
+        with pytest.raises(SystemExit):
+            lw.parse_args(argv)
