@@ -7,7 +7,8 @@ A user opens the app (and reports its cookies, as the browser's cookie component
 in through the real sign-in form (the Username/Password inputs and the Sign in button are found
 in the server's deltas by their labels), then until the time is up walks the pages its role's
 navigation offers and changes the sidebar's Complexity filter, pausing a think time between
-interactions like a person reading.
+interactions like a person reading (and --typing seconds on the sign-in form, like a person
+entering a username and password).
 
 An interaction's latency is the time from sending the ``rerun_script`` BackMsg to receiving the
 ``script_finished`` that ends the run it asked for (a sign-in includes the ``st.rerun()`` it
@@ -450,8 +451,9 @@ async def think(rng: random.Random, think_s: float, deadline: float) -> bool:
     return True
 
 
-async def sign_in(stats: Stats, tab: Tab, username: str) -> list[Page]:
-    """Open the app, report the cookies, sign in through the form; return the role's pages."""
+async def sign_in(stats: Stats, tab: Tab, username: str, typing_s: float = 0.0) -> list[Page]:
+    """Open the app, report the cookies, type for ``typing_s`` seconds (a person entering a
+    username and password), sign in through the form; return the role's pages."""
     started = time.perf_counter()
     await tab.open()
     first, _ = await tab.request(page_hash="", query_string="")
@@ -467,6 +469,7 @@ async def sign_in(stats: Stats, tab: Tab, username: str) -> list[Page]:
     if not (username_box and password and submit):
         stats.error("sign in", "sign-in form not found")
         raise SignInFailed("no sign-in form")
+    await asyncio.sleep(typing_s)
     outcome = await timed(stats, tab, "sign in", set_values={
         username_box.id: string_state(username_box.id, username),
         password.id: string_state(password.id, DEMO_PASSWORD),
@@ -498,13 +501,13 @@ async def filter_change(stats: Stats, tab: Tab, choices) -> bool:
 
 
 async def user(n: int, username: str, base_url: str, deadline: float, stats: Stats, *, think_s: float,
-               timeout_s: float, seed: int) -> None:
+               timeout_s: float, seed: int, typing_s: float = 0.0) -> None:
     rng = random.Random(seed * 1000 + n)
     stats.users_started += 1
     while time.monotonic() < deadline:
         tab = Tab(base_url, stats, timeout_s)
         try:
-            pages = await sign_in(stats, tab, username)
+            pages = await sign_in(stats, tab, username, typing_s)
             order = pages[n % len(pages):] + pages[: n % len(pages)]
             walk = itertools.cycle(order)
             choices = itertools.cycle(rng.sample(["High", "Low", "Medium", "All"], 4))
@@ -537,7 +540,7 @@ def server_for(base_urls: list[str], n: int) -> str:
 
 
 async def run_users(base_urls: list[str], *, users: int, seconds: float, think_s: float, timeout_s: float,
-                    ramp_s: float, seed: int = 1, accounts: list[str] | None = None) -> Stats:
+                    ramp_s: float, seed: int = 1, accounts: list[str] | None = None, typing_s: float = 0.0) -> Stats:
     """Run ``users`` simulated users against ``base_urls`` (one server, or replicas of it);
     ``accounts`` are their usernames (default: the demo account of each one's role, so several
     users share an account)."""
@@ -547,6 +550,7 @@ async def run_users(base_urls: list[str], *, users: int, seconds: float, think_s
     accounts = accounts or [DEMO_USERS[role] for role in role_mix(users)]
     for n, username in enumerate(accounts[:users]):
         tasks.append(asyncio.create_task(user(n, username, server_for(base_urls, n), deadline, stats, think_s=think_s,
+                                              typing_s=typing_s,
                                               timeout_s=timeout_s, seed=seed)))
         if n < users - 1:
             await asyncio.sleep(ramp_s / max(1, users - 1))
@@ -677,6 +681,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--think", type=float, default=3.0,
                         help="mean pause between a user's interactions, seconds (each is 0.5-1.5 × this)")
     parser.add_argument("--timeout", type=float, default=60.0, help="give up on one interaction after this")
+    parser.add_argument("--typing", type=float, default=0.0,
+                        help="seconds a user spends typing a username and password before signing in (0-60; "
+                             "default 0: the form is submitted as soon as it is drawn)")
     parser.add_argument("--referrals", type=int, default=Settings().demo_referrals,
                         help="demo database size (default: the size the app seeds on first run)")
     parser.add_argument("--seed", type=int, default=1, help="seeds each user's choices")
@@ -708,8 +715,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--accounts own needs the database this script builds (not --url)")
     if any("=" not in item for item in args.server_env):
         parser.error("--server-env takes NAME=VALUE")
-    if args.think < 0 or not 1 <= args.timeout <= 600 or args.referrals < 1:
-        parser.error("--think ≥ 0, --timeout 1-600 s, --referrals ≥ 1")
+    if args.think < 0 or not 1 <= args.timeout <= 600 or args.referrals < 1 or not 0 <= args.typing <= 60:
+        parser.error("--think ≥ 0, --timeout 1-600 s, --referrals ≥ 1, --typing 0-60 s")
     return args
 
 
@@ -736,13 +743,14 @@ def main(argv: list[str] | None = None) -> int:
                 sampler = MemorySampler([server.pid for server in servers])
                 sampler.start()
             print(f"{args.users} users, ramp-up {args.ramp_up:.0f} s, then {args.seconds:.0f} s, think "
-                  f"{args.think:g} s, against {', '.join(base_urls)}", flush=True)
+                  f"{args.think:g} s, typing {args.typing:g} s, against {', '.join(base_urls)}", flush=True)
             cpu_before = sampler.cpu_seconds() if sampler else float("nan")
             load_before = os.getloadavg()[0]
             psutil.cpu_percent()  # starts the machine-wide measurement
             own_cpu = time.process_time()
             wall = time.perf_counter()
             stats = asyncio.run(run_users(base_urls, users=args.users, seconds=args.seconds, think_s=args.think,
+                                          typing_s=args.typing,
                                           timeout_s=args.timeout, ramp_s=args.ramp_up, seed=args.seed,
                                           accounts=accounts))
             wall = time.perf_counter() - wall
@@ -786,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  error ×{count}: {kind}: {message}")
     if args.json:
         args.json.write_text(json.dumps({
-            "users": args.users, "seconds": args.seconds, "think_s": args.think, "ramp_up_s": args.ramp_up,
+            "users": args.users, "seconds": args.seconds, "think_s": args.think, "typing_s": args.typing, "ramp_up_s": args.ramp_up,
             "referrals": None if args.url else args.referrals, "wall_s": wall, "requests": stats.requests,
             "sign_ins": stats.sign_ins, "page_opens": stats.page_opens, "filter_changes": stats.filter_changes,
             "component_reports": stats.component_reports,

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def test_two_users_sign_in_and_move_through_pages_without_errors(tmp_path):
     out = tmp_path / "figures.json"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "load_ws.py"), "--quick", "--seconds", "6",
+        [sys.executable, str(ROOT / "benchmarks" / "load_ws.py"), "--quick", "--seconds", "15",
          "--think", "0.5", "--ramp-up", "0.5", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=150,
     )
