@@ -42,12 +42,12 @@ if loaded is None:  # deactivated or removed since signing in
     auth.sign_out(engine, settings)
     st.rerun()
 user, scope = loaded
-auth.keep_sign_in_cookie(engine, settings)
+drawn_authenticator = auth.keep_sign_in_cookie(engine, settings)
 
 with st.sidebar:
     st.markdown(f"**{user.display_name}**  \nRole: {user.role.replace('_', ' ')}")
     if st.button("Sign out", key="sign_out"):
-        auth.sign_out(engine, settings)
+        auth.sign_out(engine, settings, drawn_authenticator)
         st.rerun()
 
 version = data_version(engine, settings.database_url)

@@ -163,20 +163,24 @@ def signed_in_username(engine: Engine, settings: Settings) -> str | None:
     return None
 
 
-def keep_sign_in_cookie(engine: Engine, settings: Settings) -> None:
+def keep_sign_in_cookie(engine: Engine, settings: Settings) -> stauth.Authenticate | None:
     """After a sign-in through the form, store the re-authentication cookie in the browser.
 
     The library writes cookies with a browser component (extra-streamlit-components'
     CookieManager), which only works if the run that draws it is not cut short. So it is drawn
     on the signed-in runs after the sign-in, until the component reports the cookie stored.
+    Returns the authenticator it drew (None if none): a run may draw only one, so a sign-out in
+    the same run must reuse it.
     """
     if not st.session_state.get(state.COOKIE_TO_STORE):
-        return
+        return None
     if st.session_state.get(state.COOKIE_SET_DONE) is True:
         st.session_state.pop(state.COOKIE_TO_STORE, None)
-        return
+        return None
     with st.sidebar:
-        _authenticator(engine, settings).cookie_controller.set_cookie()
+        authenticator = _authenticator(engine, settings)
+        authenticator.cookie_controller.set_cookie()
+    return authenticator
 
 
 def _finish_cookie_removal(authenticator: stauth.Authenticate) -> None:
@@ -189,9 +193,13 @@ def _finish_cookie_removal(authenticator: stauth.Authenticate) -> None:
     authenticator.cookie_controller.delete_cookie()
 
 
-def sign_out(engine: Engine, settings: Settings) -> None:
-    """Forget the signed-in user now; the cookie is removed on the sign-in page's runs."""
-    authenticator = _authenticator(engine, settings)
+def sign_out(engine: Engine, settings: Settings, authenticator: stauth.Authenticate | None = None) -> None:
+    """Forget the signed-in user now; the cookie is removed on the sign-in page's runs.
+
+    ``authenticator``: the one this run already drew (keep_sign_in_cookie), if any. Drawing a
+    second one in a run fails (its cookie component's key is fixed), which happened when someone
+    signed out before the browser had confirmed the sign-in cookie."""
+    authenticator = authenticator or _authenticator(engine, settings)
     authenticator.authentication_controller.logout()
     for key in (state.AUTH_STATUS, state.AUTH_USERNAME, state.AUTH_NAME):
         st.session_state.pop(key, None)

@@ -39,6 +39,17 @@ def test_demo_credentials_sign_in_to_the_overview(app_env):
     assert any(b.label == "Sign out" for b in at.sidebar.button)
 
 
+def test_signing_out_before_the_browser_confirms_the_sign_in_cookie(app_env):
+    """Right after a form sign-in the run draws the cookie component until the browser reports
+    the cookie stored (AppTest's never does). Signing out then must not draw a second one: that
+    failed with a duplicate element key when a fast server let someone click Sign out first."""
+    at = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), "national", "demo")
+    sign_out = next(b for b in at.sidebar.button if b.label == "Sign out")
+    at = sign_out.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="sign_in_password") is not None
+
+
 def test_wrong_password_is_refused_and_audited(app_env):
     at = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), "commissioner", "wrong")
     assert [e.value for e in at.error] == ["Username or password is not right."]
