@@ -65,6 +65,14 @@ def _to_url(values: dict[str, str | None]) -> None:
             st.query_params[param] = value
 
 
+DEFAULT_PERIOD_KIND = "quarter"
+
+
+def default_period(as_of: dt.date) -> Period:
+    """The period a new session shows: the latest quarter (of the service) up to ``as_of``."""
+    return periods.periods_between(SERVICE_START, as_of, DEFAULT_PERIOD_KIND, SERVICE_START)[-1]
+
+
 def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, url_key: str) -> tuple[ReferralFilters, Period]:
     """Render the shared filters; return the chosen filters and period."""
     as_of = as_of or dt.date.today()
@@ -92,7 +100,7 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
     sidebar = st.sidebar
     sidebar.header("Filters")
     kind = sidebar.selectbox(
-        "Period", list(PERIOD_KINDS), index=1, format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND
+        "Period", list(PERIOD_KINDS), index=list(PERIOD_KINDS).index(DEFAULT_PERIOD_KIND), format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND
     )
     if kind == "custom":
         start = sidebar.date_input("From", value=as_of - dt.timedelta(days=89), key=state.FILTER_CUSTOM_FROM,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import streamlit as st
@@ -29,6 +30,10 @@ from ui.context import PageContext
 #: expiry to stay right; the limit only returns memory from views nobody has opened for a day.
 CACHE_SECONDS = 24 * 3600
 
+#: Panels computed (cache misses) in this process, by panel name: the warm-up's check and a
+#: diagnostic for the readiness endpoint.
+computed: Counter[str] = Counter()
+
 
 #: The settings that change a figure (the cookie key and the like stay out of cache keys).
 FIGURE_SETTINGS = ("suppression_threshold", "minimum_rate_denominator", "ds1_forecast_bound",
@@ -41,6 +46,7 @@ def _compute(key: str, _engine: Engine, _scope: AccessScope, _filters: ReferralF
     # ``key`` (a plain string) stands for every other argument: Streamlit's hashing of the
     # dataclasses cost ~40 ms a panel, more than the cached panel itself takes to load.
     compute = getattr(panels, _name)
+    computed[_name] += 1
     with _engine.connect() as db:
         inputs = panels.inputs_for(db, _scope, _filters, referrals_select(_scope, _filters), _period, _as_of, _settings)
         return compute(db, inputs, **_options)

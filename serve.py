@@ -1,0 +1,30 @@
+"""Run the dashboard as a replica behind a load balancer: ``streamlit run serve.py``.
+
+The same dashboard as ``streamlit run app.py`` (every page, sign-in and filter is app.py's), with
+two additions for a server that people reach through a load balancer:
+
+- as it starts, the replica warms itself in the background (ui.warm): it imports the pages'
+  libraries, opens the database (creating and seeding it on a first run) and computes each
+  active access scope's first views into the shared cache;
+- ``GET /api/ready`` answers 503 until that is done and 200 after (JSON with the warm-up's
+  state, seconds, scopes and panels). Point the load balancer's readiness check at it; the
+  liveness check stays ``GET /_stcore/health``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+from starlette.routing import Route
+
+from ui import warm
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    warm.start_in_background()
+    yield
+
+
+app = st.App("app.py", lifespan=lifespan, routes=[Route("/api/ready", warm.ready_endpoint)])
