@@ -29,6 +29,7 @@ process and its children, sampled every 0.25 s).
     python benchmarks/load_ws.py --quick               # smoke run: 2 users, 10 s, small database
     python benchmarks/load_ws.py --url http://127.0.0.1:8501   # a server already running
     python benchmarks/load_ws.py --replicas 2          # two servers, users placed on them in turn
+    python benchmarks/load_ws.py --entry app.py        # a cold server (no warm-up before users arrive)
 """
 
 from __future__ import annotations
@@ -694,6 +695,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--replicas", type=int, default=1,
                         help="start this many servers on the same database and place users on them in turn, "
                              "as a load balancer with sticky sessions would (1-8; not with --url)")
+    parser.add_argument("--entry", choices=("serve.py", "app.py"), default="serve.py",
+                        help="what the servers run: serve.py (as deployed: users arrive once its warm-up is "
+                             "done, as a load balancer's readiness check waits) or app.py (a cold server, "
+                             "users arrive once it answers its health check); not with --url")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the server this script starts, e.g. "
@@ -737,8 +742,11 @@ def main(argv: list[str] | None = None) -> int:
                 if args.accounts == "own":
                     accounts = add_own_accounts(database_url, role_mix(args.users))
                 for replica in range(args.replicas):
-                    servers.append(start_server(database_url, Path(tmp) / f"server{replica}.log",
+                    started = time.perf_counter()
+                    servers.append(start_server(database_url, Path(tmp) / f"server{replica}.log", entry=args.entry,
                                                 extra_env=dict(item.split("=", 1) for item in args.server_env)))
+                    print(f"server {replica + 1} ({args.entry}) ready after {time.perf_counter() - started:.1f} s",
+                          flush=True)
                 base_urls = [server.base_url for server in servers]
                 sampler = MemorySampler([server.pid for server in servers])
                 sampler.start()
@@ -795,7 +803,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({
             "users": args.users, "seconds": args.seconds, "think_s": args.think, "typing_s": args.typing, "ramp_up_s": args.ramp_up,
-            "referrals": None if args.url else args.referrals, "wall_s": wall, "requests": stats.requests,
+            "referrals": None if args.url else args.referrals,
+            "entry": None if args.url else args.entry, "wall_s": wall, "requests": stats.requests,
             "sign_ins": stats.sign_ins, "page_opens": stats.page_opens, "filter_changes": stats.filter_changes,
             "component_reports": stats.component_reports,
             "script_runs": stats.runs, "connections": stats.connections, "errors": [list(e) for e in stats.errors],

@@ -1,8 +1,11 @@
-"""Start and stop the real dashboard server (``streamlit run app.py``) on a free loopback port
-against a demo database made for the purpose. Used by the browser tests and the load test."""
+"""Start and stop the real dashboard server (``streamlit run serve.py``, as deployed) on a free
+loopback port against a demo database made for the purpose. Used by the browser tests and the
+load test. A server is handed over once ``/api/ready`` says its warm-up is done, as a load
+balancer would (``entry="app.py"``: the plain script, handed over once ``/_stcore/health`` answers)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -56,8 +59,17 @@ class RunningServer:
                 self.process.wait(timeout=15)
 
 
+def _answer(url: str, entry: str) -> bool:
+    """Whether the server at ``url`` is ready for people: warm (serve.py) or up (app.py)."""
+    if entry == "serve.py":  # 503 (an HTTPError, so an OSError) until warm
+        with urllib.request.urlopen(f"{url}/api/ready", timeout=2) as response:
+            return json.load(response).get("ready") is True
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+        return response.read().strip() == b"ok"
+
+
 def start_server(database_url: str, log_path: Path, *, extra_env: dict[str, str] | None = None,
-                 timeout_s: float = 90.0) -> RunningServer:
+                 timeout_s: float = 120.0, entry: str = "serve.py") -> RunningServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
     env.update({
@@ -70,7 +82,7 @@ def start_server(database_url: str, log_path: Path, *, extra_env: dict[str, str]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / entry),
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -80,10 +92,10 @@ def start_server(database_url: str, log_path: Path, *, extra_env: dict[str, str]
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited with {process.returncode}; see {log_path}")
         try:
-            with urllib.request.urlopen(f"{server.base_url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return server
+            if _answer(server.base_url, entry):
+                return server
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     server.stop()
-    raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s:.0f} s; see {log_path}")
+    raise RuntimeError(f"the {entry} server was not ready within {timeout_s:.0f} s; see {log_path}")
