@@ -45,11 +45,16 @@ def _digest(args: tuple, options: dict) -> str:
 
 def cached(builder):
     """Build each figure once per distinct data (plotly's validation is slow: ~0.1 s a chart)
-    and hand out an unvalidated copy of the validated figure on later reruns."""
+    and hand out an unvalidated copy of the validated figure on later reruns.
+
+    No rows, no figure: a builder given an empty frame returns None, and the panel shows its
+    empty-state message instead (an empty frame may lack the columns a builder reads)."""
     _BUILDERS[builder.__name__] = builder
 
     @functools.wraps(builder)
-    def figure(*args, **options) -> go.Figure:
+    def figure(*args, **options) -> go.Figure | None:
+        if args and isinstance(args[0], pd.DataFrame) and args[0].empty:
+            return None
         spec = _figure_dict(builder.__name__, _digest(args, options), args, options)
         return go.Figure(spec, _validate=False)
 
