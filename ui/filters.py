@@ -100,7 +100,8 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
     sidebar = st.sidebar
     sidebar.header("Filters")
     kind = sidebar.selectbox(
-        "Period", list(PERIOD_KINDS), index=list(PERIOD_KINDS).index(DEFAULT_PERIOD_KIND), format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND
+        "Period", list(PERIOD_KINDS), index=list(PERIOD_KINDS).index(DEFAULT_PERIOD_KIND),
+        format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND
     )
     if kind == "custom":
         start = sidebar.date_input("From", value=as_of - dt.timedelta(days=89), key=state.FILTER_CUSTOM_FROM,

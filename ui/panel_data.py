@@ -30,8 +30,8 @@ from ui.context import PageContext
 #: expiry to stay right; the limit only returns memory from views nobody has opened for a day.
 CACHE_SECONDS = 24 * 3600
 
-#: Panels computed (cache misses) in this process, by panel name: the warm-up's check and a
-#: diagnostic for the readiness endpoint.
+#: Panels computed (cache misses) in this process, by panel name: how the warm-up's tests see
+#: that a page's first view found everything in the cache.
 computed: Counter[str] = Counter()
 
 

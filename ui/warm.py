@@ -13,8 +13,9 @@ The warm-up:
 2. opens the database through the same cached engine the pages use (creating and seeding it on
    a first run);
 3. for every distinct access scope of the active users (role, provider, region: what the panel
-   cache is keyed on, so colleagues share it), computes the panels each page the role may use shows on its first view,
-   at the default filters (all areas, the latest quarter), into the same cache the pages read;
+   cache is keyed on, so colleagues share it), computes the panels each page the role may use
+   shows on its first view, at the default filters (all areas, the latest quarter), into the
+   same cache the pages read;
 4. then keeps the replica warm: when the data version changes (an import, an undo or an audited
    edit, on any replica), it computes the new version's first views the same way.
 

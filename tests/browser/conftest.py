@@ -71,7 +71,7 @@ def playwright_browser():
 
 @pytest.fixture(scope="session")
 def live_server(playwright_browser, tmp_path_factory) -> Iterator[RunningServer]:
-    """``streamlit run app.py`` on a free loopback port against a fresh demo database."""
+    """``streamlit run serve.py`` on a free loopback port against a fresh demo database, once warm."""
     url = make_demo_database(tmp_path_factory.mktemp("browser_db") / "demo.db", DEMO_REFERRALS)
     server = start_server(url, ARTIFACTS / "server.log")
     yield server
