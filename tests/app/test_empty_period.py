@@ -13,11 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from data_access.db import make_engine, session_scope
-from data_access.demo import seed_demo
 from data_access.models import Referral
 from data_access.settings import PROJECT_ROOT
-from data_access.setup import initialise
 from tests.app.conftest import signed_in_app
+from tests.browser.server import make_demo_database
 from ui import navigation
 
 PAGES = ("board", "referrals", "complexity", "kpis", "outcomes", "equalities", "finance", "data-quality",
@@ -29,10 +28,8 @@ EMPTY_PANELS_EXPLAINED = {"board", "complexity", "outcomes", "equalities", "refe
 
 @pytest.fixture(scope="module")
 def quiet_quarter_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('quiet') / 'quiet.db'}"
+    url = make_demo_database(tmp_path_factory.mktemp("quiet") / "quiet.db", referrals=800)
     engine = make_engine(url)
-    initialise(engine)
-    seed_demo(engine, referrals=800)
     with session_scope(engine) as session:
         last_received = session.scalar(select(func.max(Referral.received_on)))
         first_id = session.scalar(select(func.min(Referral.id)))
