@@ -36,8 +36,8 @@ from data_access.db import make_engine  # noqa: E402
 from data_access.kpi_summary import refresh_kpi_summary  # noqa: E402
 from data_access.models import KpiDailyCount, KpiSummaryState  # noqa: E402
 from data_access.scoping import analyst_scope, referrals_select  # noqa: E402
-from metrics.catalogue import kpi  # noqa: E402
-from metrics.dates import working_day_calendar  # noqa: E402
+from domain.catalogue import kpi  # noqa: E402
+from domain.dates import working_day_calendar  # noqa: E402
 from metrics.queries import _as_of_and_summary, latest_data_date, monthly_series, scorecard  # noqa: E402
 from metrics.spc import xmr  # noqa: E402
 

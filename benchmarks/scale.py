@@ -77,7 +77,7 @@ def measure_scorecard(url: str, out: dict) -> None:
 
         from data_access.db import make_engine
         from data_access.scoping import analyst_scope, referrals_select
-        from metrics.dates import working_day_calendar
+        from domain.dates import working_day_calendar
         from metrics.queries import latest_data_date, scorecard
     except ImportError as exc:
         out["scorecard"] = f"{NOT_AVAILABLE} ({exc})"

@@ -35,7 +35,7 @@ from data_access.models import (
     User,
 )
 from data_access.scoping import ROLES, AccessScope
-from metrics.catalogue import KPI_CATALOGUE, kpi
+from domain.catalogue import KPI_CATALOGUE, kpi
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,60}$")
 MIN_PASSWORD_LENGTH = 12

@@ -6,7 +6,7 @@ before it (c) and strictly before it (p). DOMAIN.md "Working days" then becomes 
 arithmetic: an event is on or before the N-th working day after D (D rolled back to the
 working day before it when D is not one) if and only if p(event) < c(D) + N.
 
-The rows are computed from :func:`metrics.dates.bank_holidays` (the maintained ``holidays``
+The rows are computed from :func:`domain.dates.bank_holidays` (the maintained ``holidays``
 package), never typed in; :func:`refresh_calendar` writes only rows that changed, so an
 updated holiday calendar propagates the next time ``data_access.setup.initialise`` runs and a
 second run writes nothing.
@@ -21,9 +21,9 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from data_access.models import CalendarDay
-from metrics.dates import working_day_calendar
+from domain.dates import working_day_calendar
 
-#: Days the table covers: inside metrics.dates' bank-holiday years, wide enough for any contract.
+#: Days the table covers: inside domain.dates' bank-holiday years, wide enough for any contract.
 CALENDAR_FIRST_DAY = dt.date(2015, 1, 1)
 CALENDAR_LAST_DAY = dt.date(2035, 12, 31)
 

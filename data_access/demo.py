@@ -49,7 +49,7 @@ from data_access.models import (
     SpendRecord,
     User,
 )
-from metrics.catalogue import END_REASONS, NEEDS
+from domain.catalogue import END_REASONS, NEEDS
 
 SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11
 FULLY_OPERATIONAL = dt.date(2023, 12, 1)

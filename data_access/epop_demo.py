@@ -31,7 +31,7 @@ from data_access.models import (
     EpopStandardAssessment,
     Region,
 )
-from metrics.epop import COM_B_DIMENSIONS, annex2_year
+from domain.epop import COM_B_DIMENSIONS, annex2_year
 
 COMMENCEMENT = dt.date(2025, 4, 1)
 WINDOW_DAYS = 90

@@ -227,7 +227,7 @@ class Forecast(Base):
 class CalendarDay(Base):
     """England and Wales working-day calendar, one row per day (``data_access.calendar``).
 
-    Filled and refreshed by ``data_access.setup.initialise`` from ``metrics.dates`` (the
+    Filled and refreshed by ``data_access.setup.initialise`` from ``domain.dates`` (the
     maintained ``holidays`` package), so SQL can apply DOMAIN.md "Working days" exactly: with
     c(x) = ``working_days_to_date`` and p(x) = ``working_days_before``, an event is "within N
     working days of D" if and only if p(event) < c(D) + N; equivalently, it is on or before
@@ -262,7 +262,7 @@ class EndReason(Base):
 
 
 class KpiDefinition(Base):
-    """Editable copy of the KPI catalogue (``metrics.catalogue``): targets can be changed."""
+    """Editable copy of the KPI catalogue (``domain.catalogue``): targets can be changed."""
 
     __tablename__ = "kpi_definitions"
     code: Mapped[str] = mapped_column(String(10), primary_key=True)

@@ -32,7 +32,7 @@ from data_access.models import (
     Region,
 )
 from data_access.settings import REFERENCE_DIR
-from metrics.catalogue import END_REASONS, KPI_CATALOGUE, NEEDS
+from domain.catalogue import END_REASONS, KPI_CATALOGUE, NEEDS
 
 #: GMIRS specification §1.12: "people in the community on 16/01/2023".
 FORECAST_BASE_DATE = dt.date(2023, 1, 16)

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from scipy.stats import norm
 
-from metrics.catalogue import Polarity
+from domain.catalogue import Polarity
 
 Comparison = Literal["better", "similar", "worse", "higher", "lower", "not compared"]
 

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from metrics.benchmarking import wilson_interval
-from metrics.catalogue import COMPLEXITY_REFERENCE, NEEDS
+from domain.catalogue import COMPLEXITY_REFERENCE, NEEDS
 from metrics.kpis import forecast_assumption, pro_rated_forecast
 
 # --------------------------------------------------------------------------------------------

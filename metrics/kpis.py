@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metrics.catalogue import END_REASONS, KpiDefinition, kpi
-from metrics.dates import as_day_array, working_day_deadline
+from domain.catalogue import END_REASONS, KpiDefinition, kpi
+from domain.dates import as_day_array, working_day_deadline
 from metrics.results import KpiResult, MeasureOutcome, percentage, status_against_target
 
 #: Columns of a referral case table, as named in ``referrals`` (models.Referral).

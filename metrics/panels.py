@@ -36,8 +36,8 @@ from data_access.models import (
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, findings, periods, spc
 from metrics.benchmarking import wilson_interval
-from metrics.catalogue import COMPLEXITY_REFERENCE, kpi
-from metrics.dates import working_day_deadline, working_days_between
+from domain.catalogue import COMPLEXITY_REFERENCE, kpi
+from domain.dates import working_day_deadline, working_days_between
 from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts, suppression_note
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
 from metrics.queries import CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, monthly_series, scorecard, spend_frames

@@ -67,7 +67,7 @@ from data_access.models import (
     Referral,
     SpendRecord,
 )
-from metrics.catalogue import KpiDefinition, with_targets
+from domain.catalogue import KpiDefinition, with_targets
 from metrics.kpis import (
     CASE_MEASURES,
     DATE_COLUMNS,

@@ -49,8 +49,8 @@ from metrics.breakdowns import (
     referrals_against_forecast,
     spend_against_profile,
 )
-from metrics.catalogue import END_REASONS, KPI_CATALOGUE, NEEDS
-from metrics.dates import working_day_deadline
+from domain.catalogue import END_REASONS, KPI_CATALOGUE, NEEDS
+from domain.dates import working_day_deadline
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
 from metrics.findings import SERVICE_START, Finding, what_changed
 from metrics.kpis import end_reason_class, end_reason_code

@@ -5,8 +5,8 @@ Layout: an "About" sheet first (title, period, filters, "as of", suppression not
 assumptions), then one sheet per table (title, context line, the table from row 4, its notes
 beneath), then "Definitions". Numbers stay numbers; ``[c]`` and ``[low]`` are text.
 
-Formula injection: every text cell goes through :func:`metrics.export.neutralise_cell` /
-:func:`metrics.export.neutralise_frame` and is written with ``write_string`` (never
+Formula injection: every text cell goes through :func:`domain.export.neutralise_cell` /
+:func:`domain.export.neutralise_frame` and is written with ``write_string`` (never
 ``write``, which would turn a string starting with ``=`` into a formula).
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from metrics.export import neutralise_cell, neutralise_frame
+from domain.export import neutralise_cell, neutralise_frame
 from reports.pack_data import Pack
 
 TABLE_START_ROW = 3  # 0-based: title, context line, blank, then the header

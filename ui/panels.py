@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from metrics.export import safe_csv_bytes
+from domain.export import safe_csv_bytes
 
 
 def as_of_caption(as_of: dt.date | None, unit: str | None = None) -> str:

@@ -52,7 +52,7 @@ from data_access.validation import (
     text_or_none,
     timestamps_for_storage,
 )
-from metrics.catalogue import NEEDS
+from domain.catalogue import NEEDS
 
 KIND = "case-extract"
 

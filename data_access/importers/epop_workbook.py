@@ -6,7 +6,7 @@ plan. Inspection responses add ``recommendation_number``, ``recommendation`` and
 ``response`` (Agreed / Partly Agreed / Not Agreed). ``target_date`` is free text as plans are
 written ("January 2021 and ongoing", "Completed and monthly", "December 2022"): the text is
 kept as written (``target_date_raw``) and the date read from it by
-``metrics.epop.parse_target_date`` (a month means its last day) goes in ``due_date``.
+``domain.epop.parse_target_date`` (a month means its last day) goes in ``due_date``.
 
 ``data_access.epop`` (the tracker) offers read models and action updates but no plan-creation
 API, so plans are written here with the models directly, as one batch that can be undone.
@@ -25,7 +25,7 @@ from data_access.importers.ram import BatchWriter
 from data_access.importers.reading import read_whole_sheet, scan
 from data_access.models import EpopAction, EpopPlan, InspectionRecommendation, Region
 from data_access.validation import DATE_REASON, choice_reason, parse_choice, parse_dates, report_bad, text_or_none
-from metrics.epop import parse_target_date
+from domain.epop import parse_target_date
 
 KIND = "epop-plan"
 EPOP_COLUMNS = ("plan_title", "scope", "region_code", "recommendation_number", "recommendation", "response",

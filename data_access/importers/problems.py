@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metrics.export import neutralise_cell
+from domain.export import neutralise_cell
 
 #: Problems kept in memory for the report. Every problem is still counted (and summarised by
 #: column and reason); only the listing stops here, so a million-row file of garbage cannot

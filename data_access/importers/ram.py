@@ -72,7 +72,7 @@ from data_access.validation import (
     run_schema,
     text_or_none,
 )
-from metrics.catalogue import END_REASONS
+from domain.catalogue import END_REASONS
 
 KIND = "ram-performance"
 

@@ -18,7 +18,7 @@ from data_access.batches import undo_batch
 from data_access.importers import ram
 from data_access.importers.ram import RAM_COLUMNS, WRITE_COLUMNS, import_ram_performance
 from data_access.models import Referral
-from metrics.catalogue import END_REASONS
+from domain.catalogue import END_REASONS
 from tests.integration.test_import_ram import counts, injected, problems, to_csv
 from tests.integration.test_import_ram_bulk import foreign_keys, index_names
 

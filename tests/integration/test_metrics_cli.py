@@ -10,7 +10,7 @@ from data_access.db import make_engine, session_scope
 from data_access.models import Referral
 from data_access.schema import upgrade
 from metrics.__main__ import main
-from metrics.dates import london_date, utc_naive
+from domain.dates import london_date, utc_naive
 
 # Refer and Monitor performance-report rows as the CSV writes them (ISO timestamps with offsets).
 RAM_ROWS = [

@@ -32,7 +32,7 @@ from data_access.models import (
 from data_access.scoping import AccessScope, ReferralFilters, analyst_scope, referrals_select
 from data_access.setup import initialise
 from metrics import queries
-from metrics.catalogue import KPI_CATALOGUE
+from domain.catalogue import KPI_CATALOGUE
 from metrics.queries import _as_of_and_summary, latest_data_date, monthly_series, scorecard
 from metrics.summary import summary_condition, summary_state
 from tests.integration.test_metrics_sql_scorecard import _reference

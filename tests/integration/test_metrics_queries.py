@@ -10,7 +10,7 @@ from data_access.db import session_scope
 from data_access.models import KpiDefinition as KpiRow
 from data_access.models import Referral
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
-from metrics.catalogue import KPI_CATALOGUE
+from domain.catalogue import KPI_CATALOGUE
 from metrics.kpis import scorecard_from_frames
 from metrics.queries import latest_data_date, monthly_series, scorecard
 

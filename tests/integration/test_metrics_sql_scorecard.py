@@ -20,8 +20,8 @@ from data_access.db import session_scope
 from data_access.models import Borough, Provider, RecordEvent, Referral
 from data_access.scoping import AccessScope, ReferralFilters, analyst_scope, referrals_select
 from data_access.setup import initialise
-from metrics.catalogue import KPI_CATALOGUE
-from metrics.dates import working_day_deadline
+from domain.catalogue import KPI_CATALOGUE
+from domain.dates import working_day_deadline
 from metrics.kpis import REFERRAL_COLUMNS, scorecard_from_frames
 from metrics.queries import _calendar_covers, monthly_series, scorecard
 

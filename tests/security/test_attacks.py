@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine, session_scope
 from data_access.models import Contract, Referral, User
-from metrics.export import safe_csv_bytes
+from domain.export import safe_csv_bytes
 from tests.app.conftest import APP, app_env, demo_db_url, signed_in_app  # noqa: F401 - fixtures
 from ui import state
 from ui.navigation import PAGES, pages_for

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.dates import (
+from domain.dates import (
     bank_holidays,
     is_working_day,
     london_date,

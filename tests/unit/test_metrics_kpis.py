@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from metrics.catalogue import END_REASONS, KPI_CATALOGUE, kpi
+from domain.catalogue import END_REASONS, KPI_CATALOGUE, kpi
 from metrics.kpis import (
     ds1_referrals_against_target,
     ds2_assessed_within_10_working_days,

@@ -14,7 +14,7 @@ from data_access.models import Borough, Referral
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
 from data_access.settings import Settings
 from metrics import panels, periods
-from metrics.dates import working_day_deadline
+from domain.dates import working_day_deadline
 
 
 @pytest.mark.parametrize(("value", "text"), [(None, "no data"), (float("nan"), "no data"), (0.0, "0.0%"), (95.25, "95.2%")])

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from metrics import periods
-from metrics.export import neutralise_cell, safe_csv_bytes
+from domain.export import neutralise_cell, safe_csv_bytes
 
 
 @pytest.mark.parametrize(

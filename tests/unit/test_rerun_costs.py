@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 
-from metrics.export import safe_csv_bytes
+from domain.export import safe_csv_bytes
 from ui import charts
 from ui.panel_data import SingleFlight
 

@@ -163,7 +163,7 @@ def _check_calendar_range(days: np.ndarray) -> None:
     ):
         raise ValueError(
             f"dates {first}–{last} fall outside the bank-holiday calendar "
-            f"({CALENDAR_FIRST_YEAR}–{CALENDAR_LAST_YEAR}); extend metrics.dates"
+            f"({CALENDAR_FIRST_YEAR}–{CALENDAR_LAST_YEAR}); extend domain.dates"
         )
 
 
