@@ -88,3 +88,26 @@ def reference_engine(engine: Engine) -> Engine:
     with session_scope(engine) as session:
         load_reference_data(session)
     return engine
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say loudly which tiers did not run, so a green run on a new machine is not mistaken
+    for the whole suite (CI's ``.ci/run`` installs and starts everything these need)."""
+    missing = []
+    if not POSTGRES_URL:
+        missing.append("PostgreSQL: every database test ran on SQLite only; set "
+                       "DASHBOARD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test (or run bash .ci/run)")
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        for tier in ("axe-core is not installed", "browser tests skipped"):
+            if tier in reason:
+                reasons.setdefault(reason.removeprefix("Skipped: "), 0)
+                reasons[reason.removeprefix("Skipped: ")] += 1
+    missing.extend(f"{count} tests: {reason}" for reason, count in reasons.items())
+    if missing:
+        terminalreporter.write_sep("!", "NOT THE WHOLE SUITE", yellow=True, bold=True)
+        for line in missing:
+            terminalreporter.write_line(f"not run: {line}", yellow=True, bold=True)
