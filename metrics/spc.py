@@ -21,9 +21,25 @@ implementation DOMAIN.md names), read from its source and tests:
 * assurance (on the latest limits): a target beyond the limits means the process will
   consistently pass or fail it; a target within them means it will pass inconsistently.
 
-Deliberate differences from ``NHSRplotthedots`` (documented, switchable): limits are marked
-``provisional`` when a segment has fewer than 13 points (MDC guidance); ``shift_length`` and
-``trend_length`` may be set to 6 to mimic the older MDC Excel tool.
+Rule sets (``rule_set``, DOMAIN.md Decision 11; named under every chart):
+
+* ``"mdc-2023"`` (default): Making Data Count as revised in November 2023. Points beyond
+  three sigma count towards "two of three" as well as points between two and three sigma
+  (NHSRplotthedots issue #194). A segment with no variation at all (every moving range 0)
+  gets **no** limits: zero-width limits would call every later change a special cause, and
+  the chart says why instead.
+* ``"nhsr-0.2.2"``: NHSRplotthedots 0.2.2 exactly (only points between two and three sigma
+  count towards two of three; a flat segment gets zero-width limits).
+
+Run length (``shift_length`` and ``trend_length``) is 7 by default in both; 6 reproduces
+the older MDC Excel tool. Limits are marked ``provisional`` when a segment has fewer than 13
+points (MDC guidance), a deliberate difference from NHSRplotthedots.
+
+Display: limits of a percentage are computed unchanged but shown within 0–100
+(:func:`displayed_limits`), with a note. The Making Data Count icons are named by
+:func:`variation_icon` and :func:`assurance_icon`, each with a text equivalent, and
+:func:`explain` puts status, variation and assurance side by side in one sentence when they
+seem to disagree.
 """
 
 from __future__ import annotations
@@ -39,6 +55,14 @@ Improvement = Literal["increase", "decrease", "neutral"]
 Signal = Literal["common", "improvement", "concern", "neutral"]
 Rule = Literal["outside_limits", "shift", "trend", "two_of_three"]
 Assurance = Literal["pass", "fail", "inconsistent"]
+RuleSet = Literal["mdc-2023", "nhsr-0.2.2"]
+
+#: The rule sets a chart can follow (DOMAIN.md Decision 11), with the name shown under charts.
+RULE_SETS: dict[str, str] = {
+    "mdc-2023": "Making Data Count (November 2023 rules: points beyond three sigma count towards two of three)",
+    "nhsr-0.2.2": "NHSRplotthedots 0.2.2 (only points between two and three sigma count towards two of three)",
+}
+DEFAULT_RULE_SET: RuleSet = "mdc-2023"
 
 LIMIT_SIGMA = 2.66  # 3 / d2 with d2 = 1.128 for moving ranges of two
 CLOSE_SIGMA = 2 * LIMIT_SIGMA / 3  # "two sigma"
@@ -102,6 +126,10 @@ class XmrChart:
     improvement: Improvement
     target: float | None
     segments: tuple[SpcSegment, ...]
+    rule_set: RuleSet = DEFAULT_RULE_SET
+    run_length: int = 7
+    #: Why the latest segment has no limits (e.g. no variation), or None.
+    limits_note: str | None = None
 
     @property
     def latest_signal(self) -> Signal:
@@ -160,6 +188,16 @@ def close_to_limits(
         return np.zeros(y.shape, dtype=bool)
     band = CLOSE_SIGMA * mean_mr
     return (outside == 0) & ((y > mean + band) | (y < mean - band))
+
+
+def beyond_two_sigma(values: np.ndarray, mean: float, mean_mr: float | None) -> np.ndarray:
+    """True beyond the two-sigma line, whether or not also beyond the process limit (the
+    points that count towards two of three under the November 2023 Making Data Count rules)."""
+    y = np.asarray(values, dtype=float)
+    if mean_mr is None:
+        return np.zeros(y.shape, dtype=bool)
+    band = CLOSE_SIGMA * mean_mr
+    return (y > mean + band) | (y < mean - band)
 
 
 def run_ends(sides: np.ndarray, length: int = 7) -> np.ndarray:
@@ -288,6 +326,7 @@ def xmr(
     trend_length: int = 7,
     precedence: Literal["nhsr", "mdc"] = "nhsr",
     provisional_below: int = PROVISIONAL_BELOW,
+    rule_set: RuleSet = DEFAULT_RULE_SET,
 ) -> XmrChart:
     """An XmR (individuals and moving range) chart with Making Data Count signals.
 
@@ -316,6 +355,9 @@ def xmr(
         Which rule names a point several rules flag (see the module docstring).
     provisional_below : int
         A segment with fewer points than this has provisional limits (MDC: 13 … 20 points).
+    rule_set : {"mdc-2023", "nhsr-0.2.2"}
+        Which two-of-three rule and flat-segment handling to follow (module docstring);
+        ``"nhsr-0.2.2"`` gives NHSRplotthedots 0.2.2's results exactly.
 
     Returns
     -------
@@ -338,13 +380,16 @@ def xmr(
         raise ValueError("values contain missing values; leave those periods out")
     if x is not None and len(x) != len(y):
         raise ValueError("x and values differ in length")
+    if rule_set not in RULE_SETS:
+        raise ValueError(f"rule_set must be one of {', '.join(RULE_SETS)}")
     order = MDC_PRECEDENCE if precedence == "mdc" else NHSR_PRECEDENCE
     labels = list(x) if x is not None else list(range(len(y)))
 
     points: list[SpcPoint] = []
     segments: list[SpcSegment] = []
     if len(y) == 0:
-        return XmrChart(float("nan"), None, None, (), None, True, improvement, target, ())
+        return XmrChart(float("nan"), None, None, (), None, True, improvement, target, (),
+                        rule_set, shift_length, "No points to chart.")
 
     starts = _segment_starts(len(y), rebase_at, x)
     bounds = list(zip(starts, starts[1:] + [len(y)]))
@@ -355,6 +400,8 @@ def xmr(
         # and make a constant series cross its own mean).
         mean = float(basis[0]) if np.ptp(basis) == 0 else float(basis.mean())
         amr = mean_moving_range(basis, screen_outliers=screen_outliers)
+        if rule_set == "mdc-2023" and amr == 0:
+            amr = None  # no variation: no limits (see the module docstring)
         lower = mean - LIMIT_SIGMA * amr if amr is not None else None
         upper = mean + LIMIT_SIGMA * amr if amr is not None else None
         segments.append(
@@ -363,7 +410,10 @@ def xmr(
 
         sides = side_of_mean(seg, mean)
         outside = outside_limits(seg, lower, upper)
-        close = close_to_limits(seg, mean, amr, outside)
+        if rule_set == "mdc-2023":
+            close = beyond_two_sigma(seg, mean, amr)
+        else:
+            close = close_to_limits(seg, mean, amr, outside)
         flags: dict[Rule, np.ndarray] = {
             "outside_limits": outside != 0,
             "trend": part_of_run(trend_ends(seg, trend_length), trend_length),
@@ -403,4 +453,113 @@ def xmr(
         improvement=improvement,
         target=target,
         segments=tuple(segments),
+        rule_set=rule_set,
+        run_length=shift_length,
+        limits_note=_limits_note(latest, len(y[latest.start:latest.stop])),
     )
+
+
+def _limits_note(segment: SpcSegment, points: int) -> str | None:
+    if segment.lower is not None:
+        return None
+    if points < 2:
+        return "No process limits: one point has no moving range."
+    return ("No process limits: the values do not vary from one point to the next (apart from any "
+            "outlying jump screened out), so there is no variation to set limits from.")
+
+
+# --------------------------------------------------------------------------------------------
+# Display: limits within a scale, Making Data Count icons and their words
+# --------------------------------------------------------------------------------------------
+
+
+def displayed_limits(
+    lower: float | None, upper: float | None, *, minimum: float | None = 0.0, maximum: float | None = 100.0
+) -> tuple[float | None, float | None, str | None]:
+    """Process limits as shown on a bounded scale (a percentage: 0–100), and a note when
+    clipped. The computation (and so every signal) uses the unclipped limits."""
+    shown_lower, shown_upper, clipped = lower, upper, []
+    if lower is not None and minimum is not None and lower < minimum:
+        shown_lower, clipped = minimum, clipped + [f"lower limit {lower:.1f}"]
+    if upper is not None and maximum is not None and upper > maximum:
+        shown_upper, clipped = maximum, clipped + [f"upper limit {upper:.1f}"]
+    note = None
+    if clipped:
+        note = (f"Process limits shown within {minimum:g}–{maximum:g}; the computed "
+                + " and ".join(clipped) + " lie outside the scale a value can take.")
+    return shown_lower, shown_upper, note
+
+
+#: Making Data Count variation icons, with their text equivalents.
+VARIATION_ICONS: dict[str, str] = {
+    "common_cause": "Common cause variation: no significant change",
+    "improvement_high": "Special cause variation: improvement, higher values",
+    "improvement_low": "Special cause variation: improvement, lower values",
+    "concern_high": "Special cause variation: concern, higher values",
+    "concern_low": "Special cause variation: concern, lower values",
+    "neutral_high": "Special cause variation: higher values (neither better nor worse)",
+    "neutral_low": "Special cause variation: lower values (neither better nor worse)",
+    "no_data": "No variation icon: too few points to chart",
+}
+#: Making Data Count assurance icons, with their text equivalents.
+ASSURANCE_ICONS: dict[str, str] = {
+    "consistently_pass": "Assurance: the process limits are all on the passing side of the target, so it will consistently be met",
+    "consistently_fail": "Assurance: the process limits are all on the failing side of the target, so it will consistently be missed",
+    "inconsistent": "Assurance: the target lies between the process limits, so it will be met and missed at random",
+    "none": "No assurance icon: no target, no limits or a measure without a direction of improvement",
+}
+
+
+def _latest_direction(chart: XmrChart) -> int:
+    """+1 when the latest special-cause point is high (above the mean, or a rising trend)."""
+    last = chart.points[-1]
+    if last.rule == "trend":
+        previous = chart.points[-2].value if len(chart.points) > 1 else last.value
+        return 1 if last.value >= previous else -1
+    return 1 if last.value > last.mean else -1
+
+
+def variation_icon(chart: XmrChart) -> str:
+    """The Making Data Count variation icon for the latest point (a key of VARIATION_ICONS)."""
+    if not chart.points:
+        return "no_data"
+    signal = chart.latest_signal
+    if signal == "common":
+        return "common_cause"
+    side = "high" if _latest_direction(chart) > 0 else "low"
+    return f"{signal}_{side}"
+
+
+def assurance_icon(chart: XmrChart) -> str:
+    """The Making Data Count assurance icon (a key of ASSURANCE_ICONS)."""
+    return {"pass": "consistently_pass", "fail": "consistently_fail", "inconsistent": "inconsistent"}.get(
+        chart.assurance or "", "none")
+
+
+def explain(status: str | None, chart: XmrChart) -> str | None:
+    """One sentence reconciling this period's status with variation and assurance when they
+    seem to disagree (e.g. met this period, yet the limits sit below target), else None.
+
+    ``status`` is the KPI status for the period: "met", "below target", "below trigger" or
+    "no data".
+    """
+    if not chart.points or status in (None, "no data"):
+        return None
+    met = status == "met"
+    variation = variation_icon(chart)
+    if met and chart.assurance == "fail":
+        return ("Met this period, but the process limits sit on the failing side of the target: "
+                "unless the process changes, most periods will miss it (not assured).")
+    if not met and chart.assurance == "pass":
+        return ("Missed this period, but the process limits sit on the passing side of the target: "
+                "an unusual period; check for a special cause.")
+    if met and variation.startswith("concern"):
+        return ("Met this period, but the recent points show special cause concern: "
+                "performance is moving the wrong way.")
+    if not met and variation.startswith("improvement"):
+        return ("Below target this period, but the recent points show special cause improvement: "
+                "performance is moving the right way and may soon meet the target.")
+    if met and chart.assurance == "inconsistent":
+        return ("Met this period, but the target lies between the process limits: "
+                "it will be met in some periods and missed in others (hit and miss).")
+    return None

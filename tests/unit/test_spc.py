@@ -239,5 +239,106 @@ def test_neutral_polarity_never_improvement_or_concern(values):
 
 @given(values=st.lists(finite, min_size=2, max_size=40))
 def test_limits_straddle_mean(values):
-    chart = xmr(values, improvement="increase")
+    chart = xmr(values, improvement="increase", rule_set="nhsr-0.2.2")
     assert chart.lower <= chart.mean <= chart.upper
+    mdc = xmr(values, improvement="increase")
+    if mdc.lower is None:  # MDC 2023 rules: only a series without variation has no limits, and says why
+        assert mean_moving_range(values) == 0 and mdc.limits_note
+    else:
+        assert mdc.lower <= mdc.mean <= mdc.upper
+
+
+# -- rule sets (DOMAIN.md Decision 11) -----------------------------------------------------
+# Baseline fixed on 14 alternating points: mean 11, mean moving range 2, so the process limits
+# are 11 ± 5.32 (5.68, 16.32) and the two-sigma lines 11 ± 3.547 (7.453, 14.547). 14.9 lies
+# between two and three sigma, 17 beyond three sigma, both above the mean with 12 before them.
+ALTERNATING = [10, 12] * 7
+
+
+def test_mdc_2023_counts_a_point_beyond_three_sigma_towards_two_of_three():
+    values = ALTERNATING + [14.9, 17, 11]
+    chart = xmr(values, improvement="increase", fix_after_n_points=14)
+    assert (chart.lower, chart.upper) == pytest.approx((5.68, 16.32))
+    assert [(p.index, p.rule, p.signal) for p in chart.points if p.rule] == [
+        (14, "two_of_three", "improvement"), (15, "outside_limits", "improvement")]
+    assert chart.rule_set == "mdc-2023" and chart.run_length == 7
+
+
+def test_nhsr_0_2_2_counts_only_points_between_two_and_three_sigma():
+    values = ALTERNATING + [14.9, 17, 11]
+    chart = xmr(values, improvement="increase", fix_after_n_points=14, rule_set="nhsr-0.2.2")
+    assert [(p.index, p.rule) for p in chart.points if p.rule] == [(15, "outside_limits")]
+
+
+def test_rule_sets_agree_when_no_point_is_beyond_three_sigma():
+    values = ALTERNATING + [14.9, 15.0, 11, 10, 12]
+    mdc = xmr(values, improvement="increase", fix_after_n_points=14)
+    nhsr = xmr(values, improvement="increase", fix_after_n_points=14, rule_set="nhsr-0.2.2")
+    assert [p.rule for p in mdc.points] == [p.rule for p in nhsr.points]
+    assert [p.rule for p in mdc.points][14:16] == ["two_of_three", "two_of_three"]
+
+
+def test_unknown_rule_set_is_refused():
+    with pytest.raises(ValueError, match="rule_set"):
+        xmr([1, 2, 3], improvement="increase", rule_set="mdc-2019")
+
+
+def test_flat_series_has_no_limits_under_mdc_2023_and_zero_width_under_nhsr():
+    mdc = xmr([100.0] * 12, improvement="increase", target=90)
+    assert mdc.lower is None and mdc.upper is None and mdc.assurance is None
+    assert "no variation to set limits from" in mdc.limits_note
+    nhsr = xmr([100.0] * 12, improvement="increase", target=90, rule_set="nhsr-0.2.2")
+    assert nhsr.lower == nhsr.upper == 100.0 and nhsr.assurance == "pass" and nhsr.limits_note is None
+
+
+def test_percentage_limits_are_displayed_within_0_to_100_with_a_note():
+    from metrics.spc import displayed_limits
+
+    assert displayed_limits(93.3, 100.2) == (93.3, 100.0, pytest.approx(
+        "Process limits shown within 0–100; the computed upper limit 100.2 lie outside the scale a value can take."))
+    lower, upper, note = displayed_limits(-3.5, 104.1)
+    assert (lower, upper) == (0.0, 100.0) and "lower limit -3.5 and upper limit 104.1" in note
+    assert displayed_limits(71.8, 99.0) == (71.8, 99.0, None)
+    assert displayed_limits(None, None) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "values, improvement, target, variation, assurance",
+    [
+        (ALTERNATING, "increase", 5, "common_cause", "consistently_pass"),
+        (ALTERNATING, "increase", 20, "common_cause", "consistently_fail"),
+        (ALTERNATING, "increase", 11, "common_cause", "inconsistent"),
+        (ALTERNATING + [20], "increase", 11, "improvement_high", "inconsistent"),
+        (ALTERNATING + [2], "increase", 11, "concern_low", "inconsistent"),
+        (ALTERNATING + [2], "decrease", 11, "improvement_low", "inconsistent"),
+        (ALTERNATING + [20], "neutral", None, "neutral_high", "none"),
+        ([], "increase", 90, "no_data", "none"),
+    ],
+)
+def test_variation_and_assurance_icons(values, improvement, target, variation, assurance):
+    from metrics.spc import ASSURANCE_ICONS, VARIATION_ICONS, assurance_icon, variation_icon
+
+    chart = xmr(values, improvement=improvement, target=target, fix_after_n_points=14)
+    assert variation_icon(chart) == variation and variation in VARIATION_ICONS
+    assert assurance_icon(chart) == assurance and assurance in ASSURANCE_ICONS
+
+
+def test_a_rising_trend_is_a_high_icon_even_below_the_mean():
+    from metrics.spc import variation_icon
+
+    chart = xmr([60, 55, 50, 30, 31, 32, 33, 34, 35, 36], improvement="increase", rule_set="nhsr-0.2.2")
+    assert chart.points[-1].rule == "trend" and chart.points[-1].value < chart.mean
+    assert variation_icon(chart) == "improvement_high"
+
+
+def test_explain_reconciles_status_with_variation_and_assurance():
+    from metrics.spc import explain
+
+    failing = xmr(ALTERNATING, improvement="increase", target=20, fix_after_n_points=14)
+    assert explain("met", failing).startswith("Met this period, but the process limits sit on the failing side")
+    passing = xmr(ALTERNATING, improvement="increase", target=5, fix_after_n_points=14)
+    assert explain("below target", passing).startswith("Missed this period")
+    assert explain("met", passing) is None
+    assert explain("no data", failing) is None
+    improving = xmr(ALTERNATING + [20], improvement="increase", target=25, fix_after_n_points=14)
+    assert "moving the right way" in explain("below target", improving)
