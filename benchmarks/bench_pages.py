@@ -26,8 +26,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ("overview", "board_summary", "referrals", "complexity", "kpis", "outcomes", "equalities", "finance",
-         "data_quality", "admin")
+
+
+def pages_for_user(url: str, username: str) -> list[str]:
+    """The pages this user's role may open, in menu order (the navigation's own list), so a
+    provider, an EPOP SPOC or the national lead is measured on what they can see."""
+    from data_access.db import make_engine, session_scope
+    from data_access.scoping import get_user
+    from ui.navigation import pages_for
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        user = get_user(session, username)
+        if user is None:
+            raise SystemExit(f"no user {username!r} in {url}")
+        role = user.role
+    engine.dispose()
+    return [spec.path for specs in pages_for(role).values() for spec in specs]
 
 
 def ensure_database(referrals: int) -> str:
@@ -58,7 +73,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--referrals", type=int, default=10_000)
     parser.add_argument("--database-url")
-    parser.add_argument("--username", default="admin", help="admin sees every page")
+    parser.add_argument("--username", default="admin",
+                        help="whose pages to time: admin (every page), commissioner, provider, spoc, national")
     parser.add_argument("--warm-runs", type=int, default=5)
     args = parser.parse_args()
     url = args.database_url or ensure_database(args.referrals)
@@ -70,16 +86,18 @@ def main() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = args.username
-    first = timed_run(at)  # the landing page (Overview), in a fresh process
+    pages = pages_for_user(url, args.username)
+    first = timed_run(at)  # the role's landing page, in a fresh process
     rows = []
-    for page in PAGES:
-        at.switch_page(str(ROOT / "app_pages" / f"{page}.py"))
+    for path in pages:
+        page = Path(path).stem
+        at.switch_page(str(ROOT / path))
         cold = timed_run(at)
         warm = [timed_run(at) for _ in range(args.warm_runs)]
         rows.append((page, cold, statistics.median(warm), max(warm)))
 
     print(f"database: {url}  user: {args.username}  warm runs: {args.warm_runs}")
-    print(f"first page after a cold start (Overview, fresh process): {first:.2f} s")
+    print(f"first page after a cold start (the role's landing page, fresh process): {first:.2f} s")
     print(f"{'page':<15}{'first visit s':>15}{'warm median s':>15}{'warm max s':>12}")
     for page, cold, median, worst in rows:
         print(f"{page:<15}{cold:>15.2f}{median:>15.3f}{worst:>12.3f}")
