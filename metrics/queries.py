@@ -1190,8 +1190,10 @@ def distance_change_sums(
     s = NeedScore.__table__.c
     group = [key.label("group")] if key is not None else []
     cohort = referrals.with_only_columns(c.id.label("pk"), *group).where(c.concluded_on.between(start, end)).cte("cohort")
-    scored = select(s.id, s.referral_pk, s.need_code, s.stage, s.scored_on, s.score).join(
-        cohort, cohort.c.pk == s.referral_pk)
+    # The group label rides along from the one join with the cohort: joining the cohort a
+    # second time only to fetch it made both planners loop over the whole cohort per pair.
+    scored = select(s.id, s.referral_pk, s.need_code, s.stage, s.scored_on, s.score,
+                    *([cohort.c.group] if key is not None else [])).join(cohort, cohort.c.pk == s.referral_pk)
     first_baseline = func.row_number().over(partition_by=(s.referral_pk, s.need_code), order_by=(s.scored_on, s.id))
     baseline = scored.add_columns(first_baseline.label("rank")).where(s.stage == "baseline").subquery("baseline")
     exit_first = case((s.stage == "exit", 1), else_=0)
@@ -1199,11 +1201,10 @@ def distance_change_sums(
                                          order_by=(exit_first.desc(), s.scored_on.desc(), s.id.desc()))
     later = scored.add_columns(latest_rank.label("rank")).where(s.stage.in_(("review", "exit"))).subquery("later")
     change = (later.c.score - baseline.c.score).label("change")
-    group_out = [cohort.c.group] if key is not None else []
+    group_out = [baseline.c.group] if key is not None else []
     pairs = (
         select(baseline.c.referral_pk, baseline.c.need_code, change, *group_out)
         .join(later, and_(later.c.referral_pk == baseline.c.referral_pk, later.c.need_code == baseline.c.need_code))
-        .join(cohort, cohort.c.pk == baseline.c.referral_pk)
         .where(baseline.c.rank == 1, later.c.rank == 1)
         .cte("pairs")
     )
