@@ -1,0 +1,330 @@
+"""Compare areas, Fingertips style: one measure across boroughs, PDUs, hubs or providers.
+
+For each area the measure's value for the period, its Wilson score 95% and 99.8% intervals,
+whether it is better, similar or worse than the whole view (Greater Manchester, or the
+provider's own contract), polarity-aware, and a recent-trend tag; a funnel plot of value
+against cases with 95% and 99.8% limits around the comparator, and the areas outside the
+99.8% limits (DOMAIN.md "Statistical conventions": Fingertips-style benchmarking).
+
+Every area is computed with the same scorecard as the KPI page, with one as-of date for all
+areas (the view's), so the areas' figures and the comparator's agree with the page.
+
+Disclosure control (DOMAIN.md "Suppression"): met and not-met counts form a table with a
+total row; primary and secondary suppression hide counts of 1–4 people and any count that
+totals would give back. An area's rate, intervals, comparison and place on the funnel are
+shown only when both its met and its not-met counts are shown and it has at least the
+minimum denominator of cases: otherwise rate × cases would recover a hidden count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom, norm
+from sqlalchemy import Select, select
+
+from data_access.models import Borough, DemandUnit, Hub, Pdu, Provider
+from data_access.scoping import ReferralFilters, apply_filters
+from domain.catalogue import kpi
+from metrics.benchmarking import CONFIDENCE_95, CONFIDENCE_998, compare_with_benchmark, wilson_interval
+from metrics.disclosure import SUPPRESSED, suppress_counts
+from metrics.queries import Db, demand_units_for, monthly_series, scorecard
+
+AREA_KINDS: dict[str, str] = {"borough": "Borough", "pdu": "PDU", "hub": "Hub", "provider": "Provider"}
+_KIND_WORD = {"borough": "borough", "pdu": "PDU", "hub": "hub", "provider": "provider"}
+TREND_MONTHS = 6
+TREND_SIGNIFICANCE = 0.05
+NOT_SHOWN = "not shown"
+
+#: Column labels for screens and downloads (the data keeps short keys for the CLI).
+LABELS = {"area": "Area", "met": "Met", "cases": "Cases", "value": "Value (%)", "ci95": "95% interval (%)",
+          "ci998": "99.8% interval (%)", "comparison": "Compared with the whole view", "trend": "Recent trend"}
+
+TREND_DEFINITION = (
+    f"Recent trend: the Cochran–Armitage test for trend in a proportion over the last {TREND_MONTHS} months "
+    f"with cases (at least 3 months and 10 cases); increasing or decreasing when p < {TREND_SIGNIFICANCE}, "
+    "with whether that is better or worse by the measure's polarity."
+)
+
+
+@dataclass(frozen=True)
+class AreaComparison:
+    """One measure across the areas of a view; ``table`` is what may be shown."""
+
+    code: str
+    by: str
+    title: str
+    comparator_label: str
+    comparator_value: float | None
+    table: pd.DataFrame
+    funnel: pd.DataFrame  # shown areas: area, cases, value
+    funnel_limits: pd.DataFrame  # cases, lower/upper 95 and 99.8 (percent)
+    outliers: tuple[str, ...]
+    as_of: dt.date | None
+    notes: tuple[str, ...]
+
+
+def areas(db: Db, by: str, provider_id: int | None = None) -> list[tuple[str, dict]]:
+    """(label, filter values) for each area of a kind, in name order."""
+    if by == "borough":
+        rows = db.execute(select(Borough.id, Borough.name).order_by(Borough.name)).all()
+        return [(name, {"borough_id": int(i)}) for i, name in rows]
+    if by == "pdu":
+        rows = db.execute(select(Pdu.number, Pdu.name).where(Pdu.number.in_(select(DemandUnit.pdu_number)))
+                          .order_by(Pdu.name)).all()
+        return [(name, {"pdu_number": int(n)}) for n, name in rows]
+    if by == "hub":
+        rows = db.execute(select(Hub.id, Hub.name).order_by(Hub.name)).all()
+        return [(name, {"hub_id": int(i)}) for i, name in rows]
+    if by == "provider":
+        stmt = select(Provider.id, Provider.name).order_by(Provider.name)
+        if provider_id is not None:
+            stmt = stmt.where(Provider.id == provider_id)
+        return [(name, {"provider_id": int(i)}) for i, name in db.execute(stmt).all()]
+    raise ValueError(f"compare by one of {', '.join(AREA_KINDS)}, not {by!r}")
+
+
+def _card(db: Db, referrals: Select, demand_unit_ids, *, code: str, start: dt.date, end: dt.date,
+          as_of: dt.date | None, ds1_bound: str, forecast_period_days: int):
+    return scorecard(db, referrals, start=start, end=end, as_of=as_of, demand_unit_ids=demand_unit_ids,
+                     ds1_bound=ds1_bound, forecast_period_days=forecast_period_days, codes=[code])
+
+
+def _area_demand_units(db: Db, view_units, values: dict):
+    """The forecast units of an area within the view (DS1's denominator)."""
+    units = demand_units_for(db, borough_id=values.get("borough_id"), pdu_number=values.get("pdu_number"),
+                             region_code=None, contract_id=None, provider_id=values.get("provider_id"))
+    if values.get("hub_id") is not None:
+        borough = db.execute(select(Hub.borough_id).where(Hub.id == values["hub_id"])).scalar()
+        units = demand_units_for(db, borough_id=borough, pdu_number=None, region_code=None, contract_id=None,
+                                 provider_id=None)
+    if units is None:
+        return view_units
+    return units if view_units is None else [u for u in units if u in set(view_units)]
+
+
+def trend_test(numerators: np.ndarray, denominators: np.ndarray) -> tuple[float, float] | None:
+    """Cochran–Armitage test for a linear trend in proportions over equally spaced periods.
+
+    Returns (z, two-sided p), or None when it cannot be computed (fewer than 3 periods with
+    cases, fewer than 10 cases, or no variation: every case met or every case not met).
+    """
+    x = np.asarray(numerators, dtype=float)
+    n = np.asarray(denominators, dtype=float)
+    keep = n > 0
+    if keep.sum() < 3 or n.sum() < 10:
+        return None
+    t = np.arange(len(n), dtype=float)[keep]
+    x, n = x[keep], n[keep]
+    total = n.sum()
+    p = x.sum() / total
+    variance = p * (1 - p) * ((n * t * t).sum() - (n * t).sum() ** 2 / total)
+    if variance <= 0:
+        return None
+    z = float((t * (x - n * p)).sum() / np.sqrt(variance))
+    return z, float(2 * norm.sf(abs(z)))
+
+
+def trend_label(numerators: np.ndarray, denominators: np.ndarray, polarity: str) -> str:
+    result = trend_test(numerators, denominators)
+    if result is None:
+        return "not enough data"
+    z, p = result
+    if p >= TREND_SIGNIFICANCE:
+        return "no significant change"
+    rising = z > 0
+    direction = "increasing" if rising else "decreasing"
+    if polarity == "neutral":
+        return direction
+    better = rising == (polarity == "increase")
+    return f"{direction} (getting {'better' if better else 'worse'})"
+
+
+def binomial_funnel(comparator: float, sizes: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Funnel limits as proportions: the binomial quantiles a unit of each size would reach if
+    its true proportion were the comparator's (exact, so they behave at 0% and 100%, where a
+    normal or Wilson approximation flags a small area at 100% against a comparator of 93%)."""
+    n = np.asarray(sizes, dtype=float)
+    tail = (1 - confidence) / 2
+    return binom.ppf(tail, n, comparator) / n, binom.ppf(1 - tail, n, comparator) / n
+
+
+def funnel_outside(met: np.ndarray, cases: np.ndarray, comparator: float, confidence: float) -> np.ndarray:
+    """True where an area's count is less likely than the funnel's tail under the comparator:
+    P(X ≤ met) or P(X ≥ met) below (1 − confidence) / 2, X ~ Binomial(cases, comparator)."""
+    tail = (1 - confidence) / 2
+    met, cases = np.asarray(met), np.asarray(cases)
+    return (binom.cdf(met, cases, comparator) < tail) | (binom.sf(met - 1, cases, comparator) < tail)
+
+
+def _interval(lower: float, upper: float) -> str:
+    return f"{100 * lower:.1f}–{100 * upper:.1f}"
+
+
+def compare_areas(
+    db: Db,
+    referrals: Select,
+    *,
+    code: str,
+    by: str,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date | None = None,
+    demand_unit_ids=None,
+    provider_id: int | None = None,
+    ds1_bound: str = "low",
+    forecast_period_days: int = 365,
+    threshold: int = 5,
+    minimum_denominator: int = 10,
+    comparator_label: str = "the whole view",
+    trend: bool = True,
+) -> AreaComparison:
+    """One measure across the areas of a view, against the whole view.
+
+    Parameters
+    ----------
+    db : Connection or Session
+    referrals : the view's referrals, already limited to the user's scope and the filters
+        (``data_access.scoping.referrals_select``); each area is that view narrowed to the area,
+        and the comparator is the whole view.
+    demand_unit_ids : the view's forecast units (DS1's denominator), None for all.
+    provider_id : list only this provider when comparing providers (a provider's own view).
+    code : a KPI code from the catalogue.
+    by : "borough", "pdu", "hub" or "provider".
+    start, end, as_of : the period and the view's as-of date (None: the data's latest date,
+        worked out once for the whole view and used for every area).
+    threshold, minimum_denominator : disclosure settings (counts 1 to threshold − 1 hidden;
+        rates on fewer cases withheld).
+
+    Returns
+    -------
+    AreaComparison
+    """
+    entry = kpi(code)
+    settings = dict(code=code, start=start, end=end, ds1_bound=ds1_bound, forecast_period_days=forecast_period_days)
+    whole = _card(db, referrals, demand_unit_ids, as_of=as_of, **settings)
+    as_of = whole.as_of
+    overall = whole.kpi(code)
+    proportion = code != "DS1"  # DS1's denominator is a forecast, not a count of cases
+    comparator = (overall.numerator / overall.denominator
+                  if overall is not None and overall.denominator and proportion else None)
+
+    rows = []
+    for label, values in areas(db, by, provider_id):
+        area = apply_filters(referrals, ReferralFilters(**values))
+        units = _area_demand_units(db, demand_unit_ids, values) if not proportion else demand_unit_ids
+        result = _card(db, area, units, as_of=as_of, **settings).kpi(code)
+        if result is None:
+            continue
+        months = pd.DataFrame()
+        if trend and proportion:
+            trend_start = (end.replace(day=1) - pd.DateOffset(months=TREND_MONTHS - 1)).date()
+            series = monthly_series(db, area, start=trend_start, end=end, as_of=as_of, codes=[code])
+            months = series.get(code, pd.DataFrame())
+        rows.append({"area": label, "numerator": int(result.numerator), "denominator": result.denominator,
+                     "value": result.value, "months": months})
+
+    if not proportion:
+        table = pd.DataFrame([{"area": r["area"], "met": f"{r['numerator']:,}", "cases": NOT_SHOWN,
+                               "value": "no data" if r["value"] is None else f"{r['value']:.1f}",
+                               "ci95": NOT_SHOWN, "ci998": NOT_SHOWN, "comparison": "not compared",
+                               "trend": "not compared"} for r in rows], columns=list(LABELS))
+        notes = ("DS1 compares referrals received with a forecast, not a share of cases: "
+                 "no intervals or comparison are computed.",)
+        return AreaComparison(code, by, f"{code} by {_KIND_WORD[by]}: referrals against forecast",
+                              comparator_label, overall.value if overall else None, table,
+                              pd.DataFrame(columns=["area", "cases", "value"]), pd.DataFrame(), (), as_of, notes)
+
+    counts = pd.DataFrame({"met": [r["numerator"] for r in rows],
+                           "not_met": [int(r["denominator"]) - r["numerator"] for r in rows]},
+                          index=[r["area"] for r in rows])
+    protected = suppress_counts(counts, threshold=threshold, what="people") if len(counts) else None
+    out, funnel_points = [], []
+    for i, r in enumerate(rows):
+        n, x = int(r["denominator"]), r["numerator"]
+        hidden_met = bool(protected.suppressed.iloc[i]["met"]) if protected else False
+        hidden_not = bool(protected.suppressed.iloc[i]["not_met"]) if protected else False
+        hidden_cases = bool(protected.suppressed.iloc[i]["Total"]) if protected else False
+        shows_rate = n >= minimum_denominator and not (hidden_met or hidden_not)
+        row = {"area": r["area"], "met": SUPPRESSED if hidden_met else f"{x:,}",
+               "cases": SUPPRESSED if hidden_cases else f"{n:,}"}
+        if n == 0:
+            row.update(value="no data", ci95="–", ci998="–", comparison="not compared")
+        elif not shows_rate:
+            row.update(value=NOT_SHOWN, ci95=NOT_SHOWN, ci998=NOT_SHOWN, comparison=NOT_SHOWN)
+        else:
+            lo95, hi95 = (float(v) for v in wilson_interval(x, n, CONFIDENCE_95))
+            lo998, hi998 = (float(v) for v in wilson_interval(x, n, CONFIDENCE_998))
+            comparison = (compare_with_benchmark(x, n, comparator, polarity=entry.polarity)
+                          if comparator is not None else "not compared")
+            row.update(value=f"{100 * x / n:.1f}", ci95=_interval(lo95, hi95), ci998=_interval(lo998, hi998),
+                       comparison=comparison)
+            funnel_points.append({"area": r["area"], "cases": n, "value": 100 * x / n})
+        months = r["months"]
+        row["trend"] = (trend_label(months["numerator"].to_numpy(), months["denominator"].to_numpy(), entry.polarity)
+                        if len(months) else "not enough data")
+        out.append(row)
+    table = pd.DataFrame(out, columns=list(LABELS))
+
+    funnel = pd.DataFrame(funnel_points, columns=["area", "cases", "value"])
+    limits = pd.DataFrame()
+    outliers: tuple[str, ...] = ()
+    if comparator is not None and len(funnel):
+        sizes = np.unique(np.linspace(1, max(funnel["cases"].max() * 1.1, 20), 120).round().astype(int))
+        lo95, hi95 = binomial_funnel(comparator, sizes, CONFIDENCE_95)
+        lo998, hi998 = binomial_funnel(comparator, sizes, CONFIDENCE_998)
+        limits = pd.DataFrame({"cases": sizes, "lower_95": 100 * lo95, "upper_95": 100 * hi95,
+                               "lower_998": 100 * lo998, "upper_998": 100 * hi998})
+        met = (funnel["value"] * funnel["cases"] / 100).round().astype(int).to_numpy()
+        outliers = tuple(funnel.loc[funnel_outside(met, funnel["cases"].to_numpy(), comparator, CONFIDENCE_998),
+                                    "area"])
+
+    title = _finding(code, by, table, comparator_label)
+    notes = [f"Compared with {comparator_label} ({'no data' if comparator is None else f'{100 * comparator:.1f}%'}) "
+             "using Wilson score 95% intervals: similar when the comparator lies within the area's interval, "
+             "otherwise better or worse by the measure's polarity (Fingertips convention).",
+             TREND_DEFINITION]
+    if protected is not None and protected.note:
+        notes.append(protected.note + f" Rates, intervals and comparisons are {NOT_SHOWN} for those areas, "
+                     f"nor for areas with fewer than {minimum_denominator} cases.")
+    return AreaComparison(code, by, title, comparator_label, None if comparator is None else 100 * comparator,
+                          table, funnel, limits, outliers, as_of, tuple(notes))
+
+
+def _finding(code: str, by: str, table: pd.DataFrame, comparator_label: str) -> str:
+    kind = _KIND_WORD[by]
+    worse = table.loc[table["comparison"] == "worse", "area"].tolist()
+    better = table.loc[table["comparison"] == "better", "area"].tolist()
+    if not worse and not better:
+        compared = (table["comparison"].isin(["similar", "higher", "lower"])).sum()
+        if not compared:
+            return f"{code}: no {kind} has enough cases to compare with {comparator_label}"
+        return f"{code}: every {kind} compared is similar to {comparator_label}"
+    parts = []
+    if worse:
+        parts.append(f"{', '.join(worse)} worse than {comparator_label}")
+    if better:
+        parts.append(f"{', '.join(better)} better")
+    return f"{code} by {kind}: " + "; ".join(parts)
+
+
+def kpi_matrix(
+    db: Db, referrals: Select, *, codes: list[str], by: str, start: dt.date, end: dt.date,
+    as_of: dt.date | None = None, **settings,
+) -> pd.DataFrame:
+    """Every measure × every area on one screen: each cell the shown value and its comparison
+    symbol (▲ better, ● similar, ▼ worse), built from :func:`compare_areas` so it never shows
+    what the single-measure view would hide."""
+    columns: dict[str, list[str]] = {}
+    index: list[str] = []
+    for code in codes:
+        result = compare_areas(db, referrals, code=code, by=by, start=start, end=end, as_of=as_of,
+                               trend=False, **settings)
+        as_of = result.as_of
+        symbols = {"better": " ▲", "worse": " ▼", "similar": " ●"}
+        index = result.table["area"].tolist() or index
+        columns[code] = [f"{v}{symbols.get(c, '')}" for v, c in zip(result.table["value"], result.table["comparison"])]
+    return pd.DataFrame(columns, index=pd.Index(index, name=AREA_KINDS[by]))

@@ -1,0 +1,87 @@
+"""Compare areas on crafted referrals, on SQLite and PostgreSQL: hand-worked values, polarity,
+one as-of date for every area, and disclosure control that leaves nothing to recover."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from data_access.db import session_scope
+from data_access.models import Borough, Referral
+from data_access.scoping import analyst_scope, referrals_select
+from metrics.compare import compare_areas
+
+D = dt.date
+START, END = D(2024, 4, 1), D(2024, 4, 30)
+
+
+def _sl002_referrals(session, borough: str, positive: int, negative: int, start: int) -> None:
+    borough_id = session.scalar(select(Borough.id).where(Borough.name == borough))
+    for i in range(positive + negative):
+        ok = i < positive
+        session.add(Referral(
+            referral_id=f"{borough}-{i}", referral_ref=f"{borough[:2].upper()}{start + i}", source="test",
+            borough_id=borough_id, received_on=D(2024, 3, 1), saa_first_attended_on=D(2024, 3, 5),
+            action_plan_submitted_on=D(2024, 3, 6), action_plan_approved_on=D(2024, 3, 7),
+            first_session_on=D(2024, 3, 12) if ok else None, concluded_on=D(2024, 4, 15),
+            end_requested_by_pp_reason=None if ok else "Service user has been disengaged",
+            referral_end_state="completed" if ok else "ended"))
+
+
+@pytest.fixture()
+def crafted(reference_engine):
+    with session_scope(reference_engine) as session:
+        _sl002_referrals(session, "Bolton", 20, 0, 100)   # 20 / 20
+        _sl002_referrals(session, "Bury", 10, 10, 200)    # 10 / 20
+    return reference_engine
+
+
+def _compare(engine, **kw):
+    with engine.connect() as conn:
+        return compare_areas(conn, referrals_select(analyst_scope()), code="SL002", by="borough",
+                             start=START, end=END, as_of=D(2024, 5, 31), **kw)
+
+
+def test_better_similar_worse_by_hand(crafted):
+    result = _compare(crafted)
+    rows = result.table.set_index("area")
+    # Comparator: 30 of 40 = 75%. Wilson 95% for 20/20: lower = 20 / (20 + 1.96²) = 83.9%;
+    # for 10/20: 50% ± 20.1 = 29.9–70.1%. So Bolton is better and Bury worse.
+    assert result.comparator_value == pytest.approx(75.0)
+    assert rows.loc["Bolton", ["met", "cases", "value", "ci95", "comparison"]].tolist() == [
+        "20", "20", "100.0", "83.9–100.0", "better"]
+    assert rows.loc["Bury", ["met", "cases", "value", "ci95", "comparison"]].tolist() == [
+        "10", "20", "50.0", "29.9–70.1", "worse"]
+    assert rows.loc["Oldham", ["cases", "value", "comparison"]].tolist() == ["0", "no data", "not compared"]
+    assert result.title == "SL002 by borough: Bury worse than the whole view; Bolton better"
+    # 10 of 20 against 75%: P(X ≤ 10) = 0.0139, outside the 95% funnel but not the 99.8% one,
+    # so no area is an outlier; 20 of 20: P(X = 20) = 0.0032, likewise.
+    assert result.outliers == ()
+    assert result.as_of == D(2024, 5, 31)
+
+
+def test_small_counts_cannot_be_recovered(crafted):
+    with session_scope(crafted) as session:
+        _sl002_referrals(session, "Oldham", 9, 3, 300)   # 3 not met: hidden, and so is 9
+    result = _compare(crafted)
+    rows = result.table.set_index("area")
+    assert rows.loc["Oldham", "met"] == "[c]"
+    # A rate, interval or comparison beside 12 cases would give back the 3 (or the 9).
+    assert (rows.loc["Oldham", ["value", "ci95", "ci998", "comparison"]] == "not shown").all()
+    # Secondary suppression: with the total of not-met people (13) published, Bury's 10 would
+    # give Oldham's 3 back, so Bury's counts and rate are withheld too.
+    assert rows.loc["Bury", "met"] == "[c]" and rows.loc["Bury", "value"] == "not shown"
+    assert rows.loc["Bolton", "value"] == "100.0"
+    shown = result.table.to_string()
+    assert " 3 " not in shown and " 9 " not in shown
+    assert any("[c]" in note for note in result.notes)
+    # The funnel carries only the areas whose rate is shown.
+    assert result.funnel["area"].tolist() == ["Bolton"]
+
+
+def test_ds1_is_compared_by_value_only(crafted):
+    with crafted.connect() as conn:
+        result = compare_areas(conn, referrals_select(analyst_scope()), code="DS1", by="borough",
+                               start=START, end=END, as_of=D(2024, 5, 31))
+    assert set(result.table["comparison"]) <= {"not compared"}
+    assert result.funnel.empty
