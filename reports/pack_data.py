@@ -285,15 +285,13 @@ def equalities_table(strands: Sequence[panels.Panel]) -> PackTable:
 
 
 def spend_table(spend: panels.Panel) -> PackTable:
-    data = spend.data
-    frame = pd.DataFrame({
-        "Month": [f"{m:%b %Y}" for m in data["month"]] if len(data) else [],
-        **{label: data[name].round(0) if len(data) else [] for name, label in (
-            ("profile", "Profile (£)"), ("spend", "Spend (£)"), ("variance", "Variance (£)"),
-            ("cumulative_profile", "Cumulative profile (£)"), ("cumulative_spend", "Cumulative spend (£)"))},
-        "Cumulative spend (% of profile)": data["cumulative_pct_of_profile"].round(1) if len(data) else [],
-    })
-    return PackTable("Spend v profile", "Spend against the funding profile", frame, spend.notes, spend.chart, spend.title)
+    """The finance page's panel (money is not about people: nothing to suppress)."""
+    table = panel_table("Spend v profile", "Spend against the funding profile", spend, {
+        "month": "Month", "profile": "Profile (£)", "spend": "Spend (£)", "variance": "Variance (£)",
+        "cumulative_profile": "Cumulative profile (£)", "cumulative_spend": "Cumulative spend (£)",
+        "cumulative_pct_of_profile": "Cumulative spend (% of profile)"})
+    table.frame["Month"] = [f"{m:%b %Y}" for m in table.frame["Month"]]
+    return table
 
 
 # --------------------------------------------------------------------------------------------
