@@ -27,22 +27,20 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.figure_settings import FigureSettings
-from data_access.models import Borough, Contract, Hub, Provider, Referral
+from data_access.figure_settings import FigureSettings, figure_settings
+from data_access.models import Borough, Contract, Hub, Provider
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
 from data_access.settings import Settings
-from domain.catalogue import END_REASONS, KPI_CATALOGUE
-from domain.dates import working_day_deadline
-from metrics import panels, periods
-from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
+from domain.catalogue import KPI_CATALOGUE
+from metrics import contract_panels, panels, periods
+from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, suppression_note
 from metrics.findings import SERVICE_START, Finding
-from metrics.kpis import end_reason_class, end_reason_code
 from metrics.panels import ChartSpec  # noqa: F401 - the renderers' chart spec is the panel's
 from metrics.periods import Period
-from metrics.queries import Scorecard, fetch_case_table, kpi_definitions
+from metrics.queries import kpi_definitions
 
 Progress = Callable[[float, str], None]
 PackKind = Literal["board", "contract", "epop"]
@@ -148,24 +146,6 @@ def describe_filters(db: Session, scope: AccessScope, filters: ReferralFilters) 
     return tuple(out)
 
 
-def _counts_display(result) -> pd.DataFrame:
-    """A DisclosureResult's table with shown counts as integers and hidden ones as ``[c]``."""
-    hidden = result.suppressed.to_numpy()
-    values = result.table.to_numpy()
-    out = np.empty(values.shape, dtype=object)
-    for index in np.ndindex(values.shape):
-        out[index] = SUPPRESSED if hidden[index] else int(values[index])
-    return pd.DataFrame(out, index=result.table.index, columns=result.table.columns)
-
-
-def _rate_or_withheld(numerator: float, denominator: float, settings: FigureSettings, *, protect: bool = False):
-    value = displayable_rate(
-        int(round(numerator)), int(round(denominator)), minimum_denominator=settings.minimum_rate_denominator,
-        threshold=settings.suppression_threshold, protect_numerator=protect,
-    )
-    return WITHHELD_RATE if value is None else round(value, 1)
-
-
 def pack_suppression_note(settings: FigureSettings) -> str:
     return (
         suppression_note(settings.suppression_threshold, settings.minimum_rate_denominator)
@@ -239,11 +219,13 @@ def _cell(value):
     return value
 
 
-def panel_table(key: str, heading: str, panel: panels.Panel, columns: dict[str, str], *,
+def panel_table(key: str, heading: str, panel: panels.Panel, columns: dict[str, str] | None = None, *,
                 chart: bool = True) -> PackTable:
     """One panel as a pack table: ``columns`` maps the panel's shown columns to the pack's
-    headings (in order); the finding sentence is the headline; the notes are the panel's."""
+    headings (in order; default: every column as it is); the finding sentence is the
+    headline; the notes are the panel's."""
     shown = panel.shown()
+    columns = columns or {c: c for c in shown.columns}
     frame = pd.DataFrame({label: [_cell(v) for v in shown[name]] if name in shown else []
                           for name, label in columns.items()}, dtype=object)
     return PackTable(key, heading, frame, tuple(panel.notes), panel.chart if chart else None, panel.title)
@@ -298,52 +280,8 @@ def spend_table(spend: panels.Panel) -> PackTable:
 # Data quality
 # --------------------------------------------------------------------------------------------
 
-KNOWN_REASONS = {description for _, description, _ in END_REASONS}
-
-
-def data_quality_table(db: Session, referrals, start: dt.date, end: dt.date, card: Scorecard, settings: FigureSettings) -> PackTable:
-    """Counts of records with a problem, among referrals received or ended in the period."""
-    c = Referral.__table__.c
-    in_period = or_(c.received_on.between(start, end), c.concluded_on.between(start, end))
-    checks = {
-        "Borough not recorded": c.borough_id.is_(None),
-        "Complexity not recorded": c.complexity.is_(None),
-        "Not linked to a contract": c.contract_id.is_(None),
-        "Ethnicity not recorded": c.ethnicity.is_(None),
-        "Ended but no end state": and_(c.concluded_on.is_not(None), c.referral_end_state.is_(None)),
-        "Assessment dated before referral": c.saa_first_attended_on < c.received_on,
-        "Action plan approved before assessment": c.action_plan_approved_on < c.saa_first_attended_on,
-        "Ended before referral received": c.concluded_on < c.received_on,
-    }
-    stmt = referrals.with_only_columns(
-        func.count(), *(func.sum(case((cond, 1), else_=0)) for cond in checks.values())
-    ).where(in_period)
-    total, *counts = db.execute(stmt).one()
-    reasons = db.execute(
-        referrals.with_only_columns(c.end_requested_by_pp_reason, func.count())
-        .where(in_period, c.end_requested_by_pp_reason.is_not(None)).group_by(c.end_requested_by_pp_reason)
-    ).all()
-    unrecognised = sum(int(n) for reason, n in reasons if end_reason_code(reason) is None)
-    values = {name: int(v or 0) for name, v in zip(checks, counts)}
-    values["End reason not recognised (SL002 treats as neutral)"] = unrecognised
-    total = int(total or 0)
-    rows = []
-    for name, n in values.items():
-        rows.append({
-            "Check": name,
-            "Referrals affected": SUPPRESSED if 1 <= n < settings.suppression_threshold else n,
-            "Share of referrals (%)": (WITHHELD_RATE if 1 <= n < settings.suppression_threshold
-                                       else _rate_or_withheld(n, total, settings)),
-        })
-    frame = pd.DataFrame(rows)
-    reported = {r.code for r in card.kpis}
-    missing = [d.code for d in KPI_CATALOGUE if d.code not in reported]
-    notes = [f"Referrals received or ended in the period: {total:,}."]
-    if missing:
-        notes.append("Not reported (no source data for this scope): " + ", ".join(missing) + ".")
-    problems = [r["Check"] for r in rows if r["Referrals affected"] not in (0,)]
-    headline = ("Data-quality issues to resolve: " + "; ".join(problems) + ".") if problems else "No data-quality issues found."
-    return PackTable("Data quality", "Data-quality checks", frame, tuple(notes), None, headline)
+def data_quality_table(db: Session, view: panels.PanelInputs, card) -> PackTable:
+    return panel_table("Data quality", "Data-quality checks", contract_panels.data_quality_checks(db, view, card=card))
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,7 +357,7 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     progress(0.65, "Spend and data quality")
     tables.append(spend_table(panels.spend_against_funding(db, view)))
     tables.append(findings_table(findings))
-    tables.append(data_quality_table(db, view.referrals, period.start, period.end, card, panels.figures(db, view)))
+    tables.append(data_quality_table(db, view, card))
     return Pack(
         kind="board", title="Quality Assurance and Learning Board pack", period=period, as_of=view.as_of,
         filters=describe_filters(db, scope, filters), tables=tuple(tables),
@@ -431,113 +369,6 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
 # --------------------------------------------------------------------------------------------
 # Monthly contract pack
 # --------------------------------------------------------------------------------------------
-
-AT_RISK_MEASURES = (
-    ("DS2 assessment (10 working days from referral)", "received_on", "saa_first_attended_on", 10),
-    ("DS3 action plan (5 working days from assessment)", "saa_first_attended_on", "action_plan_submitted_on", 5),
-    ("KP6 first session (10 working days from plan approval)", "action_plan_approved_on", "first_session_on", 10),
-)
-AT_RISK_HORIZON = 3  # working days
-
-
-def cases_at_risk_table(db: Session, referrals, as_of: dt.date, settings: FigureSettings) -> PackTable:
-    """Open referrals whose clock is running, by how close the deadline is (counts only)."""
-    c = Referral.__table__.c
-    names = sorted({n for _, start, met, _ in AT_RISK_MEASURES for n in (start, met)})
-    rows = db.execute(
-        referrals.with_only_columns(*(c[n] for n in names))
-        .where(c.received_on <= as_of, or_(c.concluded_on.is_(None), c.concluded_on > as_of))
-    ).all()
-    cases = pd.DataFrame(rows, columns=names)
-    today = np.datetime64(as_of, "D")
-    horizon = working_day_deadline([as_of], AT_RISK_HORIZON)[0]
-    counts = {}
-    for label, start, met, days in AT_RISK_MEASURES:
-        started = pd.to_datetime(cases[start]).to_numpy().astype("datetime64[D]")
-        done = pd.to_datetime(cases[met]).to_numpy().astype("datetime64[D]")
-        running = ~np.isnat(started) & (started <= today) & (np.isnat(done) | (done > today))
-        deadline = working_day_deadline(started[running], days) if running.any() else np.array([], dtype="datetime64[D]")
-        counts[label] = {
-            "Past deadline": int((deadline < today).sum()),
-            f"Deadline within {AT_RISK_HORIZON} working days": int(((deadline >= today) & (deadline <= horizon)).sum()),
-            "Deadline later": int((deadline > horizon).sum()),
-        }
-    table = pd.DataFrame.from_dict(counts, orient="index")
-    result = suppress_counts(table, threshold=settings.suppression_threshold)
-    frame = _counts_display(result).reset_index(names="Measure")
-    notes = [f"Open referrals on {as_of:%d %B %Y} whose clock has started and measure is not yet met. Working days "
-             "exclude weekends and England and Wales bank holidays. Counts only: case lists are on the dashboard "
-             "for authorised users."]
-    if result.note:
-        notes.append(result.note)
-    return PackTable("Cases at risk", "Cases at risk of breaching a time limit", frame, tuple(notes))
-
-
-def sl002_breakdown_table(db: Session, referrals, card: Scorecard, settings: FigureSettings) -> PackTable:
-    """SL002's a, b, c with the neutral and negative referrals by end reason (technical note v1.4)."""
-    result = card.kpi("SL002")
-    cases = fetch_case_table(db, referrals, start=card.start, end=card.end, cohort_columns=("concluded_on",))
-    concluded = cases.date("concluded_on")
-    as_of = np.datetime64(card.as_of or card.end, "D")
-    observed = lambda d: np.where(d <= as_of, d, np.datetime64("NaT"))  # noqa: E731 - as the measure does
-    concluded = observed(concluded)
-    in_month = (concluded >= np.datetime64(card.start)) & (concluded <= np.datetime64(card.end))
-    cancelled_on_day = in_month & np.array([str(s).strip().lower() == "cancelled" for s in cases.end_state], dtype=bool) & (
-        cases.date("received_on") == concluded)
-    b = in_month & ~cancelled_on_day
-    first = observed(cases.date("first_session_on"))
-    positive = b & (first <= concluded)
-    approved = ~np.isnat(observed(cases.date("action_plan_approved_on")))
-    codes = np.array([end_reason_code(r) or ("blank" if not r else "unrecognised") for r in cases.end_reason], dtype=object)
-    negative = b & ~positive & approved & np.array([end_reason_class(r) == "negative" for r in cases.end_reason], dtype=bool)
-    neutral = b & ~positive & ~negative
-    reason_label = {code: f"{code}: {text}" for code, text, _ in END_REASONS}
-    reason_label |= {"blank": "No end reason", "unrecognised": "Unrecognised end reason"}
-    why = np.where(~approved, "No approved action plan", np.array([reason_label.get(c, c) for c in codes], dtype=object))
-    order = ["No approved action plan"] + [reason_label[c] for c, _, _ in END_REASONS] + ["No end reason", "Unrecognised end reason"]
-    table = pd.DataFrame({
-        "Negative": pd.Series(why[negative]).value_counts().reindex(order, fill_value=0),
-        "Neutral (c)": pd.Series(why[neutral]).value_counts().reindex(order, fill_value=0),
-    }).reindex(order, fill_value=0)
-    table = table[(table.sum(axis=1) > 0)]
-    notes = []
-    if result is not None and (int(positive.sum()), int(b.sum()), int(neutral.sum())) != (
-        result.extra.get("a"), result.extra.get("b"), result.extra.get("c")
-    ):  # the breakdown must add up to the measure; say so loudly if it ever does not
-        notes.append("Warning: the breakdown does not reconcile with SL002's a, b and c; report this.")
-    summary = pd.DataFrame({"a: attended (positive)": [int(positive.sum())], "Negative": [int(negative.sum())],
-                            "c: neutral": [int(neutral.sum())]}, index=["Referrals"])
-    shown_summary = suppress_counts(summary, threshold=settings.suppression_threshold)
-    summary_display = _counts_display(shown_summary)
-    if table.empty:
-        frame = pd.DataFrame(columns=["Category", "Negative", "Neutral (c)", "Total"])
-    else:
-        shown = suppress_counts(table, threshold=settings.suppression_threshold)
-        frame = _counts_display(shown).reset_index(names="Category")
-        if shown.note:
-            notes.append(shown.note)
-    top = pd.DataFrame([
-        {"Category": "b: referrals ended in the month", "Negative": "", "Neutral (c)": "",
-         "Total": summary_display.loc["Referrals", "Total"]},
-        {"Category": "a: intervention appointment attended", "Negative": "", "Neutral (c)": "",
-         "Total": summary_display.loc["Referrals", "a: attended (positive)"]},
-        {"Category": "Cancelled on the day referred (not counted)", "Negative": "", "Neutral (c)": "",
-         "Total": SUPPRESSED if 1 <= int(cancelled_on_day.sum()) < settings.suppression_threshold else int(cancelled_on_day.sum())},
-    ])
-    frame = pd.concat([top, frame], ignore_index=True)
-    if shown_summary.note:
-        notes.append(shown_summary.note)
-    headline = None
-    if result is not None:
-        shown_row = panels.shown_kpi(result, settings)
-        value = shown_row["value"]
-        value_text = f"{value:.1f}%" if isinstance(value, float) else "not shown"
-        headline = (f"SL002 = a / (b − c) = {value_text} (target {result.target:.0f}%, trigger "
-                    f"{result.trigger:.0f}%): {shown_row['status']}.")
-    notes.insert(0, "CRS SL002 technical note v1.4: neutral = no intervention appointment and (no approved action "
-                    "plan, or a neutral, blank or unrecognised end reason); negative = DIS or END with an approved plan.")
-    return PackTable("SL002 breakdown", "SL002 with the neutral and negative breakdown", frame, tuple(notes), None, headline)
-
 
 def commentary_table() -> PackTable:
     frame = pd.DataFrame({"Commentary": [
@@ -553,14 +384,15 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
     view = _view(db, request, settings)
     progress(0.1, "Scorecard")
     tiles = panels.kpi_tiles(db, view)
-    card, figures = tiles.extra["scorecard"], panels.figures(db, view)
+    card = tiles.extra["scorecard"]
     findings = panels.what_changed(db, view).extra["findings"]
     progress(0.5, "SL002, cases at risk and data quality")
     tables = [
         kpi_summary_table(tiles),
-        sl002_breakdown_table(db, view.referrals, card, figures),
-        cases_at_risk_table(db, view.referrals, view.as_of, figures),
-        data_quality_table(db, view.referrals, period.start, period.end, card, figures),
+        panel_table("SL002 breakdown", "SL002 with the neutral and negative breakdown",
+                    contract_panels.sl002_breakdown(db, view, card=card)),
+        panel_table("Cases at risk", "Cases at risk of breaching a time limit", contract_panels.deadlines_by_band(db, view)),
+        data_quality_table(db, view, card),
         findings_table(findings),
         commentary_table(),
     ]
@@ -608,7 +440,7 @@ def epop_national_table(view) -> PackTable:
                      frame, notes, chart, headline)
 
 
-def epop_region_tables(plan_view, settings: Settings, start: dt.date, end: dt.date, sessions: pd.DataFrame) -> list[PackTable]:
+def epop_region_tables(plan_view, settings: FigureSettings, start: dt.date, end: dt.date, sessions: pd.DataFrame) -> list[PackTable]:
     from metrics import epop as m
 
     p, progress = plan_view.progress, plan_view.timeliness
@@ -678,6 +510,7 @@ def epop_report_data(
     from data_access.models import EpopSession
 
     as_of = period.end
+    settings = figure_settings(db, settings)  # the figure settings in force, as for every pack and page
     progress(0.2, "National summary of the 13 plans")
     national = epop_data.national_view(db, user, as_of)
     tables = [epop_national_table(national)]

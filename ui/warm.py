@@ -156,7 +156,7 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         return [*views, (panels.scorecard_panel, {}), *drill, (panels.spc_charts, {})]
 
     def referrals(ctx):
-        return [(panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),
+        return [(panels.figures, {}), (panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),
                 (panels.referral_sources, {})]
 
     def complexity(ctx):
