@@ -2,11 +2,12 @@
 
 Pages (``ui.panel_data``), packs (``reports.pack_data``) and ``python -m metrics scorecard``
 all build their figures from :func:`figure_settings`, so an admin's change reaches every
-output at once. The forecast period (Decision 1) is held in the database, on the forecast
-rows, where an admin sets it (``data_access.admin.set_forecast_period``); the DS1 bound
-(Decision 2), the suppression threshold and the distance-travelled scale (Decision 6) come
-from the deployment's environment (``data_access.settings.Settings``) until they too have an
-admin form.
+output at once. They are held in the database, where an admin changes them (audited, so
+cached figures are recomputed): the forecast period (Decision 1) on the forecast rows
+(``data_access.admin.set_forecast_period``); the DS1 bound (Decision 2), the suppression
+threshold, the minimum rate denominator and the distance-travelled scale (Decision 6) in
+``figure_settings`` (``data_access.admin.set_figure_setting``). A setting an admin has not
+set keeps the deployment's value (``DASHBOARD_*``, ``data_access.settings.Settings``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from data_access.models import Forecast
+from data_access.models import FigureSetting, Forecast
 from data_access.settings import Settings
 
 
@@ -40,13 +41,31 @@ def forecast_period_days(db, default: int = 365) -> int:
     return int(values[0]) if len(values) == 1 and values[0] else default
 
 
+#: Settings an admin may set in ``figure_settings``: name → (kind, check, what the check says).
+EDITABLE: dict[str, tuple[type, object, str]] = {
+    "ds1_bound": (str, lambda v: v in ("low", "mid", "high"), "one of low, mid, high"),
+    # DOMAIN.md: counts 1–4 are hidden (threshold 5); "commonly under 10, or under 5".
+    "suppression_threshold": (int, lambda v: 2 <= v <= 20, "a whole number from 2 to 20"),
+    "minimum_rate_denominator": (int, lambda v: 1 <= v <= 100, "a whole number from 1 to 100"),
+    "distance_scale_min": (int, lambda v: 0 <= v <= 10, "a whole number from 0 to 10"),
+    "distance_scale_max": (int, lambda v: 1 <= v <= 20, "a whole number from 1 to 20"),
+}
+
+
+def stored_settings(db) -> dict[str, object]:
+    """The figure settings an admin has set, by name, as their kind (int or str)."""
+    rows = db.execute(select(FigureSetting.name, FigureSetting.value)).all()
+    return {name: EDITABLE[name][0](value) for name, value in rows if name in EDITABLE}
+
+
 def figure_settings(db, settings: Settings) -> FigureSettings:
-    """The figure settings in force: the database's where an admin can change them, else the
-    environment's."""
+    """The figure settings in force: an admin's, from the database, else the deployment's."""
+    stored = stored_settings(db)
     return FigureSettings(
-        suppression_threshold=settings.suppression_threshold,
-        minimum_rate_denominator=settings.minimum_rate_denominator,
-        ds1_bound=settings.ds1_forecast_bound,
+        suppression_threshold=stored.get("suppression_threshold", settings.suppression_threshold),
+        minimum_rate_denominator=stored.get("minimum_rate_denominator", settings.minimum_rate_denominator),
+        ds1_bound=stored.get("ds1_bound", settings.ds1_forecast_bound),
         forecast_period_days=forecast_period_days(db, settings.forecast_period_days),
-        distance_scale=(settings.distance_scale_min, settings.distance_scale_max),
+        distance_scale=(stored.get("distance_scale_min", settings.distance_scale_min),
+                        stored.get("distance_scale_max", settings.distance_scale_max)),
     )
