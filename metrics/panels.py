@@ -60,6 +60,7 @@ VARIATION_LABELS = {
     "concern": "Special cause: concern",
     "neutral": "Special cause: neither better nor worse",
 }
+TOO_FEW_MONTHS = "Too few months to chart (fewer than 2)"
 SHORT_VARIATION = {"common": "common-cause variation", "improvement": "special cause: improvement",
                    "concern": "special cause: concern", "neutral": "special cause"}
 ASSURANCE_LABELS = {
@@ -625,6 +626,11 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[st
         if points.empty:
             charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (),
                                  {"variation": NO_DATA, "assurance": ASSURANCE_LABELS[None], "provisional": False})
+            continue
+        if len(points) < 2:  # a moving range needs two months: no limits, no verdict
+            charts[code] = Panel(f"{code}: only one month with cases in the last {months} months, too few to chart",
+                                 points.iloc[0:0], "%", (), {"variation": TOO_FEW_MONTHS,
+                                                             "assurance": ASSURANCE_LABELS[None], "provisional": False})
             continue
         chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target,
                         x=list(points["month"]))
