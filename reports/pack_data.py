@@ -1,21 +1,23 @@
-"""Gather every table of a pack from ``metrics``, with disclosure control applied.
+"""Arrange a pack from the panels the pages render: no figure is computed here.
 
-A :class:`Pack` is format-free: titled tables (display values, with ``[c]`` where a count is
-suppressed), optional chart data (numbers, with suppressed points left empty), notes, the
-"what changed" findings, definitions, assumptions, filters and the "as of" date. The
-renderers (:mod:`reports.slides`, :mod:`reports.pdf`, :mod:`reports.workbook`) print exactly
-what is here, so every format of a pack carries the same numbers.
+A pack is an ordered list of :class:`metrics.panels.Panel` objects, each printed as a
+:class:`PackTable` (the panel's shown values under the pack's headings, its finding sentence
+as the headline, its notes and chart), plus the pack-only parts: the cover (period, filters,
+"as of"), the findings grouped as successes, gaps and opportunities, the provider's
+commentary and the appendix of definitions and assumptions. The panels come from
+``metrics.panels`` / ``metrics.contract_panels`` with the inputs the pages use
+(:func:`metrics.panels.inputs_for`, the same as-of date and the figure settings in force), so
+the board pack and the board summary, KPIs, complexity, outcomes, equalities and finance
+pages show the same numbers for the same view (tests/app/test_pack_page_agreement.py).
 
-Rules applied here (DOMAIN.md "Suppression"; compute on true counts, suppress what is shown):
+The renderers (:mod:`reports.slides`, :mod:`reports.pdf`, :mod:`reports.workbook`) print exactly
+what is here, so every format of a pack carries the same numbers. Disclosure control
+(DOMAIN.md "Suppression") is the panels': ``[c]`` for counts of 1 to threshold − 1 with
+secondary suppression, ``[low]`` for a rate not shown; money is not about people.
 
-* counts of people from 1 to ``threshold − 1`` are ``[c]``, with secondary suppression where a
-  table's totals would give them back (:func:`metrics.disclosure.suppress_counts`);
-* a rate on fewer than ``minimum_rate_denominator`` cases is ``[low]`` (not shown);
-* money, forecasts and action-plan counts are not about people and are not suppressed.
-
-Every query starts from :func:`data_access.scoping.referrals_select` with the user's scope, so
-a provider's pack cannot contain another provider's referrals; spend and forecasts are limited
-to the contracts and boroughs that scope and filters cover.
+Every panel starts from :func:`data_access.scoping.referrals_select` with the user's scope, so
+a provider's pack cannot contain another provider's referrals; spend follows the contracts
+the view covers (:func:`metrics.panels.spend_contracts`).
 """
 
 from __future__ import annotations
