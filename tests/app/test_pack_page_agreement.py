@@ -281,3 +281,31 @@ def test_a_suppressed_count_reads_the_same_in_pack_and_page(engine):
     hidden = [r for panel in p["equalities"].values() for r in panel.data.to_dict("records")
               if SUPPRESSED in (r["people"], r["met"], r["not_met"])]
     assert hidden and all(r["rate"] is None or math.isnan(r["rate"]) for r in hidden)
+
+
+def test_an_admin_sets_the_ds1_bound_on_the_admin_page_and_page_and_pack_follow(engine, app_env):
+    before = page_panels(engine, "gm")["tiles"].data.set_index("code").loc["DS1", "value_pct"]
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "admin"
+    at.run()
+    at.switch_page(str(PROJECT_ROOT / "app_pages/admin.py"))
+    at.run()
+    next(s for s in at.selectbox if s.label.startswith("DS1 target")).set_value("high")
+    next(b for b in at.button if b.label == "Save the figure settings").click().run()
+    assert not at.exception and any("Saved the figure settings" in s.value for s in at.success)
+    with session_scope(engine) as session:  # only the changed setting is stored
+        admin_scope = scope_for_user(session.scalar(select(User).where(User.username == "admin")))
+        assert admin.figure_settings_set(session, admin_scope) == {"ds1_bound": "high"}
+    try:
+        p, files = page_panels(engine, "gm"), board_pack(engine, "gm")
+        ds1 = p["tiles"].data.set_index("code").loc["DS1", "value_pct"]
+        # The high bound is 60% where the low is 40% (to the published figures' rounding): DS1 × 2/3.
+        assert ds1 == pytest.approx(before * 2 / 3, abs=0.2)
+        pack_ds1 = next(r for r in xlsx_rows(files["xlsx"], "KPI summary") if r["Code"] == "DS1")["Value (%)"]
+        assert pack_ds1 == pytest.approx(ds1) and _board_page_tiles()["DS1"] == f"{ds1:.1f}%"
+    finally:
+        with session_scope(engine) as session:
+            admin_scope = scope_for_user(session.scalar(select(User).where(User.username == "admin")))
+            for name in admin.figure_settings_set(session, admin_scope):
+                admin.set_figure_setting(session, admin_scope, name, None)
