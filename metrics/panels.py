@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from data_access.figure_settings import FigureSettings, figure_settings
-from data_access.figure_settings import forecast_period_days as forecast_period_days  # noqa: F401 - re-exported
 from data_access.models import (
     Borough,
     Contract,

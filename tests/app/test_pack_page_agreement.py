@@ -27,18 +27,18 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from data_access import admin
 from data_access.db import make_engine, session_scope
 from data_access.models import Borough, User
 from data_access.scoping import ReferralFilters, referrals_select, scope_for_user
-from data_access.settings import PROJECT_ROOT, Settings
+from data_access.settings import Settings
 from metrics import panels, periods
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE
 from reports.build import build
 from reports.formatting import cell_text
 from reports.workbook import TABLE_START_ROW
+from tests.app.test_pages import open_page
 
 VIEWS = ("gm", "borough", "provider")
 
@@ -242,14 +242,7 @@ def test_every_board_pack_figure_equals_the_page_s(engine, view):
 
 def _board_page_tiles() -> dict[str, str]:
     """DS1 … SL002 as the board summary page shows them (its st.metric tiles), for the commissioner."""
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "commissioner"
-    at.run()
-    at.switch_page(str(PROJECT_ROOT / "app_pages/board_summary.py"))
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return {m.label: m.value for m in at.metric}
+    return {m.label: m.value for m in open_page("commissioner", "board_summary").metric}
 
 
 def test_ds1_follows_the_admins_forecast_period_on_page_and_pack(engine, app_env):
@@ -285,12 +278,7 @@ def test_a_suppressed_count_reads_the_same_in_pack_and_page(engine):
 
 def test_an_admin_sets_the_ds1_bound_on_the_admin_page_and_page_and_pack_follow(engine, app_env):
     before = page_panels(engine, "gm")["tiles"].data.set_index("code").loc["DS1", "value_pct"]
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "admin"
-    at.run()
-    at.switch_page(str(PROJECT_ROOT / "app_pages/admin.py"))
-    at.run()
+    at = open_page("admin", "admin")
     next(s for s in at.selectbox if s.label.startswith("DS1 target")).set_value("high")
     next(b for b in at.button if b.label == "Save the figure settings").click().run()
     assert not at.exception and any("Saved the figure settings" in s.value for s in at.success)
