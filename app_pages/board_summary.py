@@ -12,7 +12,8 @@ st.title("Board summary")
 st.caption(f"{ctx.period.label}: what is off target, what changed, and where.")
 
 # The scorecard and SPC charts are cached per view and shared with the KPIs page.
-tiles = panels.tiles_from(panel_data(ctx, panels.period_scorecard), panel_data(ctx, panels.spc_charts))
+tiles = panels.tiles_from(panel_data(ctx, panels.period_scorecard), panel_data(ctx, panels.spc_charts),
+                         panel_data(ctx, panels.figures))
 show(ctx, tiles, "board_tiles")
 for start in range(0, len(tiles.data), 4):
     for column, row in zip(st.columns(4), tiles.data.iloc[start:start + 4].itertuples(index=False)):

@@ -12,7 +12,8 @@ UNITS = {"borough": "Borough", "pdu": "PDU", "hub": "Hub"}
 
 ctx = page_context()
 st.title("Referrals and forecast")
-st.caption(panels.forecast_note(ctx.settings.forecast_period_days).split(": ", 1)[1])
+# The assumption the panels are computed with: the admin's forecast period (data_access.figure_settings).
+st.caption(panels.forecast_note(panel_data(ctx, panels.figures).forecast_period_days).split(": ", 1)[1])
 
 by = st.radio("Compare by", list(UNITS), format_func=UNITS.get, horizontal=True, key="referrals_by")
 bands = panel_data(ctx, panels.forecast_bands, by=by)

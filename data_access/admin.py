@@ -20,12 +20,14 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from data_access.batches import import_history, undo_batch
+from data_access.figure_settings import EDITABLE, stored_settings
 from data_access.models import (
     AuditLog,
     Borough,
     Contract,
     ContractBorough,
     DemandUnit,
+    FigureSetting,
     Forecast,
     Hub,
     ImportBatch,
@@ -252,6 +254,54 @@ def set_forecast_period(session: Session, actor: AccessScope, period_days: int) 
         row.period_days = period_days
     _audit(session, actor, "forecast_period_set", "forecast", "all", {"before": before, "after": period_days})
     return len(rows)
+
+
+def figure_settings_set(session: Session, actor: AccessScope) -> dict[str, object]:
+    """The figure settings an admin has set (the rest keep the deployment's values)."""
+    _require_admin(actor)
+    return stored_settings(session)
+
+
+def _parse_setting(kind: type, value):
+    """``value`` as ``kind`` (a whole number, or a lower-case word), or None if it is not one."""
+    if kind is str:
+        return str(value).strip().lower()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def set_figure_setting(session: Session, actor: AccessScope, name: str, value) -> None:
+    """Set one setting that changes figures (Decisions 2 and 6, suppression), for every page,
+    pack and the CLI (``data_access.figure_settings``); ``value=None`` returns it to the
+    deployment's value. Audited, which also makes cached figures recompute."""
+    _require_admin(actor)
+    if name not in EDITABLE:
+        raise AdminInputError([f"{name!r} is not a figure setting ({', '.join(EDITABLE)})."])
+    kind, check, rule = EDITABLE[name]
+    if value is not None:
+        value = _parse_setting(kind, value)
+        if value is None or not check(value):
+            raise AdminInputError([f"{name} must be {rule}."])
+    current = stored_settings(session)
+    low = value if name == "distance_scale_min" else current.get("distance_scale_min")
+    high = value if name == "distance_scale_max" else current.get("distance_scale_max")
+    _raise_if(["The distance scale's lowest score must be below its highest."]
+              if low is not None and high is not None and low >= high else [])
+    row = session.get(FigureSetting, name)
+    before = None if row is None else row.value
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    else:
+        if row is None:
+            row = FigureSetting(name=name)
+            session.add(row)
+        row.value = str(value)
+        row.updated_by, row.updated_at = actor.username, dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    _audit(session, actor, "figure_setting_set", "figure_setting", name, {"before": before, "after": value})
 
 
 # --------------------------------------------------------------------------------------------

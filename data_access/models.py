@@ -219,6 +219,19 @@ class Forecast(Base):
     __table_args__ = (UniqueConstraint("demand_unit_id", "base_date"),)
 
 
+class FigureSetting(Base):
+    """A setting that changes figures, as an admin set it (``data_access.admin.set_figure_setting``):
+    the DS1 bound (Decision 2), the suppression threshold and minimum rate denominator, the
+    distance-travelled scale (Decision 6). A setting with no row keeps the deployment's value
+    (``DASHBOARD_*``); the forecast period lives on the forecasts (``Forecast.period_days``)."""
+
+    __tablename__ = "figure_settings"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(60))
+    updated_by: Mapped[str | None] = mapped_column(String(60))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 # --------------------------------------------------------------------------------------------
 # Reference lists
 # --------------------------------------------------------------------------------------------

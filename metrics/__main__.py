@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from data_access.db import make_engine
+from data_access.figure_settings import FigureSettings, figure_settings
 from data_access.models import Borough, Contract, Provider
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
 from data_access.settings import Settings
@@ -91,7 +92,7 @@ def _resolve_filters(conn, args) -> tuple[ReferralFilters, dict]:
     return ReferralFilters(), described
 
 
-def _row(result: KpiResult, *, suppress: bool, settings: Settings) -> dict:
+def _row(result: KpiResult, *, suppress: bool, settings: FigureSettings) -> dict:
     row = {name: getattr(result, name) for name in FIELDS}
     if isinstance(row["denominator"], float) and row["denominator"].is_integer():
         row["denominator"] = int(row["denominator"])
@@ -124,14 +125,17 @@ def run_scorecard(args, settings: Settings, out) -> int:
                 region_code=filters.region_code, contract_id=filters.contract_id,
                 provider_id=filters.provider_id,
             )
+            # The figure settings in force, as the pages and packs read them (an admin's
+            # forecast period included): data_access.figure_settings.
+            figures = figure_settings(conn, settings)
             card = scorecard(
                 conn, stmt, start=args.start, end=args.end, as_of=args.as_of,
-                demand_unit_ids=units, ds1_bound=settings.ds1_forecast_bound,
-                forecast_period_days=settings.forecast_period_days,
+                demand_unit_ids=units, ds1_bound=figures.ds1_bound,
+                forecast_period_days=figures.forecast_period_days,
             )
     finally:
         engine.dispose()
-    rows = [_row(r, suppress=args.suppress, settings=settings) for r in card.kpis]
+    rows = [_row(r, suppress=args.suppress, settings=figures) for r in card.kpis]
     if args.format == "json":
         payload = {
             "from": args.start.isoformat(),
@@ -147,11 +151,11 @@ def run_scorecard(args, settings: Settings, out) -> int:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        out.write(_table(rows, card, described, suppressed=args.suppress, settings=settings))
+        out.write(_table(rows, card, described, suppressed=args.suppress, settings=figures))
     return 0
 
 
-def _table(rows: list[dict], card, described: dict, *, suppressed: bool, settings: Settings) -> str:
+def _table(rows: list[dict], card, described: dict, *, suppressed: bool, settings: FigureSettings) -> str:
     headers = ("code", "numerator", "denominator", "value", "target", "trigger", "status")
     cells = [[("" if r[h] is None else (f"{r[h]:.1f}" if h == "value" else str(r[h]))) for h in headers] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]

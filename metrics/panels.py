@@ -23,9 +23,11 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from data_access.figure_settings import FigureSettings, figure_settings
 from data_access.models import (
     Borough,
     Contract,
+    ContractBorough,
     DemandUnit,
     Forecast,
     Hub,
@@ -38,9 +40,10 @@ from metrics import breakdowns, findings, periods, spc
 from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, kpi
 from domain.dates import working_day_deadline, working_days_between
-from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts, suppression_note
+from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
-from metrics.queries import CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, monthly_series, scorecard, spend_frames
+from metrics.queries import (CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, latest_data_date,
+                             monthly_series, scorecard, spend_frames)
 from metrics.results import KpiResult
 
 Db = Connection | Session
@@ -56,6 +59,7 @@ VARIATION_LABELS = {
     "concern": "Special cause: concern",
     "neutral": "Special cause: neither better nor worse",
 }
+TOO_FEW_MONTHS = "Too few months to chart (fewer than 2)"
 SHORT_VARIATION = {"common": "common-cause variation", "improvement": "special cause: improvement",
                    "concern": "special cause: concern", "neutral": "special cause"}
 ASSURANCE_LABELS = {
@@ -77,14 +81,41 @@ KEY_FIELDS = {"complexity": "Complexity", "borough_id": "Borough", "hub_id": "Hu
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """A chart in format-free terms, for the pack renderers (native PowerPoint and PDF charts):
+    ``data`` holds the category column and numeric series (NaN = not shown)."""
+
+    kind: str  # "column" or "bar"
+    data: pd.DataFrame
+    category: str
+    series: tuple[str, ...]
+    number_format: str = "0"
+    axis_title: str | None = None
+
+
+@dataclass(frozen=True)
 class Panel:
-    """What one panel shows: ``title`` states the finding; ``data`` is exactly what is shown."""
+    """What one panel shows, computed once for a view and rendered by the page (``ui``) and by
+    every pack format (``reports``): ``title`` states the finding; ``data`` is exactly what is
+    shown (suppressed where it is about people); ``chart`` the pack's chart of it."""
 
     title: str
     data: pd.DataFrame
     unit: str | None = None
     notes: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
+    chart: ChartSpec | None = None
+
+    def shown(self) -> pd.DataFrame:
+        """``data`` with each number that has a ``<name>_shown`` twin (suppressed text) replaced by
+        the twin: the table a reader sees, on screen or in a pack."""
+        data = self.data
+        twins = [c for c in data.columns if f"{c}_shown" in data.columns]
+        if not twins:
+            return data
+        out = data.drop(columns=twins)
+        return out.rename(columns={f"{c}_shown": c for c in twins})[
+            [c for c in data.columns if c not in {f"{t}_shown" for t in twins}]]
 
 
 @dataclass(frozen=True)
@@ -101,6 +132,9 @@ class PanelInputs:
     minimum_rate_denominator: int = 10
     ds1_bound: str = "low"
     forecast_period_days: int = 365
+    distance_scale: tuple[int, int] = (1, 5)
+    #: What the contracts behind ``contract_ids`` are, in words (the spend panel says it).
+    contracts_note: str | None = None
 
     @property
     def start(self) -> dt.date:
@@ -121,15 +155,62 @@ def _rows(db: Db, stmt) -> pd.DataFrame:
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def forecast_period_days(db: Db, default: int = 365) -> int:
-    """Days the published forecast covers (Decision 1), as an admin set it on the forecasts."""
-    values = db.execute(select(Forecast.period_days).distinct()).scalars().all()
-    return int(values[0]) if len(values) == 1 and values[0] else default
+def data_as_of(db: Db) -> dt.date | None:
+    """The latest event date in the referral data: what every figure is "as of", on the pages
+    (``ui.context.data_as_of``) and in the packs alike."""
+    return latest_data_date(db, select(Referral))
+
+
+def _boroughs_in_view(db: Db, filters: ReferralFilters, borough_id: int | None) -> set[int] | None:
+    """Boroughs that lie wholly inside the view's geography; ``None`` when it has none."""
+    if borough_id is None and filters.pdu_number is None and filters.region_code is None:
+        return None
+    du = DemandUnit.__table__.c
+    rows = _rows(db, select(du.borough_id, du.pdu_number, Pdu.region_code).join(Pdu, Pdu.number == du.pdu_number))
+    inside = pd.Series(True, index=rows.index)
+    if borough_id is not None:
+        inside &= rows["borough_id"] == borough_id
+    if filters.pdu_number is not None:
+        inside &= rows["pdu_number"] == filters.pdu_number
+    if filters.region_code is not None:
+        inside &= rows["region_code"] == filters.region_code
+    whole = rows.assign(inside=inside).groupby("borough_id")["inside"].all()
+    return {int(b) for b, ok in whole.items() if ok}
+
+
+def spend_contracts(db: Db, scope: AccessScope, filters: ReferralFilters,
+                    borough_id: int | None = None) -> tuple[tuple[int, ...] | None, str | None]:
+    """The contracts whose spend belongs to this view, and a sentence saying how they were chosen.
+
+    Spend is held per contract, not per borough (GMIRS spec §1.11 funds the contracts). A
+    view narrowed to a borough, PDU or region counts the contracts whose every borough lies
+    inside it; a contract that also serves boroughs outside the view cannot be split, so it is
+    left out, and the panel says so. ``None`` = every contract.
+    """
+    provider_id = scope.provider_id if scope.role == "provider" else filters.provider_id
+    inside = _boroughs_in_view(db, filters, borough_id)
+    if provider_id is None and filters.contract_id is None and inside is None:
+        return None, None
+    stmt = select(Contract.id)
+    if provider_id is not None:
+        stmt = stmt.where(Contract.provider_id == provider_id)
+    if filters.contract_id is not None:
+        stmt = stmt.where(Contract.id == filters.contract_id)
+    ids = [int(v) for v in db.execute(stmt).scalars()]
+    if inside is None:
+        return tuple(ids), None
+    served = _rows(db, select(ContractBorough.contract_id, ContractBorough.borough_id))
+    wholly = [i for i in ids if len(served[served["contract_id"] == i])
+              and set(served.loc[served["contract_id"] == i, "borough_id"].astype(int)) <= inside]
+    note = ("Spend is held per contract, not per borough: only contracts whose whole area lies inside this view "
+            "are counted" + ("." if wholly else "; no contract does, so no spend can be shown for this view."))
+    return tuple(wholly), note
 
 
 def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: Select, period: periods.Period,
                as_of: dt.date | None, settings) -> PanelInputs:
-    """Build the inputs for a signed-in user's view: forecast units and contracts in scope."""
+    """Build the inputs for a user's view (pages, packs and the CLI alike): forecast units and
+    contracts in scope, and the figure settings in force (:func:`data_access.figure_settings`)."""
     provider_id = scope.provider_id if scope.role == "provider" else filters.provider_id
     borough_id = filters.borough_id
     if borough_id is None and filters.hub_id is not None:
@@ -137,20 +218,15 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
     units = demand_units_for(db, borough_id=borough_id, pdu_number=filters.pdu_number,
                              region_code=filters.region_code, contract_id=filters.contract_id,
                              provider_id=provider_id)
-    contracts = None
-    if provider_id is not None or filters.contract_id is not None:
-        stmt = select(Contract.id)
-        if provider_id is not None:
-            stmt = stmt.where(Contract.provider_id == provider_id)
-        if filters.contract_id is not None:
-            stmt = stmt.where(Contract.id == filters.contract_id)
-        contracts = tuple(int(v) for v in db.execute(stmt).scalars())
+    contracts, contracts_note = spend_contracts(db, scope, filters, borough_id)
+    figures = settings if isinstance(settings, FigureSettings) else figure_settings(db, settings)
     return PanelInputs(
         referrals=referrals, period=period, as_of=as_of or period.end,
         demand_unit_ids=None if units is None else tuple(units), contract_ids=contracts,
-        sees_case_ids=scope.sees_case_ids, suppression_threshold=settings.suppression_threshold,
-        minimum_rate_denominator=settings.minimum_rate_denominator, ds1_bound=settings.ds1_forecast_bound,
-        forecast_period_days=forecast_period_days(db, settings.forecast_period_days),
+        sees_case_ids=scope.sees_case_ids, suppression_threshold=figures.suppression_threshold,
+        minimum_rate_denominator=figures.minimum_rate_denominator, ds1_bound=figures.ds1_bound,
+        forecast_period_days=figures.forecast_period_days, distance_scale=figures.distance_scale,
+        contracts_note=contracts_note,
     )
 
 
@@ -300,8 +376,12 @@ def forecast_bands(db: Db, inp: PanelInputs, by: str = "borough") -> Panel:
                 parts.append(f"{len(above)} above ({', '.join(above)})")
             title = "; ".join(parts)
         notes = (forecast_note(inp.forecast_period_days),)
+    chart = ChartSpec("column", pd.DataFrame({by: data[by], "Referrals": data["referrals"].astype(float),
+                                              "Expected (low)": data["expected_low"].astype(float),
+                                              "Expected (high)": data["expected_high"].astype(float)}),
+                      by, ("Referrals", "Expected (low)", "Expected (high)"), "#,##0", "referrals")
     return Panel(title, data, "referrals received in the period", notes + ((note,) if note else ()),
-                 {"by": by, "table": table})
+                 {"by": by, "table": table}, chart)
 
 
 def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
@@ -374,13 +454,18 @@ def complexity_mix(db: Db, inp: PanelInputs) -> Panel:
     table["expected_share"] = (100 * table["expected_share"]).round(1)
     table["expected"] = table["expected"].round(1)
     shown, numbers, note = suppressed_column(table["observed"], inp.suppression_threshold, "referrals")
-    table = table.assign(observed=numbers, observed_shown=shown)
+    # No share beside a hidden count: share × the total would give it back (DOMAIN.md).
+    table = table.assign(observed=numbers, observed_shown=shown, share=table["share"].where(numbers.notna()))
     if mix.n == 0:
         return Panel("No referrals with a recorded complexity in this period", table.iloc[0:0], "% of referrals")
-    observed = " / ".join(f"{COMPLEXITY_LABELS[k]} {100 * v:.0f}%" for k, v in zip(mix.table["complexity"], mix.table["share"]))
+    observed = " / ".join(f"{COMPLEXITY_LABELS[k]} {100 * v:.0f}%" for k, v, hidden in
+                          zip(mix.table["complexity"], mix.table["share"], numbers.isna()) if not hidden)
     title = f"Complexity mix {observed}: {_mix_sentence(mix)}"
+    chart = ChartSpec("column", pd.DataFrame({"Complexity": table["complexity"], "Share (%)": table["share"].astype(float),
+                                              "Reference share (%)": table["expected_share"].astype(float)}),
+                      "Complexity", ("Share (%)", "Reference share (%)"), "0.0", "%")
     return Panel(title, table, "% of referrals with complexity recorded",
-                 tuple(n for n in (mix.note, note) if n), {"p_value": mix.p_value, "chi_square": mix.chi_square})
+                 tuple(n for n in (mix.note, note) if n), {"p_value": mix.p_value, "chi_square": mix.chi_square}, chart)
 
 
 def complexity_over_time(db: Db, inp: PanelInputs) -> Panel:
@@ -405,17 +490,33 @@ def complexity_over_time(db: Db, inp: PanelInputs) -> Panel:
 
 
 def complexity_by_borough(db: Db, inp: PanelInputs) -> Panel:
+    """Each borough's mix against 23/56/21. Shares of a count of 1–4 referrals (or one a row's
+    total would give back) are not shown: the counts are suppressed as one table first."""
     c = Referral.__table__.c
     counts = _rows(db, _received_between(inp, inp.start, inp.end, c.borough_id, c.complexity))
     counts = counts.dropna(subset=["borough_id"]).astype({"borough_id": "int64"})
     names = _rows(db, select(Borough.id.label("borough_id"), Borough.name.label("borough")))
     counts = counts.merge(names, on="borough_id")
+    levels = [COMPLEXITY_LABELS[k] for k in COMPLEXITY_REFERENCE]
+    recorded = counts.dropna(subset=["complexity"])
+    wide = (recorded.pivot_table(index="borough", columns="complexity", values="referrals", aggfunc="sum", fill_value=0)
+            .reindex(columns=list(COMPLEXITY_REFERENCE), fill_value=0).rename(columns=COMPLEXITY_LABELS)
+            if len(recorded) else pd.DataFrame(columns=levels))
+    hidden = (suppress_counts(wide.astype("int64"), threshold=inp.suppression_threshold, what="referrals")
+              if len(wide) else None)
     rows, differ = [], []
     for borough, group in counts.groupby("borough"):
         mix = breakdowns.complexity_mix(dict(zip(group["complexity"].fillna("not recorded"), group["referrals"])))
         shares = dict(zip(mix.table["complexity"], mix.table["share"]))
-        rows.append({"borough": borough, "referrals": mix.n,
-                     **{COMPLEXITY_LABELS[k]: round(100 * v, 1) for k, v in shares.items()},
+        suppressed_total = hidden is not None and borough in hidden.suppressed.index and bool(
+            hidden.suppressed.loc[borough, "Total"])
+        row = {"borough": borough, "referrals": SUPPRESSED if suppressed_total else mix.n}
+        for key, share in shares.items():
+            label = COMPLEXITY_LABELS[key]
+            cell_hidden = hidden is not None and borough in hidden.suppressed.index and bool(
+                hidden.suppressed.loc[borough, label])
+            row[label] = None if cell_hidden or suppressed_total else round(100 * share, 1)
+        rows.append({**row,
                      "chi_square": None if mix.chi_square is None else round(mix.chi_square, 2),
                      "p_value": None if mix.p_value is None else round(mix.p_value, 4),
                      "differs": {True: "differs", False: "no difference", None: "too few to test"}[mix.more_than_chance]})
@@ -426,9 +527,11 @@ def complexity_by_borough(db: Db, inp: PanelInputs) -> Panel:
         return Panel("No referrals with a recorded complexity in this period", data, "% of referrals")
     title = (f"{len(differ)} of {len(data)} boroughs {'differs' if len(differ) == 1 else 'differ'} from the 23/56/21 mix beyond chance"
              + (f" ({', '.join(differ)})" if differ else ""))
-    return Panel(title, data, "% of each borough's referrals", (
-        "Pearson chi-square goodness-of-fit against 23/56/21 per borough (2 degrees of freedom, 5% level); "
-        "not tested where any expected count is under 5.",))
+    notes = ["Pearson chi-square goodness-of-fit against 23/56/21 per borough (2 degrees of freedom, 5% level); "
+             "not tested where any expected count is under 5."]
+    if hidden is not None and hidden.note:
+        notes.append(hidden.note + " A share of a hidden count is not shown.")
+    return Panel(title, data, "% of each borough's referrals", tuple(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,10 +601,22 @@ def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
     return Panel(f"{code}: {len(frame):,} referrals in the cohort, {len(met):,} met", cases, "referrals", notes)
 
 
-def spc_charts(db: Db, inp: PanelInputs, *, months: int = 24) -> dict[str, Panel]:
+#: Months an SPC chart covers, the period's last month included (one definition for page and pack).
+SPC_MONTHS = 24
+
+
+def spc_window_start(end: dt.date, months: int = SPC_MONTHS) -> dt.date:
+    """First day of the SPC window: ``months`` calendar months ending with ``end``'s month, and
+    never before the service started. (Stepping back 31 days a month, as the page once did,
+    reaches one month too far when the window spans short months: 25 points, not 24.)"""
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    return max(SERVICE_START.replace(day=1), dt.date(index // 12, index % 12 + 1, 1))
+
+
+def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[str, Panel]:
     """An XmR chart per monthly case measure, up to the period's end, with the rule that fired."""
     end = inp.end
-    start = max(SERVICE_START.replace(day=1), (end.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1))
+    start = spc_window_start(end, months)
     series = monthly_series(db, inp.referrals, start=start, end=end, as_of=inp.as_of)
     charts: dict[str, Panel] = {}
     for code, frame in series.items():
@@ -509,7 +624,12 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = 24) -> dict[str, Panel
         points = frame[frame["denominator"] > 0].reset_index(drop=True)
         if points.empty:
             charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (),
-                                 {"variation": NO_DATA, "assurance": ASSURANCE_LABELS[None]})
+                                 {"variation": NO_DATA, "assurance": ASSURANCE_LABELS[None], "provisional": False})
+            continue
+        if len(points) < 2:  # a moving range needs two months: no limits, no verdict
+            charts[code] = Panel(f"{code}: only one month with cases in the last {months} months, too few to chart",
+                                 points.iloc[0:0], "%", (), {"variation": TOO_FEW_MONTHS,
+                                                             "assurance": ASSURANCE_LABELS[None], "provisional": False})
             continue
         chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target,
                         x=list(points["month"]))
@@ -563,7 +683,7 @@ def spc_summary(charts: dict[str, Panel]) -> Panel:
         title = f"No measure shows special cause for concern in its latest month ({len(rows)} charted)"
     if not_assured:
         title += f"; consistently missing target: {', '.join(not_assured)}"
-    notes = ("Variation and assurance follow NHS England's Making Data Count: XmR charts over the last 24 months "
+    notes = (f"Variation and assurance follow NHS England's Making Data Count: XmR charts over the last {SPC_MONTHS} months "
              "with the period's end as the latest month. Pick a measure below to see its chart.",)
     return Panel(title, frame, "% of the month's cases", notes)
 
@@ -580,29 +700,81 @@ def spc_first_to_show(charts: dict[str, Panel]) -> str | None:
     return with_data[0] if with_data else next(iter(charts), None)
 
 
+def figures(db: Db, inp: PanelInputs) -> FigureSettings:
+    """The figure settings a view's panels were computed with (for panels assembled from
+    other cached panels, such as the board's tiles)."""
+    return FigureSettings(inp.suppression_threshold, inp.minimum_rate_denominator, inp.ds1_bound,
+                          inp.forecast_period_days, inp.distance_scale)
+
+
+def shown_kpi(result: KpiResult, figures_: FigureSettings) -> dict:
+    """A KPI's numerator, denominator and value as they may be shown (DOMAIN.md "Suppression"):
+    counts of 1 to threshold − 1 are ``[c]``; a rate on fewer than the minimum denominator is
+    ``[low]``. DS1's denominator is a pro-rated forecast, not a count of people."""
+    threshold = figures_.suppression_threshold
+    if result.code == "DS1":
+        numerator: object = int(result.numerator)
+        denominator: object = round(float(result.denominator), 1)
+        value: object = None if result.value is None else round(result.value, 1)
+        if 1 <= int(result.numerator) < threshold:
+            numerator, value = SUPPRESSED, WITHHELD_RATE
+    else:
+        numerator, denominator = int(round(result.numerator)), int(round(result.denominator))
+        rate = displayable_rate(numerator, denominator, minimum_denominator=figures_.minimum_rate_denominator,
+                                threshold=threshold)
+        value = None if result.denominator == 0 else WITHHELD_RATE if rate is None else round(rate, 1)
+        numerator = SUPPRESSED if 1 <= numerator < threshold else numerator
+        denominator = SUPPRESSED if 1 <= denominator < threshold else denominator
+    status = "not shown (small numbers)" if value == WITHHELD_RATE else result.status
+    return {"numerator": numerator, "denominator": denominator, "value": value, "status": status}
+
+
 def kpi_tiles(db: Db, inp: PanelInputs) -> Panel:
     """Board tiles: value, target, status word and symbol, MDC variation and assurance as text."""
-    return tiles_from(period_scorecard(db, inp), spc_charts(db, inp))
+    return tiles_from(period_scorecard(db, inp), spc_charts(db, inp), figures(db, inp))
 
 
-def tiles_from(card: Scorecard, charts: dict[str, Panel]) -> Panel:
+def tiles_from(card: Scorecard, charts: dict[str, Panel], figures_: FigureSettings | None = None) -> Panel:
     """``kpi_tiles`` from a scorecard and the SPC charts already computed for the same view
-    (the board summary reuses the KPIs page's cached charts instead of computing them again)."""
-    rows = []
+    (the board summary reuses the KPIs page's cached charts instead of computing them again).
+
+    The board pack prints these rows: value, status and the SPC verdict are the page's.
+    """
+    figures_ = figures_ or FigureSettings()
+    rows, provisional_any = [], False
     for r in card.kpis:
         chart = charts.get(r.code)
-        rows.append({"code": r.code, "measure": r.title, "value": _value_text(r),
+        shown = shown_kpi(r, figures_)
+        withheld = shown["value"] == WITHHELD_RATE
+        provisional = bool(chart and chart.extra.get("provisional")) and not withheld
+        provisional_any |= provisional
+        rows.append({"code": r.code, "measure": r.title,
+                     "value": WITHHELD_RATE if withheld else _value_text(r),
                      "target": pct(r.target, 0) if r.target is not None else "no target",
-                     "status": _status_text(r.status),
-                     "variation": chart.extra["variation"] if chart else "Not charted (not a monthly case measure)",
-                     "assurance": chart.extra["assurance"] if chart else ASSURANCE_LABELS[None],
-                     "cases": r.denominator})
+                     "status": _status_text(shown["status"]),
+                     "variation": ("not shown (small numbers)" if withheld else chart.extra["variation"]) if chart
+                     else "Not charted (not a monthly case measure)",
+                     "assurance": ("not shown (small numbers)" if withheld else chart.extra["assurance"]) if chart
+                     else ASSURANCE_LABELS[None],
+                     "cases": shown["denominator"], "numerator": shown["numerator"],
+                     "denominator": shown["denominator"], "value_pct": shown["value"], "target_pct": r.target,
+                     "status_word": shown["status"], "provisional": provisional})
     data = pd.DataFrame(rows)
     below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
     concern = [code for code, ch in charts.items() if ch.extra.get("signal") == "concern"]
     title = (f"{len(below)} of {len(card.kpis)} measures below target" + (f" ({', '.join(below)})" if below else "")
              + (f"; special-cause concern in {', '.join(concern)}" if concern else "; no special-cause concern"))
-    return Panel(title, data, "% of cases", tuple(card.assumptions), {"scorecard": card})
+    notes = ((f"Variation and assurance: XmR chart of the monthly values (Making Data Count) over the last "
+              f"{SPC_MONTHS} months to the end of the period; variation describes the latest month.",)
+             + (("Fewer than 13 months: the process limits are provisional.",) if provisional_any else ())
+             + tuple(card.assumptions))
+    chart = None
+    if len(data):
+        chart = ChartSpec("bar", pd.DataFrame({
+            "Code": data["code"], "Value (%)": pd.to_numeric(data["value_pct"], errors="coerce").astype(float),
+            "Target (%)": pd.to_numeric(data["target_pct"], errors="coerce").astype(float)}),
+            "Code", ("Value (%)", "Target (%)"), "0.0", "%")
+    return Panel(title, data, "% of cases", notes, {"scorecard": card}, chart)
 
 
 def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3) -> Panel:
@@ -668,7 +840,8 @@ def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3) -> Panel:
 BREAKDOWNS = {"complexity": "Complexity", "borough": "Borough", "hub": "Hub", **EQUALITY_STRANDS}
 
 
-def distance_travelled(db: Db, inp: PanelInputs, *, by: str | None = None, scale: tuple[int, int] = (1, 5)) -> Panel:
+def distance_travelled(db: Db, inp: PanelInputs, *, by: str | None = None,
+                       scale: tuple[int, int] | None = None) -> Panel:
     """Change per need, baseline to exit (or latest review), for people who left in the period.
 
     With ``by``, the panel is broken down by that referral column and ``extra["overall"]``
@@ -684,11 +857,12 @@ def distance_travelled(db: Db, inp: PanelInputs, *, by: str | None = None, scale
     elif by is not None:
         key = c[by]
     sums = distance_change_sums(db, inp.referrals, start=inp.start, end=inp.end, key=key)
+    scale = scale or inp.distance_scale  # the configured scale (Decision 6), unless a caller names one
     notes = (f"Scale (Decision 6): each need scored {scale[0]} (high need) to {scale[1]} (no need) at baseline, "
              "reviews and exit; change = exit (or latest review) minus baseline, so a positive change is "
              "improvement. Cohort: people whose referral ended in the period. 'All needs' is each person's "
              "average change across their needs.",
-             "Means with a 95% t interval. Groups of fewer than "
+             "Means with a 95% t interval; improved / same / worse are % of people. Groups of fewer than "
              f"{inp.minimum_rate_denominator} people are not shown ({SUPPRESSED}).")
     if by is None:
         return _distance_panel(sums, None, inp, notes)
@@ -718,8 +892,10 @@ def _distance_panel(sums: pd.DataFrame, group: str | None, inp: PanelInputs, not
                      {"group": group})
     table = breakdowns.distance_summary(sums, by=[group] if group else None)
     small = table["people"] < inp.minimum_rate_denominator
-    for column in ("mean_change", "ci_lower", "ci_upper", "improved", "same", "worse"):
+    for column in ("mean_change", "ci_lower", "ci_upper"):
         table[column] = table[column].astype(float).where(~small).round(2)
+    for column in ("improved", "same", "worse"):  # shares of people, as percentages
+        table[column] = (100 * table[column].astype(float)).where(~small).round(1)
     table["people_shown"] = np.where(table["people"] < inp.suppression_threshold, SUPPRESSED,
                                      table["people"].astype(int).astype(str))
     table["people"] = table["people"].astype(float).where(table["people"] >= inp.suppression_threshold)
@@ -739,7 +915,12 @@ def _distance_panel(sums: pd.DataFrame, group: str | None, inp: PanelInputs, not
                  f"All needs by {group.lower()}: least improvement for {overall[group].iloc[0]} "
                  f"({overall['mean_change'].iloc[0]:+.2f} points), most for {overall[group].iloc[-1]} "
                  f"({overall['mean_change'].iloc[-1]:+.2f})")
-    return Panel(title, table, "change in need score (points)", notes, {"group": group})
+    chart = None
+    if group is None:
+        body = table[table["need"] != "All needs"]
+        chart = ChartSpec("bar", pd.DataFrame({"Need": body["need"], "Mean change": body["mean_change"].astype(float)}),
+                          "Need", ("Mean change",), "0.00", "mean change in score")
+    return Panel(title, table, "change in need score (points)", notes, {"group": group}, chart)
 
 
 def journey(db: Db, inp: PanelInputs) -> Panel:
@@ -779,21 +960,30 @@ def journey(db: Db, inp: PanelInputs) -> Panel:
 # --------------------------------------------------------------------------------------------
 
 EQUALITY_OUTCOMES = {
-    "started": "attended a first intervention session (of those referred in the period)",
+    "attended": "attended an intervention appointment before the referral ended (of those whose referral ended in "
+                "the period)",
     "achieved": "achieved at least one outcome (of those whose referral ended in the period with an end-of-service report)",
 }
 
 
-def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "started") -> Panel:
-    """Referrals and a rate per group of one strand, Wilson 95% limits, with suppression."""
+def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "attended") -> Panel:
+    """Referrals and a rate per group of one strand, Wilson 95% limits, with suppression.
+
+    "attended" asks SL002's question of each group (CRS SL002 technical note v1.4): of the
+    referrals that ended in the period, how many attended an intervention appointment on or
+    before the end date. The cohort is fixed by the end, so every case counted has had its
+    chance to attend (DOMAIN.md: a case is only counted once it is due); referrals received
+    in the period would count recent ones, still waiting for a first session, as not attended.
+    """
     c = Referral.__table__.c
     group = func.coalesce(c[strand], "Not recorded").label("group")
-    if outcome == "started":
-        flag = case((c.first_session_on <= inp.as_of, 1), else_=0)
-        cohort = c.received_on.between(inp.start, inp.end)
+    ended = c.concluded_on.between(inp.start, min(inp.end, inp.as_of))
+    if outcome == "attended":
+        flag = case((c.first_session_on <= c.concluded_on, 1), else_=0)
+        cohort = ended
     else:
         flag = case((c.outcomes_achieved > 0, 1), else_=0)
-        cohort = c.concluded_on.between(inp.start, inp.end) & c.eosr_submitted_on.is_not(None)
+        cohort = ended & c.eosr_submitted_on.is_not(None)
     stmt = (inp.referrals.with_only_columns(group, func.count().label("people"), func.sum(flag).label("met"))
             .where(cohort).group_by(group).order_by(group))
     counts = _rows(db, stmt)
@@ -801,21 +991,24 @@ def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "sta
     notes = [f"Rate: share who {EQUALITY_OUTCOMES[outcome]}, with Wilson score 95% intervals. 'Not recorded' is "
              "kept as its own group.", suppression_note(inp.suppression_threshold, inp.minimum_rate_denominator)]
     if counts.empty:
-        return Panel(f"{label}: no referrals in this period", counts, "%", tuple(notes))
+        return Panel(f"{label}: no referrals ended in this period", counts, "%", tuple(notes), {"strand": label})
     counts["met"] = counts["met"].fillna(0).astype(int)
     total_n, total_met = int(counts["people"].sum()), int(counts["met"].sum())
     overall = 100.0 * total_met / total_n if total_n else None
     body = counts.set_index("group")[["met"]].assign(not_met=counts.set_index("group")["people"] - counts.set_index("group")["met"])
     result = suppress_counts(body, threshold=inp.suppression_threshold, what="people")
     low, high = wilson_interval(counts["met"].to_numpy(), counts["people"].to_numpy())
-    rates = [displayable_rate(m, n, minimum_denominator=inp.minimum_rate_denominator,
-                              threshold=inp.suppression_threshold, protect_numerator=True)
-             for m, n in zip(counts["met"], counts["people"])]
+    # No rate beside a hidden count (DOMAIN.md): rate × people would give it back.
+    hidden_row = result.suppressed.iloc[:-1].any(axis=1).to_numpy()
+    rates = [None if hidden else displayable_rate(m, n, minimum_denominator=inp.minimum_rate_denominator,
+                                                  threshold=inp.suppression_threshold, protect_numerator=True)
+             for m, n, hidden in zip(counts["met"], counts["people"], hidden_row)]
     hidden_people = result.suppressed["Total"].iloc[:-1].to_numpy()
     data = pd.DataFrame({
         label: counts["group"],
         "people": np.where(hidden_people, SUPPRESSED, counts["people"].astype(str)),
         "met": result.table["met"].iloc[:-1].to_numpy(),
+        "not_met": result.table["not_met"].iloc[:-1].to_numpy(),
         "rate": [None if r is None else round(r, 1) for r in rates],
         "ci_lower": [None if r is None else round(100 * lo, 1) for r, lo in zip(rates, low)],
         "ci_upper": [None if r is None else round(100 * hi, 1) for r, hi in zip(rates, high)],
@@ -833,7 +1026,7 @@ def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "sta
     if result.note:
         notes.append(result.note)
     notes.append("'Lower'/'higher': the overall rate lies outside the group's 95% interval.")
-    return Panel(title, data, "% of people", tuple(notes), {"overall": overall})
+    return Panel(title, data, "% of people", tuple(notes), {"overall": overall, "strand": label})
 
 
 # --------------------------------------------------------------------------------------------
@@ -842,10 +1035,17 @@ def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "sta
 
 
 def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
+    """Monthly and cumulative spend against the funding profile, from the service's start to
+    the end of the period, for the contracts whose spend belongs to the view
+    (:func:`spend_contracts`). One window for page and pack: cumulative since the service
+    started, so a quarter's figure is the same on screen and on paper."""
     funding, spend = spend_frames(db, contract_ids=list(inp.contract_ids) if inp.contract_ids is not None else None)
     notes = ("Funding profile: each funding period's amount (GMIRS spec §1.11: Sept 2023–Mar 2024 £1.55m; "
              "2024/25 £3.4m guaranteed; 2025/26 £4.0m anticipated) spread evenly over its days.",
-             "Spend is recorded per contract: borough, hub and complexity filters do not apply to it.")
+             inp.contracts_note or "Spend is recorded per contract: hub and complexity filters do not apply to it.")
+    if inp.contract_ids is not None and not inp.contract_ids and inp.contracts_note:
+        return Panel("Spend is held per contract, not per borough: no contract lies wholly inside this view",
+                     funding.iloc[0:0], "£", notes)
     if funding.empty:
         return Panel("No funding periods recorded for the contracts in this view", funding, "£", notes)
     months = _month_starts(SERVICE_START, inp.end)
@@ -855,7 +1055,12 @@ def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
     last = table.iloc[-1]
     title = (f"Spend to {last['month']:%B %Y} is £{last['cumulative_spend']:,.0f}, "
              f"{pct(last['cumulative_pct_of_profile'], 0)} of the £{last['cumulative_profile']:,.0f} funding profile")
-    return Panel(title, table.round(2), "£ (pounds)", notes)
+    table = table.round(2)
+    chart = ChartSpec("column", pd.DataFrame({"Month": [f"{m:%b %Y}" for m in table["month"]],
+                                              "Profile (£)": table["profile"].round(0),
+                                              "Spend (£)": table["spend"].round(0)}),
+                      "Month", ("Profile (£)", "Spend (£)"), "£#,##0", "£")
+    return Panel(title, table, "£ (pounds)", notes, {}, chart)
 
 
 # --------------------------------------------------------------------------------------------
@@ -959,7 +1164,7 @@ def what_changed(db: Db, inp: PanelInputs, *, extra_query: dict | None = None) -
              f"{plural(counts['gap'], 'gap')}, {plural(counts['opportunity'], 'opportunity', 'opportunities')}")
     return Panel(title, data, None, (
         "Generated from this period's scorecard and forecast bands against the previous period's (metrics.findings); "
-        "each item links to its evidence.",))
+        "each item links to its evidence.",), {"findings": tuple(items)})
 
 
 def headline(db: Db, inp: PanelInputs) -> Panel:

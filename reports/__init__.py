@@ -5,8 +5,9 @@ A deliberate addition to the layout: building a pack reads the database through
 (PowerPoint, PDF, Excel). File I/O and formatting do not belong in the pure ``metrics``
 package, and pages stay thin by calling one function here.
 
-* :mod:`reports.pack_data` gathers every table of a pack, with disclosure control applied,
-  into a :class:`reports.pack_data.Pack` (format-free);
+* :mod:`reports.pack_data` arranges a pack from the panels ``metrics.panels`` computes for
+  the pages (the same objects, so pack and page agree) into a :class:`reports.pack_data.Pack`
+  (format-free);
 * :mod:`reports.slides`, :mod:`reports.pdf` and :mod:`reports.workbook` render any Pack;
 * :mod:`reports.board_pack`, :mod:`reports.contract_pack`, :mod:`reports.epop_report` are the
   entry points per kind, and :mod:`reports.build` picks one by kind and file extension

@@ -1,21 +1,23 @@
-"""Gather every table of a pack from ``metrics``, with disclosure control applied.
+"""Arrange a pack from the panels the pages render: no figure is computed here.
 
-A :class:`Pack` is format-free: titled tables (display values, with ``[c]`` where a count is
-suppressed), optional chart data (numbers, with suppressed points left empty), notes, the
-"what changed" findings, definitions, assumptions, filters and the "as of" date. The
-renderers (:mod:`reports.slides`, :mod:`reports.pdf`, :mod:`reports.workbook`) print exactly
-what is here, so every format of a pack carries the same numbers.
+A pack is an ordered list of :class:`metrics.panels.Panel` objects, each printed as a
+:class:`PackTable` (the panel's shown values under the pack's headings, its finding sentence
+as the headline, its notes and chart), plus the pack-only parts: the cover (period, filters,
+"as of"), the findings grouped as successes, gaps and opportunities, the provider's
+commentary and the appendix of definitions and assumptions. The panels come from
+``metrics.panels`` / ``metrics.contract_panels`` with the inputs the pages use
+(:func:`metrics.panels.inputs_for`, the same as-of date and the figure settings in force), so
+the board pack and the board summary, KPIs, complexity, outcomes, equalities and finance
+pages show the same numbers for the same view (tests/app/test_pack_page_agreement.py).
 
-Rules applied here (DOMAIN.md "Suppression"; compute on true counts, suppress what is shown):
+The renderers (:mod:`reports.slides`, :mod:`reports.pdf`, :mod:`reports.workbook`) print exactly
+what is here, so every format of a pack carries the same numbers. Disclosure control
+(DOMAIN.md "Suppression") is the panels': ``[c]`` for counts of 1 to threshold − 1 with
+secondary suppression, ``[low]`` for a rate not shown; money is not about people.
 
-* counts of people from 1 to ``threshold − 1`` are ``[c]``, with secondary suppression where a
-  table's totals would give them back (:func:`metrics.disclosure.suppress_counts`);
-* a rate on fewer than ``minimum_rate_denominator`` cases is ``[low]`` (not shown);
-* money, forecasts and action-plan counts are not about people and are not suppressed.
-
-Every query starts from :func:`data_access.scoping.referrals_select` with the user's scope, so
-a provider's pack cannot contain another provider's referrals; spend and forecasts are limited
-to the contracts and boroughs that scope and filters cover.
+Every panel starts from :func:`data_access.scoping.referrals_select` with the user's scope, so
+a provider's pack cannot contain another provider's referrals; spend follows the contracts
+the view covers (:func:`metrics.panels.spend_contracts`).
 """
 
 from __future__ import annotations
@@ -27,46 +29,20 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.models import (
-    Borough,
-    Contract,
-    DemandUnit,
-    Forecast,
-    Hub,
-    Provider,
-    Referral,
-)
+from data_access.figure_settings import FigureSettings, figure_settings
+from data_access.models import Borough, Contract, Hub, Provider
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
 from data_access.settings import Settings
-from metrics import periods
-from metrics.breakdowns import (
-    EQUALITY_STRANDS,
-    complexity_mix,
-    distance_summary,
-    referrals_against_forecast,
-    spend_against_profile,
-)
-from domain.catalogue import END_REASONS, KPI_CATALOGUE, NEEDS
-from domain.dates import working_day_deadline
-from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
-from metrics.findings import SERVICE_START, Finding, what_changed
-from metrics.kpis import end_reason_class, end_reason_code
+from domain.catalogue import KPI_CATALOGUE
+from metrics import contract_panels, panels, periods
+from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, suppression_note
+from metrics.findings import SERVICE_START, Finding
+from metrics.panels import ChartSpec  # noqa: F401 - the renderers' chart spec is the panel's
 from metrics.periods import Period
-from metrics.queries import (
-    Scorecard,
-    demand_units_for,
-    distance_change_sums,
-    fetch_case_table,
-    kpi_definitions,
-    monthly_series,
-    scorecard,
-    spend_frames,
-)
-from metrics.results import KpiResult
-from metrics.spc import xmr
+from metrics.queries import kpi_definitions
 
 Progress = Callable[[float, str], None]
 PackKind = Literal["board", "contract", "epop"]
@@ -75,18 +51,6 @@ PackKind = Literal["board", "contract", "epop"]
 # --------------------------------------------------------------------------------------------
 # The format-free pack
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """A native chart: ``data`` has the category column and numeric series (NaN = not shown)."""
-
-    kind: Literal["column", "bar"]
-    data: pd.DataFrame
-    category: str
-    series: tuple[str, ...]
-    number_format: str = "0"
-    axis_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,15 +119,6 @@ def period_for(start: dt.date, end: dt.date) -> Period:
     return periods.custom(start, end)
 
 
-def previous_period(period: Period) -> Period:
-    """The period before (same kind); for a custom range, the same number of days before it."""
-    before = periods.previous(period, SERVICE_START)
-    if before is not None:
-        return before
-    end = period.start - dt.timedelta(days=1)
-    return periods.custom(end - dt.timedelta(days=period.days - 1), end)
-
-
 def describe_filters(db: Session, scope: AccessScope, filters: ReferralFilters) -> tuple[tuple[str, str], ...]:
     """Filters in words, for printing on the pack (names, not database ids)."""
     out: list[tuple[str, str]] = []
@@ -193,40 +148,7 @@ def describe_filters(db: Session, scope: AccessScope, filters: ReferralFilters) 
     return tuple(out)
 
 
-def _counts_display(result) -> pd.DataFrame:
-    """A DisclosureResult's table with shown counts as integers and hidden ones as ``[c]``."""
-    hidden = result.suppressed.to_numpy()
-    values = result.table.to_numpy()
-    out = np.empty(values.shape, dtype=object)
-    for index in np.ndindex(values.shape):
-        out[index] = SUPPRESSED if hidden[index] else int(values[index])
-    return pd.DataFrame(out, index=result.table.index, columns=result.table.columns)
-
-
-def suppressed_column(counts: pd.Series, threshold: int, *, total_label: str = "Total") -> tuple[pd.Series, str | None]:
-    """One column of counts of people with a total row, suppressed (primary and secondary)."""
-    frame = counts.astype("int64").to_frame("n")
-    if frame.empty:
-        return pd.Series(dtype=object), None
-    result = suppress_counts(frame, threshold=threshold)
-    display = _counts_display(result)["n"]
-    display.index = [total_label if i == "Total" else i for i in display.index]
-    return display, result.note
-
-
-def _rate_or_withheld(numerator: float, denominator: float, settings: Settings, *, protect: bool = False):
-    value = displayable_rate(
-        int(round(numerator)), int(round(denominator)), minimum_denominator=settings.minimum_rate_denominator,
-        threshold=settings.suppression_threshold, protect_numerator=protect,
-    )
-    return WITHHELD_RATE if value is None else round(value, 1)
-
-
-def _chart_number(value) -> float:
-    return float(value) if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value) else np.nan
-
-
-def pack_suppression_note(settings: Settings) -> str:
+def pack_suppression_note(settings: FigureSettings) -> str:
     return (
         suppression_note(settings.suppression_threshold, settings.minimum_rate_denominator)
         + f" {WITHHELD_RATE} marks a rate that is not shown."
@@ -248,341 +170,8 @@ def definitions_frame(definitions=KPI_CATALOGUE) -> pd.DataFrame:
         ]
     )
 
-
 # --------------------------------------------------------------------------------------------
-# KPI summary with variation and assurance
-# --------------------------------------------------------------------------------------------
-
-VARIATION_WORDS = {
-    "common": "common cause",
-    "improvement": "special cause: improvement",
-    "concern": "special cause: concern",
-    "neutral": "special cause",
-}
-ASSURANCE_WORDS = {
-    "pass": "will consistently meet target",
-    "fail": "will consistently miss target",
-    "inconsistent": "will meet and miss target (inconsistent)",
-}
-SPC_MONTHS = 24
-
-
-def variation_and_assurance(series: pd.DataFrame | None, definition) -> tuple[str, str, bool]:
-    """Making Data Count variation of the latest month and assurance, from a monthly series.
-
-    Returns (variation words, assurance words, provisional limits?). Months with no cases are
-    left out (an SPC chart has no gaps); fewer than 2 months give no chart.
-    """
-    if series is None:
-        return "–", "–", False
-    usable = series[series["denominator"] > 0]
-    if len(usable) < 2:
-        return "too few months", "–", False
-    chart = xmr(
-        usable["value"].to_numpy(dtype=float), improvement=definition.polarity, target=definition.target,
-        x=list(usable["month"]),
-    )
-    point = chart.points[-1]
-    variation = VARIATION_WORDS.get(point.signal, point.signal)
-    if point.rule:
-        variation += f" ({point.rule.replace('_', ' ')})"
-    assurance = ASSURANCE_WORDS.get(chart.assurance, "no target") if chart.assurance else "–"
-    return variation, assurance, chart.provisional
-
-
-def kpi_row(result: KpiResult, settings: Settings) -> dict:
-    """A KPI's numerator, denominator and value as they may be shown (the CLI's rules)."""
-    threshold = settings.suppression_threshold
-    numerator: object = int(round(result.numerator)) if result.code != "DS1" else int(result.numerator)
-    denominator: object = result.denominator
-    if result.code == "DS1":  # denominator is a pro-rated forecast, not a count of people
-        denominator = round(float(result.denominator), 1)
-        value = None if result.value is None else round(result.value, 1)
-        if 1 <= int(result.numerator) < threshold:
-            numerator, value = SUPPRESSED, None
-        shown_value = WITHHELD_RATE if value is None and numerator == SUPPRESSED else value
-    else:
-        denominator = int(round(result.denominator))
-        shown_value = (
-            None if result.value is None and result.denominator == 0
-            else _rate_or_withheld(result.numerator, result.denominator, settings)
-        )
-        if 1 <= int(round(result.numerator)) < threshold:
-            numerator = SUPPRESSED
-        if 1 <= int(round(result.denominator)) < threshold:
-            denominator = SUPPRESSED
-    status = result.status if shown_value != WITHHELD_RATE else "not shown (small numbers)"
-    return {"numerator": numerator, "denominator": denominator, "value": shown_value, "status": status}
-
-
-def kpi_summary_table(
-    card: Scorecard, series: dict[str, pd.DataFrame], definitions, settings: Settings, period: Period
-) -> PackTable:
-    by_code = {d.code: d for d in definitions}
-    rows, provisional_any = [], False
-    for result in card.kpis:
-        shown = kpi_row(result, settings)
-        if shown["value"] == WITHHELD_RATE or shown["value"] is None:
-            variation, assurance, provisional = "–", "–", False
-        else:
-            variation, assurance, provisional = variation_and_assurance(series.get(result.code), by_code[result.code])
-        provisional_any |= provisional
-        rows.append({
-            "Code": result.code, "Measure": result.title, "Numerator": shown["numerator"],
-            "Denominator": shown["denominator"], "Value (%)": shown["value"], "Target (%)": result.target,
-            "Status": shown["status"], "Variation": variation + (" *" if provisional else ""), "Assurance": assurance,
-        })
-    frame = pd.DataFrame(rows, columns=["Code", "Measure", "Numerator", "Denominator", "Value (%)", "Target (%)",
-                                        "Status", "Variation", "Assurance"], dtype=object)
-    chart_data = pd.DataFrame({
-        "Code": frame["Code"],
-        "Value (%)": [_chart_number(v) for v in frame["Value (%)"]],
-        "Target (%)": [_chart_number(v) for v in frame["Target (%)"]],
-    })
-    notes = [
-        "Variation and assurance: XmR chart of the monthly values (Making Data Count) over up to "
-        f"{SPC_MONTHS} months to the end of the period; variation describes the latest month.",
-    ]
-    if provisional_any:
-        notes.append("* Fewer than 13 months: the process limits are provisional.")
-    notes += [a for a in card.assumptions]
-    met = sum(1 for r in card.kpis if r.status == "met")
-    headline = f"{met} of {len(card.kpis)} measures met their target in {period.label}."
-    return PackTable(
-        "KPI summary", "KPIs against target, with variation and assurance", frame, tuple(notes),
-        ChartSpec("bar", chart_data, "Code", ("Value (%)", "Target (%)"), '0.0', "%"), headline,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Referrals against forecast by borough
-# --------------------------------------------------------------------------------------------
-
-
-def referral_counts_by_borough(db: Session, referrals, start: dt.date, end: dt.date) -> pd.DataFrame:
-    c = Referral.__table__.c
-    stmt = (
-        referrals.with_only_columns(Borough.name, func.count())
-        .join_from(Referral.__table__, Borough, Borough.id == c.borough_id)
-        .where(c.received_on.between(start, end))
-        .group_by(Borough.name)
-    )
-    return pd.DataFrame(db.execute(stmt).all(), columns=["borough", "referrals"])
-
-
-def forecasts_by_borough(db: Session, demand_unit_ids: Sequence[int] | None) -> pd.DataFrame:
-    """Published annual 40–60% band per borough (latest base date per demand unit, summed)."""
-    f = Forecast.__table__.c
-    latest = select(f.demand_unit_id, func.max(f.base_date).label("base_date")).group_by(f.demand_unit_id).subquery()
-    stmt = (
-        select(Borough.name, func.sum(f.predicted_low), func.sum(f.predicted_high))
-        .select_from(Forecast.__table__)
-        .join(latest, and_(latest.c.demand_unit_id == f.demand_unit_id, latest.c.base_date == f.base_date))
-        .join(DemandUnit, DemandUnit.id == f.demand_unit_id)
-        .join(Borough, Borough.id == DemandUnit.borough_id)
-        .group_by(Borough.name)
-    )
-    if demand_unit_ids is not None:
-        stmt = stmt.where(f.demand_unit_id.in_(list(demand_unit_ids)))
-    return pd.DataFrame(db.execute(stmt).all(), columns=["borough", "predicted_low", "predicted_high"])
-
-
-def forecast_bands(db: Session, referrals, units, start: dt.date, end: dt.date, settings: Settings) -> pd.DataFrame:
-    counts = referral_counts_by_borough(db, referrals, start, end)
-    forecasts = forecasts_by_borough(db, units)
-    if forecasts.empty:
-        return pd.DataFrame(columns=["borough", "referrals", "expected_low", "expected_high", "band", "assumption"])
-    return referrals_against_forecast(
-        counts, forecasts, by="borough", start=start, end=end, period_days=settings.forecast_period_days
-    ).sort_values("borough").reset_index(drop=True)
-
-
-def forecast_table(bands: pd.DataFrame, settings: Settings) -> PackTable:
-    shown, note = suppressed_column(bands.set_index("borough")["referrals"], settings.suppression_threshold)
-    frame = pd.DataFrame({
-        "Borough": list(shown.index),
-        "Referrals": list(shown.values),
-        "Expected (low)": list(bands["expected_low"].round(1)) + [round(bands["expected_low"].sum(), 1)],
-        "Expected (high)": list(bands["expected_high"].round(1)) + [round(bands["expected_high"].sum(), 1)],
-        "Band": list(bands["band"]) + [""],
-    }) if len(bands) else pd.DataFrame(columns=["Borough", "Referrals", "Expected (low)", "Expected (high)", "Band"])
-    body = frame.iloc[:-1] if len(frame) else frame
-    chart = ChartSpec(
-        "column",
-        pd.DataFrame({
-            "Borough": body["Borough"],
-            "Referrals": [_chart_number(v) for v in body["Referrals"]],
-            "Expected (low)": body["Expected (low)"].astype(float),
-            "Expected (high)": body["Expected (high)"].astype(float),
-        }),
-        "Borough", ("Referrals", "Expected (low)", "Expected (high)"), "#,##0", "referrals",
-    )
-    outside = [f"{b} ({band})" for b, band in zip(bands["borough"], bands["band"]) if band in ("below", "above")]
-    headline = ("Outside the 40–60% band: " + ", ".join(outside) + ".") if outside else "Every borough is within its forecast band."
-    notes = [bands["assumption"].iloc[0]] if len(bands) else []
-    if note:
-        notes.append(note)
-    return PackTable("Referrals v forecast", "Referrals received against the forecast band, by borough", frame,
-                     tuple(notes), chart, headline)
-
-
-# --------------------------------------------------------------------------------------------
-# Complexity mix
-# --------------------------------------------------------------------------------------------
-
-
-def complexity_tables(db: Session, referrals, start: dt.date, end: dt.date, settings: Settings) -> list[PackTable]:
-    c = Referral.__table__.c
-    rows = db.execute(
-        referrals.with_only_columns(c.complexity, func.count())
-        .where(c.received_on.between(start, end)).group_by(c.complexity)
-    ).all()
-    counts = {(k or "NOT RECORDED"): int(n) for k, n in rows}
-    mix = complexity_mix(counts)
-    shown, note = suppressed_column(mix.table.set_index("complexity")["observed"], settings.suppression_threshold)
-    shares = []
-    for level, observed in zip(mix.table["complexity"], mix.table["observed"]):
-        shares.append(_rate_or_withheld(observed, mix.n, settings, protect=True) if mix.n else None)
-    frame = pd.DataFrame({
-        "Complexity": [str(i).title() for i in shown.index],
-        "Referrals": list(shown.values),
-        "Share (%)": shares + [100.0 if mix.n else None],
-        "Reference share (%)": list((100 * mix.table["expected_share"]).round(1)) + [100.0],
-    })
-    chart = ChartSpec(
-        "column",
-        pd.DataFrame({"Complexity": frame["Complexity"].iloc[:-1],
-                      "Share (%)": [_chart_number(v) for v in frame["Share (%)"].iloc[:-1]],
-                      "Reference share (%)": frame["Reference share (%)"].iloc[:-1].astype(float)}),
-        "Complexity", ("Share (%)", "Reference share (%)"), "0.0", "%",
-    )
-    if mix.more_than_chance is None:
-        headline = "Too few referrals to test the mix against 23/56/21."
-    elif mix.more_than_chance:
-        headline = f"The mix differs from 23/56/21 by more than chance (chi-square p = {mix.p_value:.3f})."
-    else:
-        headline = f"The mix is consistent with 23/56/21 (chi-square p = {mix.p_value:.3f})."
-    notes = [mix.note] + ([note] if note else [])
-    mix_table = PackTable("Complexity mix", "Complexity mix of referrals received", frame, tuple(notes), chart, headline)
-
-    by_borough = db.execute(
-        referrals.with_only_columns(Borough.name, c.complexity, func.count())
-        .join_from(Referral.__table__, Borough, Borough.id == c.borough_id)
-        .where(c.received_on.between(start, end), c.complexity.is_not(None))
-        .group_by(Borough.name, c.complexity)
-    ).all()
-    cross = pd.DataFrame(by_borough, columns=["Borough", "complexity", "n"])
-    if cross.empty:
-        cross_frame = pd.DataFrame(columns=["Borough", "Low", "Medium", "High", "Total"])
-        cross_note = None
-    else:
-        wide = cross.pivot_table(index="Borough", columns="complexity", values="n", aggfunc="sum", fill_value=0)
-        wide = wide.reindex(columns=["LOW", "MEDIUM", "HIGH"], fill_value=0).sort_index()
-        wide.columns = ["Low", "Medium", "High"]
-        result = suppress_counts(wide, threshold=settings.suppression_threshold)
-        cross_frame = _counts_display(result).reset_index(names="Borough")
-        cross_note = result.note
-    borough_table = PackTable(
-        "Complexity by borough", "Complexity of referrals received, by borough", cross_frame,
-        tuple(n for n in (cross_note,) if n),
-    )
-    return [mix_table, borough_table]
-
-
-# --------------------------------------------------------------------------------------------
-# Distance travelled by need (Decision 6)
-# --------------------------------------------------------------------------------------------
-
-
-def distance_table(db: Session, referrals, start: dt.date, end: dt.date, settings: Settings) -> PackTable:
-    sums = distance_change_sums(db, referrals, start=start, end=end)
-    order = [code for code, _ in NEEDS] + ["all"]
-    columns = ["Need", "People", "Mean change", "95% CI lower", "95% CI upper", "Improved (%)", "Same (%)", "Worse (%)"]
-    if sums.empty:
-        frame = pd.DataFrame(columns=columns)
-    else:
-        result = distance_summary(sums)
-        result["_order"] = result["need_code"].map({code: i for i, code in enumerate(order)})
-        result = result.sort_values("_order")
-        records = []
-        for row in result.itertuples(index=False):
-            people = int(row.people)
-            shown = people >= settings.minimum_rate_denominator
-            records.append({
-                "Need": row.need,
-                "People": SUPPRESSED if 1 <= people < settings.suppression_threshold else people,
-                "Mean change": round(row.mean_change, 2) if shown else WITHHELD_RATE,
-                "95% CI lower": round(row.ci_lower, 2) if shown else WITHHELD_RATE,
-                "95% CI upper": round(row.ci_upper, 2) if shown else WITHHELD_RATE,
-                "Improved (%)": round(100 * row.improved, 1) if shown else WITHHELD_RATE,
-                "Same (%)": round(100 * row.same, 1) if shown else WITHHELD_RATE,
-                "Worse (%)": round(100 * row.worse, 1) if shown else WITHHELD_RATE,
-            })
-        frame = pd.DataFrame(records, columns=columns)
-    body = frame[frame["Need"] != "All needs"]
-    chart = ChartSpec("bar", pd.DataFrame({"Need": body["Need"], "Mean change": [_chart_number(v) for v in body["Mean change"]]}),
-                      "Need", ("Mean change",), "0.00", "mean change in score")
-    scale = f"{settings.distance_scale_min} = high need … {settings.distance_scale_max} = no need"
-    headline = None
-    shown_rows = body[body["Mean change"] != WITHHELD_RATE]
-    if len(shown_rows):
-        least = shown_rows.sort_values("Mean change").iloc[0]
-        headline = f"Least improvement: {least['Need']} (mean change {least['Mean change']:+.2f})."
-    notes = (
-        f"People who left the service in the period; change = exit (or latest review) minus baseline score per need; "
-        f"scale {scale}, so a positive change is an improvement (Decision 6). The scale is configurable.",
-        f"Means and shares on fewer than {settings.minimum_rate_denominator} people are not shown.",
-    )
-    return PackTable("Distance travelled", "Distance travelled by need", frame, notes, chart, headline)
-
-
-# --------------------------------------------------------------------------------------------
-# Equalities (Appendix A strands), suppressed
-# --------------------------------------------------------------------------------------------
-
-STRAND_NAMES = {"age_band": "Age", "sex": "Sex", "disability": "Disability", "ethnicity": "Ethnicity",
-                "religion": "Religion", "sexual_orientation": "Sexual orientation"}
-
-
-def equalities_table(db: Session, referrals, start: dt.date, end: dt.date, settings: Settings) -> PackTable:
-    """Attended an intervention appointment, by equality strand, for referrals that ended in
-    the period (the SL002 question asked of each group)."""
-    c = Referral.__table__.c
-    rows = db.execute(
-        referrals.with_only_columns(*(c[s] for s in EQUALITY_STRANDS), c.first_session_on, c.concluded_on)
-        .where(c.concluded_on.between(start, end))
-    ).all()
-    cases = pd.DataFrame(rows, columns=[*EQUALITY_STRANDS, "first_session_on", "concluded_on"])
-    attended = cases["first_session_on"].notna() & (
-        pd.to_datetime(cases["first_session_on"]) <= pd.to_datetime(cases["concluded_on"])
-    )
-    records, notes = [], []
-    for strand in EQUALITY_STRANDS:
-        groups = cases[strand].fillna("Not recorded")
-        counts = pd.crosstab(groups, attended).reindex(columns=[True, False], fill_value=0)
-        counts.columns = ["Attended", "Did not attend"]
-        if counts.empty:
-            continue
-        result = suppress_counts(counts.sort_index(), threshold=settings.suppression_threshold)
-        shown = _counts_display(result)
-        if result.note:
-            notes.append(f"{STRAND_NAMES[strand]}: {result.note}")
-        for group, row in shown.iterrows():
-            true_attended = int(counts["Attended"].get(group, counts["Attended"].sum()))
-            true_total = int(counts.loc[group].sum()) if group in counts.index else int(counts.to_numpy().sum())
-            hidden = SUPPRESSED in (row["Attended"], row["Did not attend"], row["Total"])
-            rate = WITHHELD_RATE if hidden else _rate_or_withheld(true_attended, true_total, settings, protect=True)
-            records.append({"Strand": STRAND_NAMES[strand], "Group": group, "Referrals ended": row["Total"],
-                            "Attended": row["Attended"], "Did not attend": row["Did not attend"],
-                            "Attended (%)": rate})
-    frame = pd.DataFrame(records, columns=["Strand", "Group", "Referrals ended", "Attended", "Did not attend", "Attended (%)"])
-    notes.insert(0, "Referrals that ended in the period; attended = an intervention appointment attended on or "
-                    "before the end date (as SL002). 'Not recorded' is its own group.")
-    return PackTable("Equalities", "Attendance by protected characteristic", frame, tuple(notes))
-
-
-# --------------------------------------------------------------------------------------------
-# Spend against profile (money: not suppressed)
+# Who may build which pack
 # --------------------------------------------------------------------------------------------
 
 
@@ -615,88 +204,86 @@ def check_filters_in_scope(db: Session, scope: AccessScope, filters: ReferralFil
     if filters.contract_id is not None and filters.contract_id not in contracts_in_scope(db, scope, ReferralFilters()):
         raise PermissionError("A provider can build packs for its own contracts only.")
 
+# --------------------------------------------------------------------------------------------
+# Panels as pack tables: the page's panel, printed (no figure is computed here)
+# --------------------------------------------------------------------------------------------
 
-def spend_table(db: Session, contract_ids: list[int], period: Period) -> PackTable:
-    funding, spend = spend_frames(db, contract_ids=contract_ids)
-    fy_start = max(dt.date(periods.financial_year_start(period.start), 4, 1), SERVICE_START.replace(day=1))
-    months = periods.periods_between(fy_start, period.end, "month")
-    columns = ["Month", "Profile (£)", "Spend (£)", "Variance (£)", "Cumulative profile (£)", "Cumulative spend (£)",
-               "Cumulative spend (% of profile)"]
-    if funding.empty:
-        frame = pd.DataFrame(columns=columns)
-    else:
-        funding = funding.assign(amount=funding["amount"].astype(float))
-        profile = spend_against_profile(funding, spend, [m.start for m in months])
-        frame = pd.DataFrame({
-            "Month": [f"{m:%b %Y}" for m in profile["month"]],
-            "Profile (£)": profile["profile"].round(0),
-            "Spend (£)": profile["spend"].round(0),
-            "Variance (£)": profile["variance"].round(0),
-            "Cumulative profile (£)": profile["cumulative_profile"].round(0),
-            "Cumulative spend (£)": profile["cumulative_spend"].round(0),
-            "Cumulative spend (% of profile)": profile["cumulative_pct_of_profile"].round(1),
-        })
-    chart = ChartSpec("column", frame[["Month", "Profile (£)", "Spend (£)"]].copy(), "Month",
-                      ("Profile (£)", "Spend (£)"), "£#,##0", "£")
-    headline = None
-    if len(frame):
-        pct = frame["Cumulative spend (% of profile)"].iloc[-1]
-        headline = f"Year-to-date spend is {pct:.1f}% of the pro-rated funding profile."
-    notes = ("Financial year to date. Profile: each funding period's amount spread evenly over its days (GMIRS "
-             "specification §1.11); 2025/26 funding is anticipated, not guaranteed.",)
-    return PackTable("Spend v profile", "Spend against the funding profile", frame, notes, chart, headline)
+
+def _cell(value):
+    """A shown value as a pack cell: whole numbers stay numbers; ``[c]`` / ``[low]`` stay text;
+    a rate the panel withholds (None / NaN) is ``[low]``."""
+    if isinstance(value, str):
+        return int(value.replace(",", "")) if value.replace(",", "").isdigit() else value
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return WITHHELD_RATE
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+def panel_table(key: str, heading: str, panel: panels.Panel, columns: dict[str, str] | None = None, *,
+                chart: bool = True) -> PackTable:
+    """One panel as a pack table: ``columns`` maps the panel's shown columns to the pack's
+    headings (in order; default: every column as it is); the finding sentence is the
+    headline; the notes are the panel's."""
+    shown = panel.shown()
+    columns = columns or {c: c for c in shown.columns}
+    frame = pd.DataFrame({label: [_cell(v) for v in shown[name]] if name in shown else []
+                          for name, label in columns.items()}, dtype=object)
+    return PackTable(key, heading, frame, tuple(panel.notes), panel.chart if chart else None, panel.title)
+
+
+KPI_COLUMNS = {"code": "Code", "measure": "Measure", "numerator": "Numerator", "denominator": "Denominator",
+               "value_pct": "Value (%)", "target_pct": "Target (%)", "status_word": "Status",
+               "variation": "Variation", "assurance": "Assurance"}
+
+
+def kpi_summary_table(tiles: panels.Panel) -> PackTable:
+    table = panel_table("KPI summary", "KPIs against target, with variation and assurance", tiles, KPI_COLUMNS)
+    frame = table.frame.copy()  # an empty value with no cases is "no data", not a withheld rate
+    frame["Value (%)"] = [None if v == WITHHELD_RATE and s == "no data" else v
+                          for v, s in zip(frame["Value (%)"], frame["Status"])]
+    frame["Target (%)"] = [None if v == WITHHELD_RATE else v for v in frame["Target (%)"]]
+    frame["Variation"] = [f"{v} *" if p else v for v, p in zip(frame["Variation"], tiles.data.get("provisional", []))]
+    return PackTable(table.key, table.title, frame, table.notes, table.chart, table.headline)
+
+
+def equalities_table(strands: Sequence[panels.Panel]) -> PackTable:
+    """The six strands' panels (``metrics.panels.equality_rates``) as one table."""
+    frames, notes = [], []
+    for panel in strands:
+        label = panel.extra.get("strand")
+        if panel.data.empty:
+            continue
+        part = panel_table("", "", panel, {label: "Group", "people": "Referrals ended", "met": "Attended",
+                                          "not_met": "Did not attend", "rate": "Attended (%)",
+                                          "ci_lower": "95% CI lower", "ci_upper": "95% CI upper",
+                                          "compared_with_all": "Compared with all"}).frame
+        frames.append(part.assign(Strand=label)[["Strand", *part.columns]])
+        notes += [n for n in panel.notes if n not in notes]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["Strand", "Group", "Referrals ended", "Attended", "Did not attend", "Attended (%)"])
+    lower = [p.title for p in strands if " rate lower" in p.title or " rate higher" in p.title]
+    headline = "; ".join(lower) if lower else "No group differs from the overall rate beyond chance."
+    return PackTable("Equalities", "Attendance by protected characteristic", frame, tuple(notes), None, headline)
+
+
+def spend_table(spend: panels.Panel) -> PackTable:
+    """The finance page's panel (money is not about people: nothing to suppress)."""
+    table = panel_table("Spend v profile", "Spend against the funding profile", spend, {
+        "month": "Month", "profile": "Profile (£)", "spend": "Spend (£)", "variance": "Variance (£)",
+        "cumulative_profile": "Cumulative profile (£)", "cumulative_spend": "Cumulative spend (£)",
+        "cumulative_pct_of_profile": "Cumulative spend (% of profile)"})
+    table.frame["Month"] = [f"{m:%b %Y}" for m in table.frame["Month"]]
+    return table
 
 
 # --------------------------------------------------------------------------------------------
 # Data quality
 # --------------------------------------------------------------------------------------------
 
-KNOWN_REASONS = {description for _, description, _ in END_REASONS}
-
-
-def data_quality_table(db: Session, referrals, start: dt.date, end: dt.date, card: Scorecard, settings: Settings) -> PackTable:
-    """Counts of records with a problem, among referrals received or ended in the period."""
-    c = Referral.__table__.c
-    in_period = or_(c.received_on.between(start, end), c.concluded_on.between(start, end))
-    checks = {
-        "Borough not recorded": c.borough_id.is_(None),
-        "Complexity not recorded": c.complexity.is_(None),
-        "Not linked to a contract": c.contract_id.is_(None),
-        "Ethnicity not recorded": c.ethnicity.is_(None),
-        "Ended but no end state": and_(c.concluded_on.is_not(None), c.referral_end_state.is_(None)),
-        "Assessment dated before referral": c.saa_first_attended_on < c.received_on,
-        "Action plan approved before assessment": c.action_plan_approved_on < c.saa_first_attended_on,
-        "Ended before referral received": c.concluded_on < c.received_on,
-    }
-    stmt = referrals.with_only_columns(
-        func.count(), *(func.sum(case((cond, 1), else_=0)) for cond in checks.values())
-    ).where(in_period)
-    total, *counts = db.execute(stmt).one()
-    reasons = db.execute(
-        referrals.with_only_columns(c.end_requested_by_pp_reason, func.count())
-        .where(in_period, c.end_requested_by_pp_reason.is_not(None)).group_by(c.end_requested_by_pp_reason)
-    ).all()
-    unrecognised = sum(int(n) for reason, n in reasons if end_reason_code(reason) is None)
-    values = {name: int(v or 0) for name, v in zip(checks, counts)}
-    values["End reason not recognised (SL002 treats as neutral)"] = unrecognised
-    total = int(total or 0)
-    rows = []
-    for name, n in values.items():
-        rows.append({
-            "Check": name,
-            "Referrals affected": SUPPRESSED if 1 <= n < settings.suppression_threshold else n,
-            "Share of referrals (%)": (WITHHELD_RATE if 1 <= n < settings.suppression_threshold
-                                       else _rate_or_withheld(n, total, settings)),
-        })
-    frame = pd.DataFrame(rows)
-    reported = {r.code for r in card.kpis}
-    missing = [d.code for d in KPI_CATALOGUE if d.code not in reported]
-    notes = [f"Referrals received or ended in the period: {total:,}."]
-    if missing:
-        notes.append("Not reported (no source data for this scope): " + ", ".join(missing) + ".")
-    problems = [r["Check"] for r in rows if r["Referrals affected"] not in (0,)]
-    headline = ("Data-quality issues to resolve: " + "; ".join(problems) + ".") if problems else "No data-quality issues found."
-    return PackTable("Data quality", "Data-quality checks", frame, tuple(notes), None, headline)
+def data_quality_table(db: Session, view: panels.PanelInputs, card) -> PackTable:
+    return panel_table("Data quality", "Data-quality checks", contract_panels.data_quality_checks(db, view, card=card))
 
 
 # --------------------------------------------------------------------------------------------
@@ -718,7 +305,6 @@ def findings_table(findings: Sequence[Finding]) -> PackTable:
 # Board pack
 # --------------------------------------------------------------------------------------------
 
-
 @dataclass(frozen=True)
 class PackRequest:
     """What to build, for whom. ``scope`` always applies; ``filters`` only narrow it."""
@@ -729,176 +315,62 @@ class PackRequest:
     as_of: dt.date | None = None
 
 
-def _units(db: Session, scope: AccessScope, filters: ReferralFilters):
-    provider_id = scope.provider_id if scope.role == "provider" else filters.provider_id
-    return demand_units_for(
-        db, borough_id=filters.borough_id, pdu_number=filters.pdu_number, region_code=filters.region_code,
-        contract_id=filters.contract_id, provider_id=provider_id,
-    )
 
-
-def _scorecards(db, referrals, request: PackRequest, settings: Settings, definitions, units):
-    period = request.period
-    card = scorecard(db, referrals, start=period.start, end=period.end, as_of=request.as_of, definitions=definitions,
-                     demand_unit_ids=units, ds1_bound=settings.ds1_forecast_bound,
-                     forecast_period_days=settings.forecast_period_days)
-    before = previous_period(period)
-    previous = scorecard(db, referrals, start=before.start, end=before.end, as_of=card.as_of, definitions=definitions,
-                         demand_unit_ids=units, ds1_bound=settings.ds1_forecast_bound,
-                         forecast_period_days=settings.forecast_period_days)
-    spc_start = max(SERVICE_START.replace(day=1), (period.end.replace(day=1) - pd.DateOffset(months=SPC_MONTHS - 1)).date())
-    series = monthly_series(db, referrals, start=spc_start, end=period.end, as_of=card.as_of, definitions=definitions)
-    return card, previous, before, series
-
-
-def _pack_inputs(db: Session, request: PackRequest):
-    """What both GMIRS packs start from, after refusing filters outside the requester's scope:
-    the period, the scoped referral selection, the KPI definitions and the forecast units."""
+def _view(db: Session, request: PackRequest, settings: Settings) -> panels.PanelInputs:
+    """The view's panel inputs, exactly as the pages build them (``metrics.panels.inputs_for``:
+    the scoped referrals, forecast units, spend contracts and the figure settings in force),
+    after refusing filters outside the requester's scope. The as-of date is the pages' too."""
     scope, filters = request.scope, request.filters
     check_filters_in_scope(db, scope, filters)
-    return request.period, referrals_select(scope, filters), kpi_definitions(db), _units(db, scope, filters)
+    as_of = request.as_of or panels.data_as_of(db)
+    return panels.inputs_for(db, scope, filters, referrals_select(scope, filters), request.period, as_of, settings)
 
 
 def board_pack_data(db: Session, request: PackRequest, settings: Settings, progress: Progress = _noop) -> Pack:
-    """The quarterly QA and Learning Board pack (GMIRS specification §3.2)."""
-    scope, filters = request.scope, request.filters
-    period, referrals, definitions, units = _pack_inputs(db, request)
-    progress(0.1, "Scorecards for this period and the last")
-    card, previous, before, series = _scorecards(db, referrals, request, settings, definitions, units)
-    progress(0.35, "Referrals against forecast")
-    bands_now = forecast_bands(db, referrals, units, period.start, period.end, settings)
-    bands_before = forecast_bands(db, referrals, units, before.start, before.end, settings)
-    findings = what_changed(card, previous, bands_now=bands_now, bands_before=bands_before,
-                            minimum_denominator=settings.minimum_rate_denominator)
+    """The quarterly QA and Learning Board pack (GMIRS specification §3.2): the board summary's
+    panels, in the board's order, then the appendix."""
+    scope, filters, period = request.scope, request.filters, request.period
+    view = _view(db, request, settings)
+    progress(0.1, "Scorecard and SPC charts")
+    tiles = panels.kpi_tiles(db, view)
+    card = tiles.extra["scorecard"]
+    progress(0.35, "Referrals against forecast and what changed")
+    bands = panels.forecast_bands(db, view, by="borough")
+    changed = panels.what_changed(db, view)
+    findings = changed.extra["findings"]
     progress(0.5, "Complexity, distance travelled and equalities")
-    tables = [kpi_summary_table(card, series, definitions, settings, period)]
-    if len(bands_now):
-        tables.append(forecast_table(bands_now, settings))
-    tables += complexity_tables(db, referrals, period.start, period.end, settings)
-    tables.append(distance_table(db, referrals, period.start, period.end, settings))
-    tables.append(equalities_table(db, referrals, period.start, period.end, settings))
+    tables = [kpi_summary_table(tiles)]
+    if not bands.extra["table"]["band"].eq("no forecast").all():
+        tables.append(panel_table("Referrals v forecast", "Referrals received against the forecast band, by borough",
+                                  bands, {"borough": "Borough", "referrals": "Referrals", "expected_low": "Expected (low)",
+                                          "expected_high": "Expected (high)", "band": "Band"}))
+    tables.append(panel_table("Complexity mix", "Complexity mix of referrals received", panels.complexity_mix(db, view),
+                              {"complexity": "Complexity", "observed": "Referrals", "share": "Share (%)",
+                               "expected_share": "Reference share (%)"}))
+    tables.append(panel_table("Complexity by borough", "Complexity of referrals received, by borough",
+                              panels.complexity_by_borough(db, view),
+                              {"borough": "Borough", "referrals": "Referrals", "Low": "Low (%)", "Medium": "Medium (%)",
+                               "High": "High (%)", "differs": "Mix against 23/56/21"}))
+    tables.append(panel_table("Distance travelled", "Distance travelled by need", panels.distance_travelled(db, view),
+                              {"need": "Need", "people": "People", "mean_change": "Mean change",
+                               "ci_lower": "95% CI lower", "ci_upper": "95% CI upper", "improved": "Improved (%)",
+                               "same": "Same (%)", "worse": "Worse (%)"}))
+    tables.append(equalities_table([panels.equality_rates(db, view, strand=s) for s in panels.EQUALITY_STRANDS]))
     progress(0.65, "Spend and data quality")
-    tables.append(spend_table(db, contracts_in_scope(db, scope, filters), period))
+    tables.append(spend_table(panels.spend_against_funding(db, view)))
     tables.append(findings_table(findings))
-    tables.append(data_quality_table(db, referrals, period.start, period.end, card, settings))
+    tables.append(data_quality_table(db, view, card))
     return Pack(
-        kind="board", title="Quality Assurance and Learning Board pack", period=period, as_of=card.as_of,
+        kind="board", title="Quality Assurance and Learning Board pack", period=period, as_of=view.as_of,
         filters=describe_filters(db, scope, filters), tables=tuple(tables),
-        definitions=definitions_frame(definitions), assumptions=card.assumptions,
-        suppression_note=pack_suppression_note(settings), findings=tuple(findings),
+        definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
+        suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
     )
 
 
 # --------------------------------------------------------------------------------------------
 # Monthly contract pack
 # --------------------------------------------------------------------------------------------
-
-AT_RISK_MEASURES = (
-    ("DS2 assessment (10 working days from referral)", "received_on", "saa_first_attended_on", 10),
-    ("DS3 action plan (5 working days from assessment)", "saa_first_attended_on", "action_plan_submitted_on", 5),
-    ("KP6 first session (10 working days from plan approval)", "action_plan_approved_on", "first_session_on", 10),
-)
-AT_RISK_HORIZON = 3  # working days
-
-
-def cases_at_risk_table(db: Session, referrals, as_of: dt.date, settings: Settings) -> PackTable:
-    """Open referrals whose clock is running, by how close the deadline is (counts only)."""
-    c = Referral.__table__.c
-    names = sorted({n for _, start, met, _ in AT_RISK_MEASURES for n in (start, met)})
-    rows = db.execute(
-        referrals.with_only_columns(*(c[n] for n in names))
-        .where(c.received_on <= as_of, or_(c.concluded_on.is_(None), c.concluded_on > as_of))
-    ).all()
-    cases = pd.DataFrame(rows, columns=names)
-    today = np.datetime64(as_of, "D")
-    horizon = working_day_deadline([as_of], AT_RISK_HORIZON)[0]
-    counts = {}
-    for label, start, met, days in AT_RISK_MEASURES:
-        started = pd.to_datetime(cases[start]).to_numpy().astype("datetime64[D]")
-        done = pd.to_datetime(cases[met]).to_numpy().astype("datetime64[D]")
-        running = ~np.isnat(started) & (started <= today) & (np.isnat(done) | (done > today))
-        deadline = working_day_deadline(started[running], days) if running.any() else np.array([], dtype="datetime64[D]")
-        counts[label] = {
-            "Past deadline": int((deadline < today).sum()),
-            f"Deadline within {AT_RISK_HORIZON} working days": int(((deadline >= today) & (deadline <= horizon)).sum()),
-            "Deadline later": int((deadline > horizon).sum()),
-        }
-    table = pd.DataFrame.from_dict(counts, orient="index")
-    result = suppress_counts(table, threshold=settings.suppression_threshold)
-    frame = _counts_display(result).reset_index(names="Measure")
-    notes = [f"Open referrals on {as_of:%d %B %Y} whose clock has started and measure is not yet met. Working days "
-             "exclude weekends and England and Wales bank holidays. Counts only: case lists are on the dashboard "
-             "for authorised users."]
-    if result.note:
-        notes.append(result.note)
-    return PackTable("Cases at risk", "Cases at risk of breaching a time limit", frame, tuple(notes))
-
-
-def sl002_breakdown_table(db: Session, referrals, card: Scorecard, settings: Settings) -> PackTable:
-    """SL002's a, b, c with the neutral and negative referrals by end reason (technical note v1.4)."""
-    result = card.kpi("SL002")
-    cases = fetch_case_table(db, referrals, start=card.start, end=card.end, cohort_columns=("concluded_on",))
-    concluded = cases.date("concluded_on")
-    as_of = np.datetime64(card.as_of or card.end, "D")
-    observed = lambda d: np.where(d <= as_of, d, np.datetime64("NaT"))  # noqa: E731 - as the measure does
-    concluded = observed(concluded)
-    in_month = (concluded >= np.datetime64(card.start)) & (concluded <= np.datetime64(card.end))
-    cancelled_on_day = in_month & np.array([str(s).strip().lower() == "cancelled" for s in cases.end_state], dtype=bool) & (
-        cases.date("received_on") == concluded)
-    b = in_month & ~cancelled_on_day
-    first = observed(cases.date("first_session_on"))
-    positive = b & (first <= concluded)
-    approved = ~np.isnat(observed(cases.date("action_plan_approved_on")))
-    codes = np.array([end_reason_code(r) or ("blank" if not r else "unrecognised") for r in cases.end_reason], dtype=object)
-    negative = b & ~positive & approved & np.array([end_reason_class(r) == "negative" for r in cases.end_reason], dtype=bool)
-    neutral = b & ~positive & ~negative
-    reason_label = {code: f"{code}: {text}" for code, text, _ in END_REASONS}
-    reason_label |= {"blank": "No end reason", "unrecognised": "Unrecognised end reason"}
-    why = np.where(~approved, "No approved action plan", np.array([reason_label.get(c, c) for c in codes], dtype=object))
-    order = ["No approved action plan"] + [reason_label[c] for c, _, _ in END_REASONS] + ["No end reason", "Unrecognised end reason"]
-    table = pd.DataFrame({
-        "Negative": pd.Series(why[negative]).value_counts().reindex(order, fill_value=0),
-        "Neutral (c)": pd.Series(why[neutral]).value_counts().reindex(order, fill_value=0),
-    }).reindex(order, fill_value=0)
-    table = table[(table.sum(axis=1) > 0)]
-    notes = []
-    if result is not None and (int(positive.sum()), int(b.sum()), int(neutral.sum())) != (
-        result.extra.get("a"), result.extra.get("b"), result.extra.get("c")
-    ):  # the breakdown must add up to the measure; say so loudly if it ever does not
-        notes.append("Warning: the breakdown does not reconcile with SL002's a, b and c; report this.")
-    summary = pd.DataFrame({"a: attended (positive)": [int(positive.sum())], "Negative": [int(negative.sum())],
-                            "c: neutral": [int(neutral.sum())]}, index=["Referrals"])
-    shown_summary = suppress_counts(summary, threshold=settings.suppression_threshold)
-    summary_display = _counts_display(shown_summary)
-    if table.empty:
-        frame = pd.DataFrame(columns=["Category", "Negative", "Neutral (c)", "Total"])
-    else:
-        shown = suppress_counts(table, threshold=settings.suppression_threshold)
-        frame = _counts_display(shown).reset_index(names="Category")
-        if shown.note:
-            notes.append(shown.note)
-    top = pd.DataFrame([
-        {"Category": "b: referrals ended in the month", "Negative": "", "Neutral (c)": "",
-         "Total": summary_display.loc["Referrals", "Total"]},
-        {"Category": "a: intervention appointment attended", "Negative": "", "Neutral (c)": "",
-         "Total": summary_display.loc["Referrals", "a: attended (positive)"]},
-        {"Category": "Cancelled on the day referred (not counted)", "Negative": "", "Neutral (c)": "",
-         "Total": SUPPRESSED if 1 <= int(cancelled_on_day.sum()) < settings.suppression_threshold else int(cancelled_on_day.sum())},
-    ])
-    frame = pd.concat([top, frame], ignore_index=True)
-    if shown_summary.note:
-        notes.append(shown_summary.note)
-    headline = None
-    if result is not None:
-        shown_row = kpi_row(result, settings)
-        value = shown_row["value"]
-        value_text = f"{value:.1f}%" if isinstance(value, float) else "not shown"
-        headline = (f"SL002 = a / (b − c) = {value_text} (target {result.target:.0f}%, trigger "
-                    f"{result.trigger:.0f}%): {shown_row['status']}.")
-    notes.insert(0, "CRS SL002 technical note v1.4: neutral = no intervention appointment and (no approved action "
-                    "plan, or a neutral, blank or unrecognised end reason); negative = DIS or END with an approved plan.")
-    return PackTable("SL002 breakdown", "SL002 with the neutral and negative breakdown", frame, tuple(notes), None, headline)
-
 
 def commentary_table() -> PackTable:
     frame = pd.DataFrame({"Commentary": [
@@ -910,25 +382,27 @@ def commentary_table() -> PackTable:
 
 def contract_pack_data(db: Session, request: PackRequest, settings: Settings, progress: Progress = _noop) -> Pack:
     """The monthly contract pack for one provider or contract."""
-    scope, filters = request.scope, request.filters
-    period, referrals, definitions, units = _pack_inputs(db, request)
+    scope, filters, period = request.scope, request.filters, request.period
+    view = _view(db, request, settings)
     progress(0.1, "Scorecard")
-    card, previous, _, series = _scorecards(db, referrals, request, settings, definitions, units)
-    findings = what_changed(card, previous, minimum_denominator=settings.minimum_rate_denominator)
+    tiles = panels.kpi_tiles(db, view)
+    card = tiles.extra["scorecard"]
+    findings = panels.what_changed(db, view).extra["findings"]
     progress(0.5, "SL002, cases at risk and data quality")
     tables = [
-        kpi_summary_table(card, series, definitions, settings, period),
-        sl002_breakdown_table(db, referrals, card, settings),
-        cases_at_risk_table(db, referrals, card.as_of or period.end, settings),
-        data_quality_table(db, referrals, period.start, period.end, card, settings),
+        kpi_summary_table(tiles),
+        panel_table("SL002 breakdown", "SL002 with the neutral and negative breakdown",
+                    contract_panels.sl002_breakdown(db, view, card=card)),
+        panel_table("Cases at risk", "Cases at risk of breaching a time limit", contract_panels.deadlines_by_band(db, view)),
+        data_quality_table(db, view, card),
         findings_table(findings),
         commentary_table(),
     ]
     return Pack(
-        kind="contract", title="Monthly contract pack", period=period, as_of=card.as_of,
+        kind="contract", title="Monthly contract pack", period=period, as_of=view.as_of,
         filters=describe_filters(db, scope, filters), tables=tuple(tables),
-        definitions=definitions_frame(definitions), assumptions=card.assumptions,
-        suppression_note=pack_suppression_note(settings), findings=tuple(findings),
+        definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
+        suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
     )
 
 
@@ -968,7 +442,7 @@ def epop_national_table(view) -> PackTable:
                      frame, notes, chart, headline)
 
 
-def epop_region_tables(plan_view, settings: Settings, start: dt.date, end: dt.date, sessions: pd.DataFrame) -> list[PackTable]:
+def epop_region_tables(plan_view, settings: FigureSettings, start: dt.date, end: dt.date, sessions: pd.DataFrame) -> list[PackTable]:
     from metrics import epop as m
 
     p, progress = plan_view.progress, plan_view.timeliness
@@ -1038,6 +512,7 @@ def epop_report_data(
     from data_access.models import EpopSession
 
     as_of = period.end
+    settings = figure_settings(db, settings)  # the figure settings in force, as for every pack and page
     progress(0.2, "National summary of the 13 plans")
     national = epop_data.national_view(db, user, as_of)
     tables = [epop_national_table(national)]

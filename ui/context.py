@@ -18,12 +18,12 @@ from sqlalchemy import Engine, select
 
 from data_access import info
 from data_access.db import make_engine, session_scope
-from data_access.models import Referral, User
+from data_access.models import User
 from data_access.scoping import AccessScope, ReferralFilters, scope_for_user
 from data_access.settings import Settings
 from data_access.setup import ensure_ready
 from metrics.periods import Period
-from metrics.queries import latest_data_date
+from metrics import panels
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def data_as_of(_engine: Engine, database_url: str, version: str) -> dt.date | No
     (metrics.queries.latest_data_date), so the pages' figures can be read from that summary.
     """
     with _engine.connect() as db:
-        return latest_data_date(db, select(Referral))
+        return panels.data_as_of(db)
 
 
 def set_context(context: PageContext | None) -> None:

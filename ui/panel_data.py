@@ -115,12 +115,7 @@ def clear() -> None:
 
 def _shown_columns(data):
     """Replace each numeric column that has a ``<name>_shown`` twin (suppressed strings) by the twin."""
-    twins = [c for c in data.columns if f"{c}_shown" in data.columns]
-    if not twins:
-        return data
-    out = data.drop(columns=twins)
-    return out.rename(columns={f"{c}_shown": c for c in twins})[[c for c in data.columns if c not in
-                                                                  {f"{t}_shown" for t in twins}]]
+    return panels.Panel("", data).shown()
 
 
 def show(ctx: PageContext, result: panels.Panel, key: str, *, figure=None, columns: list[str] | None = None,
@@ -141,6 +136,5 @@ def distance_panels(ctx: PageContext, by: str | None = None) -> tuple[panels.Pan
     """Distance travelled per need, and broken down ``by`` (default: the first breakdown), from
     one cached query shared by every page that shows them, on the configured score scale."""
     by = by or next(iter(panels.BREAKDOWNS))
-    scale = (ctx.settings.distance_scale_min, ctx.settings.distance_scale_max)
-    grouped = panel_data(ctx, panels.distance_travelled, by=by, scale=scale)
+    grouped = panel_data(ctx, panels.distance_travelled, by=by)  # on the configured scale (PanelInputs)
     return grouped.extra["overall"], grouped

@@ -144,7 +144,7 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         return [(panels.headline, {}), *at_risk, (panels.monthly_against_expectation, {})]
 
     def board(ctx):
-        return [(panels.period_scorecard, {}), (panels.spc_charts, {}), (panels.what_changed, {}),
+        return [(panels.period_scorecard, {}), (panels.spc_charts, {}), (panels.figures, {}), (panels.what_changed, {}),
                 (panels.forecast_bands, {"by": "borough"}), (panels.complexity_mix, {}), _distance(ctx)]
 
     def kpis(ctx):
@@ -156,7 +156,7 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         return [*views, (panels.scorecard_panel, {}), *drill, (panels.spc_charts, {})]
 
     def referrals(ctx):
-        return [(panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),
+        return [(panels.figures, {}), (panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),
                 (panels.referral_sources, {})]
 
     def complexity(ctx):
@@ -180,8 +180,7 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
 
     def _distance(ctx):
         by = next(iter(panels.BREAKDOWNS))
-        return (panels.distance_travelled,
-                {"by": by, "scale": (ctx.settings.distance_scale_min, ctx.settings.distance_scale_max)})
+        return (panels.distance_travelled, {"by": by})  # the scale comes with the view's inputs
 
     pages = {"overview": overview, "board": board, "kpis": kpis, "referrals": referrals, "complexity": complexity,
              "outcomes": outcomes, "equalities": equalities, "finance": finance, "data-quality": data_quality}

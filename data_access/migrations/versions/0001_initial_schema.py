@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 03:09:30.057035
+Create Date: 2026-12-01 16:48:13.634633
 """
 from alembic import op
 import sqlalchemy as sa
@@ -72,6 +72,13 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=5), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_epop_standards'))
+    )
+    op.create_table('figure_settings',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.String(length=60), nullable=False),
+    sa.Column('updated_by', sa.String(length=60), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_figure_settings'))
     )
     op.create_table('import_batches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -727,6 +734,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_import_batches_sha256'))
 
     op.drop_table('import_batches')
+    op.drop_table('figure_settings')
     op.drop_table('epop_standards')
     op.drop_table('epop_outcome_codes')
     op.drop_table('epop_annex2_expectations')
