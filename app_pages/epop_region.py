@@ -10,6 +10,7 @@ import streamlit as st
 from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
+from metrics import epop_views
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
@@ -34,7 +35,7 @@ def _choose_plan(ctx: PageContext) -> int | None:
     return labels.get(choice)
 
 
-def _update_form(ctx: PageContext, view: epop.PlanView) -> None:
+def _update_form(ctx: PageContext, view: epop_views.PlanView) -> None:
     actions = view.timeline[view.timeline["status"] != "dropped"]
     if actions.empty:
         return
@@ -79,7 +80,7 @@ def render(ctx: PageContext) -> None:
         st.info("No EPOP plan is recorded for your region yet.")
         return
     with session_scope(ctx.engine) as session:
-        view = epop.plan_view(session, ctx.user, plan_id, as_of)
+        view = epop_views.plan_view(session, ctx.user, plan_id, as_of)
     st.subheader(view.plan["title"])
     left, middle, right = st.columns(3)
     left.metric("Plan status", view.timeliness.status, help=view.timeliness.definition)
