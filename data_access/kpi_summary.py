@@ -40,7 +40,7 @@ from data_access.measure_sql import (
     record_events_query,
 )
 from data_access.models import CalendarDay, ImportBatch, KpiDailyCount, KpiSummaryState, RecordEvent, Referral
-from domain.catalogue import END_REASONS, KPI_CATALOGUE
+from domain import catalogue
 
 #: Rows per INSERT batch.
 _CHUNK = 20_000
@@ -72,8 +72,8 @@ def rules_fingerprint() -> str:
     classes), so a change to a measure in the catalogue outdates the summary."""
     parts = (
         SUMMARY_FORMAT,
-        [(k.code, k.measure) for k in KPI_CATALOGUE],
-        sorted(tuple(r) for r in END_REASONS),
+        [(k.code, k.measure) for k in catalogue.KPI_CATALOGUE],  # read now, not frozen at import
+        sorted(tuple(r) for r in catalogue.END_REASONS),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 

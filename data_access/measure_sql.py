@@ -46,6 +46,7 @@ from data_access.models import CalendarDay, RecordEvent, Referral
 from domain.catalogue import (
     CANCELLED,
     DEADLINE_CODES,
+    KPI_CATALOGUE,
     RECORD_EVENT_CODES,
     KpiDefinition,
     end_reason_class,
@@ -60,25 +61,36 @@ CONCLUDED_CLOCK = "concluded_on"
 CONCLUDED_CODES: tuple[str, ...] = tuple(
     code for code in ("DS5", *DEADLINE_CODES, "SL002") if kpi(code).measure.clock == CONCLUDED_CLOCK
 )
-#: The deadline measures answered by :func:`deadline_query`, in catalogue order.
-DEADLINE_SPECS: tuple[KpiDefinition, ...] = tuple(
-    kpi(code) for code in DEADLINE_CODES if kpi(code).measure.clock != CONCLUDED_CLOCK
-)
-_CONCLUDED_DEADLINES = [kpi(code) for code in DEADLINE_CODES if kpi(code).measure.clock == CONCLUDED_CLOCK]
-assert len(_CONCLUDED_DEADLINES) == 1, "the concluded query counts one deadline measure (KP5)"
-#: KP5: the deadline measure counted in the concluded query.
-CONCLUDED_DEADLINE: KpiDefinition = _CONCLUDED_DEADLINES[0]
-_RECORD_WORKING_DAYS = {kpi(code).measure.working_days for code in RECORD_EVENT_CODES}
-assert len(_RECORD_WORKING_DAYS) == 1, "KP1–KP4 share one deadline, so one calendar join"
-RECORD_EVENT_WORKING_DAYS: int = _RECORD_WORKING_DAYS.pop()
+#: KP5: the one deadline measure counted in the concluded query.
+(CONCLUDED_DEADLINE_CODE,) = (code for code in DEADLINE_CODES if kpi(code).measure.clock == CONCLUDED_CLOCK)
+#: Columns whose date puts a referral into some measure's cohort (all indexed).
+COHORT_DATE_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(
+    k.measure.clock for k in KPI_CATALOGUE if k.measure is not None and k.measure.kind != "record_event"
+))
+
+# The entries are read when a query is built (not frozen at import), so the SQL always says
+# what the catalogue says.
 
 
-def clock_groups(specs: Sequence[KpiDefinition] = DEADLINE_SPECS) -> list[list[KpiDefinition]]:
+def deadline_specs() -> tuple[KpiDefinition, ...]:
+    """The deadline measures answered by :func:`deadline_query`, in catalogue order."""
+    return tuple(kpi(code) for code in DEADLINE_CODES if code != CONCLUDED_DEADLINE_CODE)
+
+
+def clock_groups() -> list[list[KpiDefinition]]:
     """Deadline measures sharing a clock and a cohort filter: one grouped query each."""
     groups: dict[tuple, list[KpiDefinition]] = {}
-    for spec in specs:
+    for spec in deadline_specs():
         groups.setdefault((spec.measure.clock, spec.measure.cohort_filter), []).append(spec)
     return list(groups.values())
+
+
+def record_event_working_days() -> int:
+    """KP1–KP4's deadline: they share one, so the events meet the calendar once."""
+    days = {kpi(code).measure.working_days for code in RECORD_EVENT_CODES}
+    if len(days) != 1:
+        raise ValueError(f"KP1–KP4 must share one deadline; the catalogue gives {sorted(days)}")
+    return days.pop()
 
 
 def _cohort_filter(definition: KpiDefinition) -> ColumnElement | None:
@@ -93,7 +105,6 @@ def _cohort_filter(definition: KpiDefinition) -> ColumnElement | None:
 
 
 #: Columns whose date puts a referral into some measure's cohort (all indexed).
-COHORT_DATE_COLUMNS = ("received_on", "saa_first_attended_on", "action_plan_approved_on", "concluded_on")
 
 
 class days_since_epoch(FunctionElement):
@@ -274,12 +285,13 @@ def concluded_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: 
     of Refer and Monitor descriptions to codes), the count and each rule's flag."""
     del postgresql
     r = Referral.__table__.c
-    kp5 = CONCLUDED_DEADLINE.measure
+    kp5 = kpi(CONCLUDED_DEADLINE_CODE).measure
     deadline = deadline_days(kp5.working_days, first, last, as_of)
+    attended = r[kpi("SL002").measure.event]  # the intervention commencement appointment
     same_day = r.received_on == r.concluded_on
-    positive = and_(r.first_session_on <= r.concluded_on, r.first_session_on <= as_of)  # ICA by the end date
+    positive = and_(attended <= r.concluded_on, attended <= as_of)  # ICA by the end date
     approved = r.action_plan_approved_on <= as_of
-    eosr = r.eosr_submitted_on <= as_of
+    eosr = r[kpi("DS5").measure.event] <= as_of
     flags = {
         "same_day": [(same_day, 1)],
         "positive": [(positive, 1)],
@@ -313,6 +325,7 @@ def concluded_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: 
 def concluded_classes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``frame``: whether the end state is "cancelled", and whether the end reason
     is SL002-negative (:func:`domain.catalogue.end_reason_class`)."""
+    # One rule for "cancelled": KP5's cohort filter and SL002's same-day rule (domain.catalogue).
     cancelled = np.array([CANCELLED.excludes(s) for s in frame["end_state"]], dtype=bool)
     negative_reason = np.array([end_reason_class(r) == "negative" for r in frame["end_reason"]], dtype=bool)
     return cancelled, negative_reason
@@ -328,7 +341,7 @@ def record_events_query(referrals: Select, *, first: dt.date, last: dt.date, as_
     """
     r = Referral.__table__.c
     e = RecordEvent.__table__.c
-    deadline = deadline_days(RECORD_EVENT_WORKING_DAYS, first, last, as_of)
+    deadline = deadline_days(record_event_working_days(), first, last, as_of)
     if ids:
         events = (
             referrals.with_only_columns(r.referral_ref, e.kind, e.occurred_on, e.recorded_on, e.shared,
@@ -381,7 +394,7 @@ def selects_every_referral(referrals: Select) -> bool:
 
 #: The summary's ``measure`` holding each code's counts.
 SUMMARY_MEASURE = {
-    **{spec.code: spec.code for spec in DEADLINE_SPECS},
+    **{code: code for code in DEADLINE_CODES if code != CONCLUDED_DEADLINE_CODE},
     **dict.fromkeys(CONCLUDED_CODES, "concluded"),
     **dict.fromkeys(RECORD_EVENT_CODES, "record_events"),
 }

@@ -232,17 +232,14 @@ def _deadline_measure(
     """
     measure = _measure(code, definition)
     definition = _definition(code, definition)
-    clock, event, mitigation_event = measure.clock, measure.event, measure.mitigation
-    cohort_filter = _cohort_filter(cases, measure)
-    working_days = measure.working_days
-    exclude_ended_before_deadline = measure.excludes_ended
-    note = measure.note
-    clock_days = cases.date(clock)
+    mitigation_event = measure.mitigation
+    clock_days = cases.date(measure.clock)
     cohort = _in_period(clock_days, start, end) & (clock_days <= _day(as_of))
+    cohort_filter = _cohort_filter(cases, measure)
     if cohort_filter is not None:
         cohort &= cohort_filter
-    deadline = working_day_deadline(clock_days, working_days)
-    event_days = _observed(cases.date(event), as_of)
+    deadline = working_day_deadline(clock_days, measure.working_days)
+    event_days = _observed(cases.date(measure.event), as_of)
     met = cohort & (event_days <= deadline)  # NaT compares False: no event, not met
     due = deadline < _day(as_of)
     mitigated = np.zeros(len(cases), dtype=bool)
@@ -252,7 +249,7 @@ def _deadline_measure(
     meets = met | mitigated
     concluded = _observed(cases.date("concluded_on"), as_of)
     excluded = cohort & ~meets & (concluded <= deadline)
-    if not exclude_ended_before_deadline:
+    if not measure.excludes_ended:
         # KP5's clock starts at the end itself: the exclusion cannot apply.
         excluded = np.zeros(len(cases), dtype=bool)
     counted = cohort & (due | meets) & ~excluded
@@ -268,7 +265,7 @@ def _deadline_measure(
         not_yet_due=not_yet_due,
         mitigated=int(mitigated.sum()) if mitigation_event is not None else None,
         include_case_ids=include_case_ids,
-        note=note,
+        note=measure.note,
         clock=clock_days,
     )
 
@@ -476,10 +473,11 @@ def ds5_outcome_achieved(
     ``outcomes_achieved`` (Refer and Monitor: achieved 1, partly 0.5, not 0, summed) is above 0.
     There is no deadline, so every case in the cohort is due.
     """
+    measure = _measure("DS5", definition)
     definition = _definition("DS5", definition)
     table = as_case_table(cases)
-    concluded = _observed(table.date("concluded_on"), as_of)
-    eosr = _observed(table.date("eosr_submitted_on"), as_of)
+    concluded = _observed(table.date(measure.clock), as_of)
+    eosr = _observed(table.date(measure.event), as_of)
     counted = _in_period(concluded, start, end) & ~np.isnat(eosr)
     met = counted & (np.nan_to_num(table.outcomes_achieved, nan=0.0) > 0)
     none = np.zeros(len(table), dtype=bool)
@@ -622,17 +620,18 @@ def sl002_intervention_appointment_attended(
       that is neutral, blank or unrecognised.
     * negative: not a, an approved action plan, and end reason DIS or END.
     """
+    measure = _measure("SL002", definition)
     definition = _definition("SL002", definition)
     table = as_case_table(cases)
     as_of = as_of or end
-    concluded = _observed(table.date("concluded_on"), as_of)
+    concluded = _observed(table.date(measure.clock), as_of)
     received = table.date("received_on")
     in_month = _in_period(concluded, start, end)
     cancelled = np.array([CANCELLED.excludes(s) for s in table.end_state], dtype=bool)
     # SL002 note: "not counting one cancelled on the day it was referred".
     cancelled_on_day = in_month & cancelled & (received == concluded)
     b = in_month & ~cancelled_on_day
-    first_session = _observed(table.date("first_session_on"), as_of)
+    first_session = _observed(table.date(measure.event), as_of)
     positive = b & (first_session <= concluded)
     approved = ~np.isnat(_observed(table.date("action_plan_approved_on"), as_of))
     reason_negative = np.array(
