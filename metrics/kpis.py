@@ -190,11 +190,9 @@ def _result(
     )
 
 
-def _measure(code: str, definition: KpiDefinition | None) -> Measure:
-    """How ``code`` is counted: the entry passed (targets an admin set keep it), else the
-    catalogue's."""
-    if definition is not None and definition.measure is not None:
-        return definition.measure
+def _measure(code: str) -> Measure:
+    """How ``code`` is counted: always the catalogue's entry, as the SQL reads it (a definition
+    passed in carries the targets an admin set, not a different rule)."""
     return kpi(code).measure
 
 
@@ -230,7 +228,7 @@ def _deadline_measure(
                (not for KP5, whose clock starts at the end itself)
     counted  = cohort & (due | met) & not excluded
     """
-    measure = _measure(code, definition)
+    measure = _measure(code)
     definition = _definition(code, definition)
     mitigation_event = measure.mitigation
     clock_days = cases.date(measure.clock)
@@ -473,7 +471,7 @@ def ds5_outcome_achieved(
     ``outcomes_achieved`` (Refer and Monitor: achieved 1, partly 0.5, not 0, summed) is above 0.
     There is no deadline, so every case in the cohort is due.
     """
-    measure = _measure("DS5", definition)
+    measure = _measure("DS5")
     definition = _definition("DS5", definition)
     table = as_case_table(cases)
     concluded = _observed(table.date(measure.clock), as_of)
@@ -547,7 +545,7 @@ def record_keeping_within_1_working_day(
     (KP2/KP3: and shared). Counted once due or met. Each event counts once (the unit is the
     record, not the person).
     """
-    measure = _measure(code, definition)
+    measure = _measure(code)
     definition = _definition(code, definition)
     kind, needs_sharing = measure.event_kind, measure.requires_shared
     if len(events):
@@ -620,7 +618,7 @@ def sl002_intervention_appointment_attended(
       that is neutral, blank or unrecognised.
     * negative: not a, an approved action plan, and end reason DIS or END.
     """
-    measure = _measure("SL002", definition)
+    measure = _measure("SL002")
     definition = _definition("SL002", definition)
     table = as_case_table(cases)
     as_of = as_of or end
