@@ -101,10 +101,9 @@ def _cohort_filter(definition: KpiDefinition) -> ColumnElement | None:
     column = Referral.__table__.c[rule.column]
     if isinstance(rule.excluded, bool):
         return or_(column.is_(None), column == (false() if rule.excluded else true()))
+    # (SQL TRIM removes spaces only; CohortFilter.excludes strips any whitespace. The one text
+    # filter today, KP5's "cancelled", is classified in Python by concluded_classes instead.)
     return or_(column.is_(None), func.lower(func.trim(column)) != rule.excluded)
-
-
-#: Columns whose date puts a referral into some measure's cohort (all indexed).
 
 
 class days_since_epoch(FunctionElement):
