@@ -461,7 +461,7 @@ class KpiDailyCount(Base):
     """Per clock day, measure and filter dimensions: the counts the scorecard's numpy step sums.
 
     Written only by ``data_access.kpi_summary.refresh_kpi_summary`` from the same grouped
-    queries the live scorecard runs (``metrics.queries``), for the one as-of date in
+    queries the live scorecard runs (``data_access.measure_sql``), for the one as-of date in
     :class:`KpiSummaryState`; read by ``metrics.queries`` when that state is current. The
     dimension columns are those the sidebar filters and access scopes test, copied from the
     referral (NULL where the referral has none), with no foreign keys: the table is derived
@@ -515,7 +515,7 @@ class KpiSummaryState(Base):
     """What ``kpi_daily_counts`` holds: one row (id 1), or none when there is no summary.
 
     The summary answers a query only when ``as_of`` is the query's as-of date and
-    ``data_version`` still equals ``metrics.summary.data_version`` of the database.
+    ``data_version`` still equals ``data_access.kpi_summary.data_version`` of the database.
     """
 
     __tablename__ = "kpi_summary_state"

@@ -509,12 +509,13 @@ def epop_report_data(
     """One region's EPOP progress report with the national summary of all 13 plans; with no
     region, the national summary alone. Access is checked by ``data_access.epop``."""
     from data_access import epop as epop_data
+    from metrics import epop_views
     from data_access.models import EpopSession
 
     as_of = period.end
     settings = figure_settings(db, settings)  # the figure settings in force, as for every pack and page
     progress(0.2, "National summary of the 13 plans")
-    national = epop_data.national_view(db, user, as_of)
+    national = epop_views.national_view(db, user, as_of)
     tables = [epop_national_table(national)]
     filters: list[tuple[str, str]] = [("Plans", "12 regional plans and the Approved Premises plan")]
     title = "EPOP national progress summary"
@@ -523,7 +524,7 @@ def epop_report_data(
         if plan_id is None:
             raise LookupError(f"No EPOP action plan for region {region_code!r}.")
         progress(0.6, f"Region {region_code}")
-        view = epop_data.plan_view(db, user, plan_id, as_of)
+        view = epop_views.plan_view(db, user, plan_id, as_of)
         sessions = pd.DataFrame(
             db.execute(select(EpopSession.held_on, EpopSession.attendees, EpopSession.attendees_women,
                               EpopSession.attendees_men, EpopSession.attendees_other_or_unknown)
