@@ -988,3 +988,7 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
              + (f"; {len(below)} measures below target" if below else "; all measures with data on target"))
     return Panel(title, data, None, (forecast_note(inp.forecast_period_days),))
 
+
+
+# Issue 13 parts 6 and 7: panels of their own modules, reachable here for ui.panel_data.
+from metrics.coverage import ram_download_windows, sl002_coverage  # noqa: E402
