@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import pandas as pd
 from sqlalchemy import Select, and_, exists, select
 
 from data_access.models import ImportBatch, Referral, UnrecordedFirstSession
@@ -131,3 +132,47 @@ def describe_cuts(cuts: dict[str, dt.date], pending: Sequence[str], late_recorde
     parts.append("Refer and Monitor does not say when a session's attendance was recorded: a session recorded "
                  "after the cut is left out only when a download made after the cut shows it missing.")
     return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Panel (exposed through metrics.panels for ui.panel_data)
+# --------------------------------------------------------------------------------------------
+
+
+def sl002_official_cut(db, inp):
+    """KPIs page: SL002 as at its official cut beside the latest figure, each row saying which."""
+    from metrics.panels import Panel, pct, period_scorecard
+
+    latest = period_scorecard(db, inp, codes=["SL002"]).kpi("SL002")
+    official = sl002_official(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of)
+    rows = []
+    for basis, result in ((f"{BASIS_LATEST} (data as of {inp.as_of:%d %b %Y})", latest),
+                          (f"{BASIS_OFFICIAL} ({', '.join(f'{d:%d %b %Y}' for d in official.extra['cuts'].values())})",
+                           official)):
+        if result is None:
+            continue
+        shown = _shown(result, inp)
+        rows.append({"figure": basis, "value": shown["value"], "numerator": shown["numerator"],
+                     "denominator": shown["denominator"], "status": result.status if shown["value"].endswith("%")
+                     or shown["value"] == "no data" else "not shown (small numbers)"})
+
+    title = (f"SL002 as at the official cut: {rows[-1]['value']}; latest figure: {rows[0]['value']}"
+             if latest is not None else f"SL002 as at the official cut: {rows[-1]['value']}")
+    return Panel(title, pd.DataFrame(rows), "% of referrals ended in the period", (
+        "The scorecard above shows the latest figure; the official cut is how the CRS SL002 technical note "
+        "extracts it.", official.note or ""))
+
+
+def _shown(result: KpiResult, inp) -> dict:
+    """Value, numerator and denominator as they may be shown: counts of 1 to threshold − 1 as
+    [c], and no rate on a denominator under the minimum (DOMAIN.md "Suppression")."""
+    from metrics.disclosure import SUPPRESSED, displayable_rate
+    from metrics.panels import pct
+
+    numerator, denominator = int(result.numerator), int(result.denominator)
+    value = displayable_rate(numerator, denominator, minimum_denominator=inp.minimum_rate_denominator,
+                             threshold=inp.suppression_threshold, protect_numerator=True)
+    shown = {"value": pct(value) if value is not None or denominator == 0 else "not shown (small numbers)"}
+    for key, count in (("numerator", numerator), ("denominator", denominator)):
+        shown[key] = SUPPRESSED if 1 <= count < inp.suppression_threshold else f"{count:,}"
+    return shown

@@ -771,7 +771,8 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     findings = what_changed(card, previous, bands_now=bands_now, bands_before=bands_before,
                             minimum_denominator=settings.minimum_rate_denominator)
     progress(0.5, "Complexity, distance travelled and equalities")
-    tables = [kpi_summary_table(card, series, definitions, settings, period)]
+    tables = [kpi_summary_table(card, series, definitions, settings, period),
+              sl002_official_table(db, referrals, card, settings)]
     if len(bands_now):
         tables.append(forecast_table(bands_now, settings))
     tables += complexity_tables(db, referrals, period.start, period.end, settings)
@@ -900,6 +901,26 @@ def sl002_breakdown_table(db: Session, referrals, card: Scorecard, settings: Set
     return PackTable("SL002 breakdown", "SL002 with the neutral and negative breakdown", frame, tuple(notes), None, headline)
 
 
+def sl002_official_table(db: Session, referrals, card: Scorecard, settings: Settings) -> PackTable:
+    """SL002 as at its official cut beside the latest figure (issue 13 part 7, DOMAIN.md Decision 10)."""
+    from metrics.official import BASIS_LATEST, BASIS_OFFICIAL, sl002_official
+
+    official = sl002_official(db, referrals, start=card.start, end=card.end, as_of=card.as_of)
+    rows = []
+    for basis, result in ((f"{BASIS_LATEST.capitalize()} (data as of {card.as_of:%d %B %Y})", card.kpi("SL002")),
+                          (BASIS_OFFICIAL.capitalize(), official)):
+        if result is not None:
+            shown = kpi_row(result, settings)
+            rows.append({"Figure": basis, "Numerator": shown["numerator"], "Denominator": shown["denominator"],
+                         "Value (%)": shown["value"], "Status": shown["status"]})
+    frame = pd.DataFrame(rows, columns=["Figure", "Numerator", "Denominator", "Value (%)", "Status"], dtype=object)
+    value = frame["Value (%)"].iloc[-1]
+    headline = (f"SL002 as at the official cut: {value:.1f}%; the KPI summary shows the latest figure."
+                if isinstance(value, float) else "SL002 as at the official cut; the KPI summary shows the latest figure.")
+    return PackTable("SL002 official cut", "SL002 as at the official cut and as of the latest data", frame,
+                     (official.note or "",), None, headline)
+
+
 def commentary_table() -> PackTable:
     frame = pd.DataFrame({"Commentary": [
         "[Provider commentary: performance this month, reasons for any KPI below target, actions agreed.]",
@@ -919,6 +940,7 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
     tables = [
         kpi_summary_table(card, series, definitions, settings, period),
         sl002_breakdown_table(db, referrals, card, settings),
+        sl002_official_table(db, referrals, card, settings),
         cases_at_risk_table(db, referrals, card.as_of or period.end, settings),
         data_quality_table(db, referrals, period.start, period.end, card, settings),
         findings_table(findings),
