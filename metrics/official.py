@@ -139,7 +139,7 @@ def describe_cuts(cuts: dict[str, dt.date], pending: Sequence[str], late_recorde
 # --------------------------------------------------------------------------------------------
 
 
-def sl002_official_cut(db, inp):
+def sl002_official_panel(db, inp):
     """KPIs page: SL002 as at its official cut beside the latest figure, each row saying which."""
     from metrics.panels import Panel, pct, period_scorecard
 

@@ -992,4 +992,4 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
 
 # Issue 13 parts 6 and 7: panels of their own modules, reachable here for ui.panel_data.
 from metrics.coverage import ram_download_windows, sl002_coverage  # noqa: E402
-from metrics.official import sl002_official_cut  # noqa: E402
+from metrics.official import sl002_official_panel  # noqa: E402

@@ -68,6 +68,7 @@ from data_access.models import (
     SpendRecord,
 )
 from domain.catalogue import KpiDefinition, with_targets
+from domain.dates import CALENDAR_FIRST_YEAR
 from metrics.kpis import (
     CASE_MEASURES,
     DATE_COLUMNS,
@@ -1052,9 +1053,18 @@ def scorecard(
                 bound=ds1_bound, definition=ds1_definition,
             )
             assumptions.append(ds1.note or "")
-    if _calendar_covers(db, start, end):
+    # Issue 17 finding 4: working days are known from CALENDAR_FIRST_YEAR (domain.dates), so the
+    # case measures start there; a period wholly before it has none (an empty result, not an error).
+    measured_from = max(start, dt.date(CALENDAR_FIRST_YEAR, 1, 1))
+    if measured_from > start:
+        assumptions.append(f"Measures other than DS1 count only from {measured_from:%d %B %Y}, when the "
+                           "working-day calendar (England and Wales bank holidays) starts.")
+    if measured_from > end:
+        return Scorecard(start, end, as_of, tuple([ds1] if ds1 is not None else []),
+                         tuple(dict.fromkeys(a for a in assumptions if a)))
+    if _calendar_covers(db, measured_from, end):
         computed = _sql_case_results(
-            db, referrals, start=start, end=end, as_of=as_of, definitions=definitions,
+            db, referrals, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             include_case_ids=include_case_ids, codes=codes, summary=summary,
         )
         # Catalogue order, as scorecard_from_frames: measures without source data left out.
@@ -1068,10 +1078,10 @@ def scorecard(
     else:
         # No working-day calendar in this database (never initialised): the reference rules
         # on fetched rows give the same numbers, only slower.
-        cases = fetch_case_table(db, referrals, start=start, end=end)
-        events = fetch_record_events(db, referrals, start=start, end=end) if has_record_events(db) else None
+        cases = fetch_case_table(db, referrals, start=measured_from, end=end)
+        events = fetch_record_events(db, referrals, start=measured_from, end=end) if has_record_events(db) else None
         results = scorecard_from_frames(
-            cases, start=start, end=end, as_of=as_of, definitions=definitions,
+            cases, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             record_events=events if events is not None and len(events) else None,
             ds1=ds1, include_case_ids=include_case_ids, codes=codes,
         )
@@ -1149,6 +1159,8 @@ def monthly_series(
     """
     definitions = tuple(definitions) if definitions is not None else kpi_definitions(db)
     months = month_starts(start, end)
+    if not months:  # issue 17 finding 4: a range that ends before it starts has no months
+        return {}
     as_of, summary = _as_of_and_summary(db, referrals, as_of)
     summary = summary if use_summary else None
     as_of = as_of or end
