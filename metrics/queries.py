@@ -69,6 +69,7 @@ from data_access.models import (
 )
 from domain.catalogue import KpiDefinition, with_targets
 from domain.dates import CALENDAR_FIRST_YEAR
+from metrics.support import unmeasurable_codes, with_unmeasurable
 from metrics.kpis import (
     CASE_MEASURES,
     DATE_COLUMNS,
@@ -1085,6 +1086,9 @@ def scorecard(
             record_events=events if events is not None and len(events) else None,
             ds1=ds1, include_case_ids=include_case_ids, codes=codes,
         )
+    # Issue 17 finding 2: a measure the loaded data cannot support is "no data", not 0%.
+    results = with_unmeasurable(results, definitions, unmeasurable_codes(db),
+                                {c.upper() for c in codes} if codes else None)
     for definition in definitions:
         if definition.assumption and any(r.code == definition.code for r in results):
             assumptions.append(f"{definition.code}: {definition.assumption}")
@@ -1171,7 +1175,7 @@ def monthly_series(
         else:
             counts = _measure_counts(db, referrals, first=months[0], last=end, as_of=as_of, ids=False,
                                      codes=wanted, record_events=has_record_events(db))
-        known = {d.code for d in definitions}
+        known = {d.code for d in definitions} - set(unmeasurable_codes(db))  # issue 17 finding 2
         return {
             d.code: _by_month(counts.measures[d.code], months)
             for d in definitions

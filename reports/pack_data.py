@@ -312,6 +312,8 @@ def kpi_row(result: KpiResult, settings: Settings) -> dict:
         if 1 <= int(round(result.denominator)) < threshold:
             denominator = SUPPRESSED
     status = result.status if shown_value != WITHHELD_RATE else "not shown (small numbers)"
+    if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
+        status = f"no data: needs {result.extra['needs']}"
     return {"numerator": numerator, "denominator": denominator, "value": shown_value, "status": status}
 
 
