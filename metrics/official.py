@@ -141,7 +141,7 @@ def describe_cuts(cuts: dict[str, dt.date], pending: Sequence[str], late_recorde
 
 def sl002_official_panel(db, inp):
     """KPIs page: SL002 as at its official cut beside the latest figure, each row saying which."""
-    from metrics.panels import Panel, pct, period_scorecard
+    from metrics.panels import Panel, period_scorecard
 
     latest = period_scorecard(db, inp, codes=["SL002"]).kpi("SL002")
     official = sl002_official(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of)

@@ -10,11 +10,11 @@ import pytest
 from data_access.db import make_engine, session_scope
 from data_access.importers.ram import import_ram_performance
 from data_access.models import User
-from data_access.setup import initialise
 from data_access.settings import PROJECT_ROOT
+from data_access.setup import initialise
 from tests.app.conftest import signed_in_app
-from ui import context
 from tests.integration.test_import_ram_downloads import to_csv
+from ui import context
 
 PAGE = str(PROJECT_ROOT / "app_pages" / "data_quality.py")
 

@@ -10,16 +10,17 @@ import pytest
 from sqlalchemy.orm import Session
 
 from data_access.importers.ram import import_ram_performance
-from data_access.reference import load_reference_data
-from data_access.calendar import refresh_calendar
-from data_access.db import session_scope
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
 from data_access.settings import Settings
 from metrics import panels, periods
 from metrics.__main__ import main
 from metrics.queries import monthly_series, scorecard
 from reports.pack_data import PackRequest, board_pack_data, contract_pack_data
-from tests.integration.test_sl002_official_cut import row, to_csv
+from tests.integration.test_import_ram_downloads import (
+    to_csv,
+    with_reference_and_calendar,
+)
+from tests.integration.test_sl002_official_cut import row
 
 # One referral from 2014 (the importer accepts it) and one from summer 2023.
 ROWS = [row("OLD", "2014-06-02", approved="2014-06-10", session="2014-06-20", ended="2014-07-01"),
@@ -29,9 +30,7 @@ SUMMER_2023 = periods.custom(dt.date(2023, 7, 1), dt.date(2023, 8, 31))
 
 @pytest.fixture()
 def early(engine):
-    with session_scope(engine) as session:
-        load_reference_data(session)
-        refresh_calendar(session)
+    with_reference_and_calendar(engine)
     assert import_ram_performance(engine, to_csv(ROWS), file_name="early.csv").ok
     return engine
 

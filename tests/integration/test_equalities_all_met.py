@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from data_access.calendar import refresh_calendar
-from data_access.db import session_scope
 from data_access.importers.ram import import_ram_performance
-from data_access.reference import load_reference_data
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
 from data_access.settings import Settings
 from metrics import panels, periods
-from tests.integration.test_import_ram_downloads import HISTORIES, as_downloaded, to_csv
+from tests.integration.test_import_ram_downloads import (
+    HISTORIES,
+    as_downloaded,
+    to_csv,
+    with_reference_and_calendar,
+)
 
 
 def test_every_group_at_100_percent_is_similar_to_the_overall(engine):
-    with session_scope(engine) as session:
-        load_reference_data(session)
-        refresh_calendar(session)
+    with_reference_and_calendar(engine)
     # Ten referrals, all with a first session: for n = 10 the formula's upper limit was 0.99999…
     rows = [as_downloaded(h, dt.datetime(2025, 1, 1)) for h in HISTORIES[:10]]
     assert import_ram_performance(engine, to_csv(rows), file_name="ten.csv").ok

@@ -14,8 +14,16 @@ import io
 from sqlalchemy import select, text
 
 from data_access.batches import undo_batch
-from data_access.importers.ram import COMPARED_COLUMNS, RAM_COLUMNS, import_ram_performance
+from data_access.calendar import refresh_calendar
+from data_access.db import session_scope
+from data_access.importers.ram import (
+    COMPARED_COLUMNS,
+    RAM_COLUMNS,
+    import_ram_performance,
+)
 from data_access.models import ImportBatch, Referral
+from data_access.reference import load_reference_data
+from tests.conftest import empty_all_tables
 
 
 def z(moment: dt.datetime) -> str:
@@ -87,11 +95,12 @@ def held(engine) -> list[tuple]:
             text(f"SELECT {', '.join(columns)} FROM referrals ORDER BY referral_id"))]
 
 
-def empty(engine) -> None:
-    with engine.begin() as conn:
-        for table in ("unrecorded_first_sessions", "import_changes", "audit_log", "referrals", "import_batches",
-                      "contracts", "providers"):
-            conn.execute(text(f'DELETE FROM "{table}"'))
+def with_reference_and_calendar(engine):
+    """``engine`` with the reference data and the working-day calendar (so the scorecard runs in SQL)."""
+    with session_scope(engine) as session:
+        load_reference_data(session)
+        refresh_calendar(session)
+    return engine
 
 
 def test_the_overlap_is_real():
@@ -105,12 +114,12 @@ def test_two_overlapping_downloads_equal_their_union_in_either_order(engine):
     assert import_ram_performance(engine, to_csv(UNION), file_name="union.csv").ok
     expected = held(engine)
     assert len(expected) == 12
-    empty(engine)
+    empty_all_tables(engine)
     import_ram_performance(engine, to_csv(EARLIER), file_name="jan-jun.csv")
     later = import_ram_performance(engine, to_csv(LATER), file_name="apr-sep.csv")
     assert (later.rows_inserted, later.rows_updated, later.rows_unchanged) == (4, 4, 0)
     assert held(engine) == expected
-    empty(engine)
+    empty_all_tables(engine)
     import_ram_performance(engine, to_csv(LATER), file_name="apr-sep.csv")
     earlier = import_ram_performance(engine, to_csv(EARLIER), file_name="jan-jun.csv")
     # The earlier download's four overlapping rows are older than those held: left alone.

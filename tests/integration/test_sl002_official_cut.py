@@ -16,16 +16,16 @@ Official cut: a = 2 (P, E), negative 2 (N, L): 2 / 4 = 50.0%.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
 
-from data_access.importers.ram import RAM_COLUMNS, import_ram_performance
+from data_access.importers.ram import import_ram_performance
 from data_access.scoping import analyst_scope, referrals_select
 from metrics.__main__ import main
 from metrics.official import sl002_official
 from metrics.queries import scorecard
+from tests.integration.test_import_ram_downloads import to_csv
 
 DIS = "Service user has been disengaged"
 
@@ -51,15 +51,6 @@ def row(ref: str, received: str, *, approved: str | None, session: str | None, e
             values["end_requested_by_pp_at"] = stamp(ended)
             values["end_requested_by_pp_reason"] = reason
     return values
-
-
-def to_csv(rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RAM_COLUMNS)
-    for values in rows:
-        writer.writerow([values.get(c, "") for c in RAM_COLUMNS])
-    return buffer.getvalue().encode()
 
 
 P = dict(ref="P", received="2024-04-02", approved="2024-04-20", session="2024-05-10", ended="2024-05-20")

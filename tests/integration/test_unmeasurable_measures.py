@@ -5,19 +5,22 @@ the Overview says so; once a case extract is loaded they are computed again."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from data_access.calendar import refresh_calendar
-from data_access.db import session_scope
 from data_access.importers.case_extract import import_case_extract
 from data_access.importers.ram import import_ram_performance
-from data_access.reference import load_reference_data
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
 from data_access.settings import Settings
 from metrics import panels, periods
 from metrics.queries import scorecard
-from tests.integration.test_import_ram_downloads import HISTORIES, as_downloaded, to_csv
+from tests.integration.test_import_ram_downloads import (
+    HISTORIES,
+    as_downloaded,
+    to_csv,
+    with_reference_and_calendar,
+)
 
 CASE_EXTRACT_ONLY = ("DS4", "KP1", "KP2", "KP3", "KP4", "KP5")
 YEAR = periods.custom(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
@@ -25,9 +28,7 @@ YEAR = periods.custom(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 
 @pytest.fixture()
 def ram_only(engine):
-    with session_scope(engine) as session:
-        load_reference_data(session)
-        refresh_calendar(session)
+    with_reference_and_calendar(engine)
     rows = [as_downloaded(h, dt.datetime(2025, 1, 1)) for h in HISTORIES]
     assert import_ram_performance(engine, to_csv(rows), file_name="ram.csv").ok
     return engine
@@ -63,11 +64,11 @@ def test_a_case_extract_makes_them_measurable_again(ram_only, tmp_path):
     ref = HISTORIES[0]["referral_ref"]
     assessed = HISTORIES[0]["date_saa_first_attended"].date()
     extract = tmp_path / "case.csv"
-    header = open("assets/templates/case_extract.csv", encoding="utf-8").readline().strip().split(",")
+    header = Path("assets/templates/case_extract.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     values = {"record_type": "distance_tool", "referral_ref": ref, "date": (assessed + dt.timedelta(days=2)).isoformat()}
     extract.write_text(",".join(header) + "\n" + ",".join(values.get(c, "") for c in header) + "\n", encoding="utf-8")
     result = import_case_extract(ram_only, extract)
     assert result.ok, [(p.line, p.column, p.reason) for p in result.problems.sorted()]
-    card, table, headline, _ = views(ram_only)
+    card, _, headline, _ = views(ram_only)
     assert card.kpi("DS4").extra.get("needs") is None and card.kpi("DS4").numerator == 1
     assert "not measurable" not in headline.title
