@@ -175,4 +175,6 @@ def _shown(result: KpiResult, inp) -> dict:
     shown = {"value": pct(value) if value is not None or denominator == 0 else "not shown (small numbers)"}
     for key, count in (("numerator", numerator), ("denominator", denominator)):
         shown[key] = SUPPRESSED if 1 <= count < inp.suppression_threshold else f"{count:,}"
+    if 1 <= denominator - numerator < inp.suppression_threshold:  # the complement would give a hidden count back
+        shown["numerator"] = SUPPRESSED
     return shown

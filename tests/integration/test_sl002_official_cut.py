@@ -21,7 +21,9 @@ import io
 import json
 
 from data_access.importers.ram import import_ram_performance
-from data_access.scoping import analyst_scope, referrals_select
+from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
+from data_access.settings import Settings
+from metrics import panels, periods
 from metrics.__main__ import main
 from metrics.official import sl002_official
 from metrics.queries import scorecard
@@ -122,3 +124,18 @@ def test_scorecard_cli_prints_both_figures_and_says_which_is_which(engine, monke
     plain = io.StringIO()
     main(["scorecard", "--from", "2024-05-01", "--to", "2024-05-31"], out=plain)
     assert all("basis" not in k for k in json.loads(plain.getvalue())["kpis"])
+
+
+def test_kpis_panel_shows_both_figures_with_small_numbers_hidden(engine):
+    load(engine)
+    scope, filters = analyst_scope(), ReferralFilters()
+    with engine.connect() as db:
+        inputs = panels.inputs_for(db, scope, filters, referrals_select(scope, filters),
+                                   periods.month(dt.date(2024, 5, 1)), dt.date(2024, 8, 1), Settings.from_env())
+        panel = panels.sl002_official_panel(db, inputs)
+    assert panel.data["figure"].tolist() == ["latest (data as of 01 Aug 2024)", "official cut (24 Jun 2024)"]
+    # 3 of 4 and 2 of 4 people: every count and rate here is small, so none is shown.
+    assert panel.data[["value", "numerator", "denominator"]].values.tolist() == [
+        ["not shown (small numbers)", "[c]", "[c]"], ["not shown (small numbers)", "[c]", "[c]"]]
+    assert panel.title.startswith("SL002 as at the official cut: not shown (small numbers); latest figure:")
+    assert any("24 Jun 2024" in note for note in panel.notes)
