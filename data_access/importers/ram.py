@@ -887,6 +887,11 @@ class RamWriter(BatchWriter):
                 updated += conn.execute(text(
                     f"UPDATE referrals SET {assignments} FROM {STAGED_ROWS} AS s WHERE referrals.id = s.target_id"
                 )).rowcount
+        with result.timed("count rows older than those held"):
+            self.coverage.older_rows += conn.execute(text(
+                f"SELECT COUNT(*) FROM {STAGED_ROWS} AS s JOIN referrals AS r ON r.referral_id = s.referral_id "
+                f"WHERE s.target_id IS NULL AND {self._differs('r', 's')} AND NOT {self._replaces('r', 's')}"
+            )).scalar() or 0
         with result.timed("keep previous values of changed rows"):
             changed = self._keep_before("r.referral_id = s.referral_id", f"s.target_id IS NULL AND {self._replaces('r', 's')}")
         if self.dropped_indexes is None and self.inserted + self.staged >= max(REBUILD_INDEXES_FROM_ROWS, self.referrals_held):
@@ -957,6 +962,8 @@ class DownloadCoverage:
     received_to: dt.date | None = None
     data_as_at: dt.datetime | None = None
     unrecorded_sessions: int = 0
+    #: Rows whose referral is held as a later download shows it: left as held.
+    older_rows: int = 0
 
     def add(self, stored: pyarrow.Table) -> None:
         received = pc.min_max(stored["received_on"])
@@ -1092,6 +1099,11 @@ def _import(
         result.notices.extend(writer.registered)
         writer.finish(result, {"kind": KIND, "file_name": scanned.name, "sha256": scanned.sha256,
                                "inserted": result.rows_inserted, "updated": result.rows_updated})
+        if writer.coverage.older_rows:  # counted as the rows were merged, the last time in finish()
+            result.notices.append(
+                f"{writer.coverage.older_rows:,} referrals are held as a later download shows them; this file's older "
+                "versions were left out (overlapping downloads merge: the version further on is kept)"
+            )
         with result.timed("commit"):
             transaction.commit()
         result.batch_id = writer.batch_id

@@ -124,6 +124,7 @@ def test_two_overlapping_downloads_equal_their_union_in_either_order(engine):
     earlier = import_ram_performance(engine, to_csv(EARLIER), file_name="jan-jun.csv")
     # The earlier download's four overlapping rows are older than those held: left alone.
     assert (earlier.rows_inserted, earlier.rows_updated, earlier.rows_unchanged) == (4, 0, 4)
+    assert any(n.startswith("4 referrals are held as a later download shows them") for n in earlier.notices)
     assert held(engine) == expected
     # Idempotent: importing either file again changes nothing.
     for rows in (EARLIER, LATER):
