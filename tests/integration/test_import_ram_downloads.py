@@ -150,3 +150,16 @@ def test_each_download_records_its_window_and_undo_removes_its_evidence(engine):
     assert undo_batch(engine, second.batch_id, user="t")["referrals restored"] == 4
     with engine.connect() as conn:
         assert conn.execute(select(Referral.id).where(Referral.import_batch_id == second.batch_id)).all() == []
+
+
+def test_sessions_attended_between_downloads_are_kept_in_either_order(engine):
+    """Later sessions add no date to the row (only the first session's is reported), so two
+    downloads can differ only in the count: the higher count is the later download's."""
+    row = as_downloaded(HISTORIES[0], dt.datetime(2024, 2, 20))
+    fewer, more = {**row, "count_of_sessions_attended": "3"}, {**row, "count_of_sessions_attended": "5"}
+    for first, second in ((fewer, more), (more, fewer)):
+        empty_all_tables(engine)
+        import_ram_performance(engine, to_csv([first]), file_name="first.csv")
+        import_ram_performance(engine, to_csv([second]), file_name="second.csv")
+        with engine.connect() as conn:
+            assert conn.execute(select(Referral.count_of_sessions_attended)).scalar() == 5
