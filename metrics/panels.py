@@ -548,6 +548,8 @@ def period_scorecard(db: Db, inp: PanelInputs, *, include_case_ids: bool = False
 
 
 def _value_text(result: KpiResult) -> str:
+    if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
+        return f"{NO_DATA}: needs {result.extra['needs']}"
     return pct(result.value)
 
 
@@ -575,8 +577,9 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
     data = pd.DataFrame(rows)
     below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
     nodata = [r.code for r in card.kpis if r.status == "no data"]
-    title = (f"{len(below)} of {len(card.kpis)} measures below target: {', '.join(below)}" if below
-             else f"All {len(card.kpis) - len(nodata)} measures with data meet their target")
+    measured = len(card.kpis) - len(nodata)
+    title = (f"{len(below)} of {measured} measures below target: {', '.join(below)}" if below
+             else f"All {measured} measures with data meet their target")
     if nodata:
         title += f" ({len(nodata)} with no data)"
     notes = ("Status: ✔ met; ▼ below target; ▼▼ below trigger (SL002 80%); – no data (no cases due).",
@@ -726,6 +729,8 @@ def shown_kpi(result: KpiResult, figures_: FigureSettings) -> dict:
         numerator = SUPPRESSED if 1 <= numerator < threshold else numerator
         denominator = SUPPRESSED if 1 <= denominator < threshold else denominator
     status = "not shown (small numbers)" if value == WITHHELD_RATE else result.status
+    if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
+        status = f"no data: needs {result.extra['needs']}"
     return {"numerator": numerator, "denominator": denominator, "value": value, "status": status}
 
 
@@ -1191,5 +1196,13 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
     below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
     title = (f"{inp.period.label}: {received:,} referrals" + (f" ({BAND_LABELS[band]})" if band else "")
              + (f"; {len(below)} measures below target" if below else "; all measures with data on target"))
+    unmeasurable = [r.code for r in card.kpis if r.extra.get("needs")]
+    if unmeasurable:  # issue 17 finding 2: say what the loaded data cannot measure
+        title += f"; not measurable from the data loaded: {', '.join(unmeasurable)} (need the case extract)"
     return Panel(title, data, None, (forecast_note(inp.forecast_period_days),))
 
+
+
+# Issue 13 parts 6 and 7: panels of their own modules, reachable here for ui.panel_data.
+from metrics.coverage import ram_download_windows, sl002_coverage  # noqa: E402, F401
+from metrics.official import sl002_official_panel  # noqa: E402, F401

@@ -63,7 +63,9 @@ from data_access.models import (
     SpendRecord,
 )
 from domain.catalogue import RECORD_EVENT_CODES, KpiDefinition, kpi, with_targets
+from domain.dates import CALENDAR_FIRST_YEAR
 from metrics.kpis import DATE_COLUMNS, CaseTable, ds1_referrals_against_target, scorecard_from_frames
+from metrics.support import unmeasurable_codes, with_unmeasurable
 from metrics.results import KpiResult
 from metrics.summary import read_summary, summary_condition, summary_is_current, summary_state
 
@@ -608,9 +610,18 @@ def scorecard(
                 bound=ds1_bound, definition=ds1_definition,
             )
             assumptions.append(ds1.note or "")
-    if calendar_covers(db, start, end):
+    # Issue 17 finding 4: working days are known from CALENDAR_FIRST_YEAR (domain.dates), so the
+    # case measures start there; a period wholly before it has none (an empty result, not an error).
+    measured_from = max(start, dt.date(CALENDAR_FIRST_YEAR, 1, 1))
+    if measured_from > start:
+        assumptions.append(f"Measures other than DS1 count only from {measured_from:%d %B %Y}, when the "
+                           "working-day calendar (England and Wales bank holidays) starts.")
+    if measured_from > end:
+        return Scorecard(start, end, as_of, tuple([ds1] if ds1 is not None else []),
+                         tuple(dict.fromkeys(a for a in assumptions if a)))
+    if calendar_covers(db, measured_from, end):
         computed = _sql_case_results(
-            db, referrals, start=start, end=end, as_of=as_of, definitions=definitions,
+            db, referrals, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             include_case_ids=include_case_ids, codes=codes, summary=summary,
         )
         # Catalogue order, as scorecard_from_frames: measures without source data left out.
@@ -624,13 +635,16 @@ def scorecard(
     else:
         # No working-day calendar in this database (never initialised): the reference rules
         # on fetched rows give the same numbers, only slower.
-        cases = fetch_case_table(db, referrals, start=start, end=end)
-        events = fetch_record_events(db, referrals, start=start, end=end) if has_record_events(db) else None
+        cases = fetch_case_table(db, referrals, start=measured_from, end=end)
+        events = fetch_record_events(db, referrals, start=measured_from, end=end) if has_record_events(db) else None
         results = scorecard_from_frames(
-            cases, start=start, end=end, as_of=as_of, definitions=definitions,
+            cases, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             record_events=events if events is not None and len(events) else None,
             ds1=ds1, include_case_ids=include_case_ids, codes=codes,
         )
+    # Issue 17 finding 2: a measure the loaded data cannot support is "no data", not 0%.
+    results = with_unmeasurable(results, definitions, unmeasurable_codes(db),
+                                {c.upper() for c in codes} if codes else None)
     for definition in definitions:
         if definition.assumption and any(r.code == definition.code for r in results):
             assumptions.append(f"{definition.code}: {definition.assumption}")
@@ -705,6 +719,8 @@ def monthly_series(
     """
     definitions = tuple(definitions) if definitions is not None else kpi_definitions(db)
     months = month_starts(start, end)
+    if not months:  # issue 17 finding 4: a range that ends before it starts has no months
+        return {}
     as_of, summary = _as_of_and_summary(db, referrals, as_of)
     summary = summary if use_summary else None
     as_of = as_of or end
@@ -715,7 +731,7 @@ def monthly_series(
         else:
             counts = _measure_counts(db, referrals, first=months[0], last=end, as_of=as_of, ids=False,
                                      codes=wanted, record_events=has_record_events(db))
-        known = {d.code for d in definitions}
+        known = {d.code for d in definitions} - set(unmeasurable_codes(db))  # issue 17 finding 2
         return {
             d.code: _by_month(counts.measures[d.code], months)
             for d in definitions

@@ -339,7 +339,7 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     changed = panels.what_changed(db, view)
     findings = changed.extra["findings"]
     progress(0.5, "Complexity, distance travelled and equalities")
-    tables = [kpi_summary_table(tiles)]
+    tables = [kpi_summary_table(tiles), sl002_official_table(db, view)]
     if not bands.extra["table"]["band"].eq("no forecast").all():
         tables.append(panel_table("Referrals v forecast", "Referrals received against the forecast band, by borough",
                                   bands, {"borough": "Borough", "referrals": "Referrals", "expected_low": "Expected (low)",
@@ -372,6 +372,15 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
 # Monthly contract pack
 # --------------------------------------------------------------------------------------------
 
+def sl002_official_table(db: Session, view: panels.PanelInputs) -> PackTable:
+    """SL002 as at its official cut beside the latest figure: the KPIs page's panel (issue 13
+    part 7, DOMAIN.md Decision 10)."""
+    return panel_table("SL002 official cut", "SL002 as at the official cut and as of the latest data",
+                       panels.sl002_official_panel(db, view),
+                       {"figure": "Figure", "value": "Value", "numerator": "Numerator", "denominator": "Denominator",
+                        "status": "Status"})
+
+
 def commentary_table() -> PackTable:
     frame = pd.DataFrame({"Commentary": [
         "[Provider commentary: performance this month, reasons for any KPI below target, actions agreed.]",
@@ -393,6 +402,7 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
         kpi_summary_table(tiles),
         panel_table("SL002 breakdown", "SL002 with the neutral and negative breakdown",
                     contract_panels.sl002_breakdown(db, view, card=card)),
+        sl002_official_table(db, view),
         panel_table("Cases at risk", "Cases at risk of breaching a time limit", contract_panels.deadlines_by_band(db, view)),
         data_quality_table(db, view, card),
         findings_table(findings),
