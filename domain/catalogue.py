@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from domain.end_reasons import default_end_reasons
+
 Polarity = Literal["increase", "decrease", "neutral"]
 
 GMIRS_SPEC = "GMIRS Well-being Support Service specification (GMCA, 2023)"
@@ -234,18 +236,10 @@ NEEDS: tuple[tuple[str, str], ...] = (
     ("self_care_living_skills", "Self-care and living skills"),
 )
 
-#: CRS SL002 technical note: Refer and Monitor end-reason descriptions, codes and class.
-END_REASONS: tuple[tuple[str, str, str], ...] = (
-    ("MIS", "Referral was made by mistake", "neutral"),
-    ("MOV", "Service user has moved out of service area", "neutral"),
-    ("DIE", "Service user died", "neutral"),
-    ("ACQ", "Service user has been acquitted on appeal", "neutral"),
-    ("DIS", "Service user has been disengaged", "negative"),
-    ("REC", "Service user has been recalled", "neutral"),
-    ("END", "Sentence has ended", "negative"),
-    ("REV", "Sentence has been revoked", "neutral"),
-    ("DUP", "Duplication of referral", "neutral"),
-    ("PPJ", "Probation practitioner's professional judgement", "neutral"),
+#: Refer and Monitor end reasons (2021) and withdrawal reasons (2024) as (code, description,
+#: SL002 class), read from the one reviewed file (``domain.end_reasons``, Decision 9).
+END_REASONS: tuple[tuple[str, str, str], ...] = tuple(
+    (r.code, r.description, r.sl002_class) for r in default_end_reasons().reasons
 )
 
 #: Complexity reference mix across GMIRS (spec §2.4): Low 23%, Medium 56%, High 21%.

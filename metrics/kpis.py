@@ -15,7 +15,6 @@ database by :mod:`metrics.queries`. The rules follow DOMAIN.md "Exact rules" to 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from domain.catalogue import END_REASONS, KpiDefinition, kpi
+from domain.end_reasons import EndReasonClasses, default_end_reasons
 from domain.dates import as_day_array, working_day_deadline
 from metrics.results import KpiResult, MeasureOutcome, percentage, status_against_target
 
@@ -609,40 +609,24 @@ def record_keeping_within_1_working_day(
 # CRS SL002
 # --------------------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"\s+")
-
-
-def _reason_key(text: str) -> str:
-    # Case- and space-insensitive, and tolerant of the curly apostrophe in "practitioner's".
-    return _SPACES.sub("", text.replace("\u2019", "'")).lower()
-
-
-_REASON_CODE_BY_KEY: dict[str, str] = {}
-for _code, _description, _class in END_REASONS:
-    _REASON_CODE_BY_KEY[_reason_key(_description)] = _code
-    _REASON_CODE_BY_KEY[_reason_key(_code)] = _code
-SL002_CLASS_BY_CODE: dict[str, str] = {code: cls for code, _, cls in END_REASONS}
-
-
-def end_reason_code(reason: str | None) -> str | None:
-    """The SL002 end-reason code for a Refer and Monitor description (or a code).
+def end_reason_code(reason: str | None, end_reasons: EndReasonClasses | None = None) -> str | None:
+    """The end-reason code for a Refer and Monitor description (or a code).
 
     Case- and space-insensitive ("service user  has been RECALLED" → "REC"). ``None`` for a
     blank or unrecognised reason.
     """
-    if reason is None or (isinstance(reason, float) and np.isnan(reason)):
-        return None
-    return _REASON_CODE_BY_KEY.get(_reason_key(str(reason)))
+    return (end_reasons or default_end_reasons()).code(reason)
 
 
-def end_reason_class(reason: str | None) -> str:
-    """"negative" for DIS and END; "neutral" for every other code, a blank or an unknown reason.
+def end_reason_class(reason: str | None, end_reasons: EndReasonClasses | None = None) -> str:
+    """"negative" or "neutral": the one SL002 classification (``domain.end_reasons``).
 
     CRS SL002 technical note: neutral MIS, MOV, DIE, ACQ, REC, REV, DUP, PPJ; negative DIS,
     END; an unknown code is excluded like a neutral one. Sentence expiry is not neutral.
+    Decision 9: of the 2024 withdrawal reasons NOT and SEE are negative, the rest neutral.
+    ``end_reasons`` is the admin's copy from the database; the reviewed file by default.
     """
-    code = end_reason_code(reason)
-    return SL002_CLASS_BY_CODE.get(code, "neutral") if code else "neutral"
+    return (end_reasons or default_end_reasons()).sl002_class(reason)
 
 
 def sl002_intervention_appointment_attended(
@@ -653,6 +637,7 @@ def sl002_intervention_appointment_attended(
     as_of: dt.date | None = None,
     definition: KpiDefinition | None = None,
     include_case_ids: bool = False,
+    end_reasons: EndReasonClasses | None = None,
 ) -> KpiResult:
     """CRS SL002: intervention appointment attended by service user, ``a / (b − c) × 100``.
 
@@ -681,7 +666,8 @@ def sl002_intervention_appointment_attended(
       before the end date (``first_session_on`` ≤ ``concluded_on``).
     * c: those of b without one that are neutral: no approved action plan, or an end reason
       that is neutral, blank or unrecognised.
-    * negative: not a, an approved action plan, and end reason DIS or END.
+    * negative: not a, an approved action plan, and an end reason classed negative by
+      ``end_reasons`` (DIS, END; NOT and SEE by Decision 9; an admin's copy if given).
     """
     definition = _definition("SL002", definition)
     table = as_case_table(cases)
@@ -699,9 +685,7 @@ def sl002_intervention_appointment_attended(
     first_session = _observed(table.date("first_session_on"), as_of)
     positive = b & (first_session <= concluded)
     approved = ~np.isnat(_observed(table.date("action_plan_approved_on"), as_of))
-    reason_negative = np.array(
-        [end_reason_class(r) == "negative" for r in table.end_reason], dtype=bool
-    )
+    reason_negative = np.array((end_reasons or default_end_reasons()).is_negative(table.end_reason), dtype=bool)
     negative = b & ~positive & approved & reason_negative
     neutral = b & ~positive & ~negative
     counted = positive | negative

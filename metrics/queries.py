@@ -67,7 +67,9 @@ from data_access.models import (
     Referral,
     SpendRecord,
 )
+from data_access.reference import end_reason_classes
 from domain.catalogue import KpiDefinition, with_targets
+from domain.end_reasons import EndReasonClasses
 from metrics.kpis import (
     CASE_MEASURES,
     DATE_COLUMNS,
@@ -80,7 +82,6 @@ from metrics.kpis import (
     RECORD_EVENT_KPIS,
     CaseTable,
     ds1_referrals_against_target,
-    end_reason_class,
     record_keeping_within_1_working_day,
     scorecard_from_frames,
 )
@@ -489,7 +490,7 @@ _CONCLUDED_FLAGS = (
 def _concluded_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
                      postgresql: bool, keys: Sequence[ColumnElement] = ()) -> Select:
     """DS5, KP5 and SL002 share the cohort "concluded in the period": per day, end state and
-    end reason (classified in Python by :func:`metrics.kpis.end_reason_class`, the one mapping
+    end reason (classified in Python by the end-reason table, ``end_reason_classes``: the one mapping
     of Refer and Monitor descriptions to codes), the count and each rule's flag."""
     del postgresql
     r = Referral.__table__.c
@@ -533,11 +534,12 @@ def _is_cancelled(state: object) -> bool:
     return state is not None and str(state).strip().lower() == "cancelled"
 
 
-def _concluded_classes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _concluded_classes(frame: pd.DataFrame, end_reasons: EndReasonClasses) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``frame``: whether the end state is "cancelled", and whether the end reason
-    is SL002-negative (:func:`metrics.kpis.end_reason_class`)."""
+    is SL002-negative in ``end_reasons`` (the database's table, ``end_reason_classes``: the
+    same classification the pandas path and the importer use)."""
     cancelled = np.array([_is_cancelled(s) for s in frame["end_state"]], dtype=bool)
-    negative_reason = np.array([end_reason_class(r) == "negative" for r in frame["end_reason"]], dtype=bool)
+    negative_reason = np.array(end_reasons.is_negative(frame["end_reason"]), dtype=bool)
     return cancelled, negative_reason
 
 
@@ -695,7 +697,7 @@ def _measure_counts(
         names = (["referral_ref"] if ids else []) + ["day", "deadline", "end_state", "end_reason", "n",
                                                      *_CONCLUDED_FLAGS]
         frame = _frame(_execute(db, stmt).all(), names)
-        for code, counts in _concluded_counts(frame, as_of, *_concluded_classes(frame)).items():
+        for code, counts in _concluded_counts(frame, as_of, *_concluded_classes(frame, end_reason_classes(db))).items():
             if wanted(code):
                 if ids:
                     counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
@@ -770,7 +772,7 @@ def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.dat
     cancelled, negative_reason = _concluded_classes(pd.DataFrame({
         "end_state": [values["end_state"] for values in concluded],
         "end_reason": [values["end_reason"] for values in concluded],
-    }))
+    }), end_reason_classes(db))
     sums: dict[tuple, list[int]] = {}
     counted = ("n", *_CONCLUDED_FLAGS)
     for values, is_cancelled, is_negative in zip(concluded, cancelled, negative_reason):

@@ -43,6 +43,7 @@ from data_access.models import (
     RecordEvent,
     Referral,
 )
+from data_access.reference import end_reason_classes
 from metrics import kpis
 
 Db = Connection | Session
@@ -105,8 +106,10 @@ def data_version(db: Db) -> str:
         select(func.sum(cd.working_days_to_date)).scalar_subquery(),
     )
     n, max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
+    # The stored "negative_reason" flags follow the end-reason table an admin may edit.
+    reasons = hashlib.sha256(repr(end_reason_classes(db).fingerprint()).encode()).hexdigest()[:12]
     return (f"referrals={n}/{max_referral};record_events={max_event};batches={max_batch}/{undone};"
-            f"calendar={days}/{day_sum};rules={rules_fingerprint()}")
+            f"calendar={days}/{day_sum};rules={rules_fingerprint()};end_reasons={reasons}")
 
 
 @dataclass(frozen=True)
