@@ -736,6 +736,7 @@ def scorecard_from_frames(
     ds1: KpiResult | None = None,
     include_case_ids: bool = False,
     codes: Sequence[str] | None = None,
+    end_reasons: EndReasonClasses | None = None,
 ) -> list[KpiResult]:
     """Every measure the data supports, in catalogue order.
 
@@ -765,6 +766,7 @@ def scorecard_from_frames(
                 CASE_MEASURES[code](
                     table, start=start, end=end, as_of=as_of,
                     definition=definition, include_case_ids=include_case_ids,
+                    **({"end_reasons": end_reasons} if code == "SL002" else {}),
                 )
             )
     return results

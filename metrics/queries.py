@@ -1075,7 +1075,7 @@ def scorecard(
         results = scorecard_from_frames(
             cases, start=start, end=end, as_of=as_of, definitions=definitions,
             record_events=events if events is not None and len(events) else None,
-            ds1=ds1, include_case_ids=include_case_ids, codes=codes,
+            ds1=ds1, include_case_ids=include_case_ids, codes=codes, end_reasons=end_reason_classes(db),
         )
     for definition in definitions:
         if definition.assumption and any(r.code == definition.code for r in results):
