@@ -1,4 +1,5 @@
-"""Admin: users and roles, KPI targets, forecasts and their assumption, hubs, contract geography.
+"""Admin: users and roles, KPI targets, SL002 end-reason classes, forecasts and their assumption,
+hubs, contract geography.
 
 Registered for admins only; data_access.admin checks the role again and audits every change.
 """
@@ -11,6 +12,7 @@ from data_access.batches import UndoRefused
 from data_access.cli_import import undone_summary
 from data_access.db import session_scope
 from data_access.scoping import ROLES
+from domain.end_reasons import SL002_REASON_DECISION
 from ui import panel_data
 from ui.context import page_context
 
@@ -34,13 +36,15 @@ def apply(change, success: str) -> None:
 with session_scope(ctx.engine) as session:
     choices = admin.pickers(session, ctx.scope)
     users, targets = admin.list_users(session, ctx.scope), admin.kpi_targets(session, ctx.scope)
+    reasons = admin.end_reasons(session, ctx.scope)
     forecasts, hubs = admin.forecasts(session, ctx.scope), admin.hubs(session, ctx.scope)
     contracts, audit = admin.contract_geography(session, ctx.scope), admin.recent_audit(session, ctx.scope)
 providers, regions, boroughs = choices["providers"], choices["regions"], choices["boroughs"]
 optional = lambda names: [None, *names]  # noqa: E731
 
-tab_users, tab_targets, tab_forecasts, tab_hubs, tab_contracts, tab_imports, tab_audit = st.tabs(
-    ["Users and roles", "KPI targets", "Forecasts", "Hubs", "Contract geography", "Imports", "Audit log"])
+tab_users, tab_targets, tab_reasons, tab_forecasts, tab_hubs, tab_contracts, tab_imports, tab_audit = st.tabs(
+    ["Users and roles", "KPI targets", "SL002 end reasons", "Forecasts", "Hubs", "Contract geography", "Imports",
+     "Audit log"])
 
 with tab_users:
     st.dataframe(users, hide_index=True, key="admin_users")
@@ -75,6 +79,20 @@ with tab_targets:
                                   float(row["trigger"]) if pd.notna(row["trigger"]) else 0.0)
         if st.form_submit_button("Save target"):
             apply(lambda s: admin.set_kpi_target(s, ctx.scope, code, target, trigger or None), f"Saved {code}'s target.")
+
+with tab_reasons:
+    st.caption(SL002_REASON_DECISION)
+    st.dataframe(reasons, hide_index=True, key="admin_end_reasons")
+    with st.form("admin_end_reason_form"):
+        vocabulary = st.selectbox("Vocabulary", ["2024", "2021"], help="2021 end reasons, 2024 withdrawal reasons")
+        reason_code = st.text_input("Code (e.g. NOT)")
+        reason_class = st.selectbox("SL002 class", ["negative", "neutral"])
+        description = st.text_input("Description as Refer and Monitor writes it (only to add a reason)")
+        why = st.text_input("Why (the commissioner's decision, with its date)")
+        if st.form_submit_button("Save end reason"):
+            apply(lambda s: admin.save_end_reason(s, ctx.scope, vocabulary=vocabulary, code=reason_code,
+                                                  sl002_class=reason_class, description=description, why=why),
+                  f"Saved {vocabulary} {reason_code.upper()}.")
 
 with tab_forecasts:
     st.caption("The published 40–60% figures (GMIRS spec §1.12) are stored as published; the period they cover "
