@@ -671,9 +671,9 @@ def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3,
         at_risk = at_risk.drop(columns=["referral_ref"])
     title = ("No open referral reaches its DS2 or DS3 deadline within "
              f"{plural(horizon, 'working day')}" if at_risk.empty else
-             f"{plural(len(at_risk), 'open referral')} near a deadline (DS2 or DS3 within "
-             f"{plural(horizon, 'working day')}, completion within {completion_horizon} with no session); "
-             f"the first on {at_risk['deadline'].iloc[0]:%A %d %B %Y}")
+             f"{plural(len(at_risk), 'open referral')} reach their DS2 or DS3 deadline within "
+             f"{plural(horizon, 'working day')} or their completion deadline within {completion_horizon} with no "
+             f"session; the first on {at_risk['deadline'].iloc[0]:%A %d %B %Y}")
     notes = ("Deadlines: DS2 10 working days from referral, DS3 5 working days from the first attended "
              "assessment (GMIRS spec §2.6); working days exclude weekends and England and Wales bank holidays. "
              "A DS2 case with a not-attended assessment before its deadline counts as mitigated and is not listed.",
