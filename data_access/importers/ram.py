@@ -1053,7 +1053,8 @@ def _import(
             "Refer and Monitor performance report with some of the columns added since 2024 ("
             + ", ".join(c for c in ADDED_COLUMNS if c in present) + "); the others are read as blank"
         )
-    end_reasons = end_reason_classes(engine)
+    # The table SL002 reads (an admin's copy), or the reviewed file when there is no database.
+    end_reasons = end_reason_classes(engine) if engine is not None else default_end_reasons()
     duplicates = DuplicateKeys("referral_id")
     notices: dict[str, int] = {}
     chunks = table.columns if table.columns is not None else table.chunks

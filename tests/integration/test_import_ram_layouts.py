@@ -192,3 +192,13 @@ def test_the_pandas_spec_path_agrees_with_the_hand_worked_figures(engine):
     results = scorecard_from_frames(frame, **JULY, as_of=dt.date(2024, 7, 31), definitions=KPI_CATALOGUE)
     got = {r.code: (r.numerator, r.denominator) for r in results if r.code in EXPECTED}
     assert got == EXPECTED
+
+
+def test_the_reference_path_reads_the_plain_dates_as_the_fast_path_does(engine):
+    _import(engine, "ram_27_columns.csv")
+    text = (FIXTURES / "ram_27_columns.csv").read_text()
+    assert ",2024-10-31,2024-07-31\n" in text
+    # A UK-order date is not plain: the chunk goes to the pandas reference validators.
+    again = import_ram_performance(engine, text.replace(",2024-10-31,2024-07-31\n", ",31/10/2024,31/07/2024\n").encode(),
+                                   file_name="uk-dates.csv", caseworker_key="test-key")
+    assert again.ok and again.rows_updated == 0 and again.rows_unchanged == 9
