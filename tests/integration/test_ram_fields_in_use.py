@@ -130,3 +130,13 @@ def test_a_wrong_end_reason_change_is_refused(reference_engine, change, problem)
 def test_only_an_admin_edits_the_end_reason_table(reference_engine):
     with session_scope(reference_engine) as session, pytest.raises(PermissionError):
         admin.save_end_reason(session, COMMISSIONER, vocabulary="2024", code="NOT", sl002_class="neutral")
+
+
+def test_a_reclassification_outdates_the_stored_kpi_summary(reference_engine):
+    from metrics.summary import data_version
+
+    with session_scope(reference_engine) as session:
+        before = data_version(session)
+        admin.save_end_reason(session, ADMIN, vocabulary="2024", code="NOT", sl002_class="neutral")
+    with session_scope(reference_engine) as session:
+        assert data_version(session) != before  # the summary's negative_reason flags are stale
