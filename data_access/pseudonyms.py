@@ -6,7 +6,7 @@ dashboard does not need in clear. It stores ``HMAC-SHA-256(key, value)`` instead
 same caseworker always has the same pseudonym (caseload per worker can still be counted)
 while nobody without the key can test a guessed name against it.
 
-The key is ``DASHBOARD_PSEUDONYM_KEY`` (environment or secrets). Without one, a random key is
+The key is the environment variable ``DASHBOARD_PSEUDONYM_KEY``. Without one, a random key is
 made the first time and kept in ``dataset_meta``: pseudonyms stay stable across imports, but
 anyone who can read the database can then test guesses, so production sets the variable.
 """

@@ -145,3 +145,15 @@ def test_trimmed_text_is_the_references_text_or_none():
 ])
 def test_text_rules(values, rules, plain):
     assert av.text_is_plain(pa.array(values, pa.string()), **rules) is plain
+
+
+def test_plain_dates_as_refer_and_monitor_writes_them():
+    import datetime as dt
+
+    assert av.plain_dates(pa.array(["2024-12-31", "", "2024-02-29"])).to_pylist() == [
+        dt.date(2024, 12, 31), None, dt.date(2024, 2, 29)]
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "31/12/2024", "2024-12-31T00:00:00Z", "1999-12-31", " 2024-12-31"])
+def test_anything_but_a_plain_date_goes_to_the_reference(value):
+    assert av.plain_dates(pa.array(["2024-12-31", value])) is None
