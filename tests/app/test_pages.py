@@ -34,12 +34,13 @@ KEY_CONTENT = {
     "board_summary": ["measures below target", "Since ", "forecast band", "Complexity mix", "Average change across needs"],
     "referrals": ["forecast band", "expected", "referrals"],
     "complexity": ["Complexity mix", "High complexity ranged", "23/56/21"],
-    "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002"],
+    "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002",
+             "Not engaged", "awaiting the commissioner's sign-off"],
     "outcomes": ["Average change across needs", "All needs by complexity", "referred"],
     "equalities": ["Age:", "Sex:", "Disability:", "Ethnicity:", "Religion or belief:", "Sexual orientation:"],
     "finance": ["funding profile"],
-    "data_quality": ["key field", "record-keeping measures", "import"],
-    "admin": ["Add a user, or change one"],
+    "data_quality": ["key field", "record-keeping measures", "import", "end of the sentence"],
+    "admin": ["Add a user, or change one", "Decision 9"],
 }
 
 
@@ -224,6 +225,23 @@ def test_admin_changes_a_target_through_the_page_and_it_is_audited(env):
         assert entry.actor == "admin" and entry.entity_id == "KP6"
         admin.set_kpi_target(session, scope_for_user(session.scalar(select(User).where(User.username == "admin"))),
                              "KP6", 90.0)  # put the catalogue target back for the other tests
+
+
+def test_admin_reclassifies_an_end_reason_through_the_page_and_it_is_audited(env):
+    from data_access import admin
+    from data_access.models import AuditLog
+
+    at = open_page("admin", "admin")
+    next(s for s in at.selectbox if s.label == "Vocabulary").set_value("2024")
+    next(t for t in at.text_input if t.label.startswith("Code")).set_value("EAR")
+    next(s for s in at.selectbox if s.label == "SL002 class").set_value("negative")
+    next(b for b in at.button if b.label == "Save end reason").click().run()
+    assert not at.exception and any("Saved 2024 EAR" in s.value for s in at.success)
+    with session_scope(env) as session:
+        entry = session.scalars(select(AuditLog).where(AuditLog.action == "end_reason_class_set")).all()[-1]
+        assert entry.actor == "admin" and entry.entity_id == "2024 EAR"
+        admin.save_end_reason(session, scope_for_user(session.scalar(select(User).where(User.username == "admin"))),
+                              vocabulary="2024", code="EAR", sl002_class="neutral")  # back, for the other tests
 
 
 @pytest.mark.parametrize("by", ["complexity", "hub", "ethnicity"])
