@@ -13,6 +13,7 @@ change, and both the importer's notice and SL002 read the same :class:`EndReason
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ class EndReasonClasses:
 
     def find(self, written: str | None) -> EndReason | None:
         """The reason a written description (or code) stands for; None if blank or unknown."""
-        if written is None or (isinstance(written, float) and written != written):
+        if written is None or (isinstance(written, float) and math.isnan(written)):
             return None
         return self._by_key.get(reason_key(written))  # type: ignore[attr-defined]
 

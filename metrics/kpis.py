@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from domain.catalogue import END_REASONS, KpiDefinition, kpi
+from domain.catalogue import END_REASONS, KpiDefinition, kpi  # noqa: F401 - END_REASONS: metrics.summary reads it here
 from domain.end_reasons import EndReasonClasses, default_end_reasons
 from domain.dates import as_day_array, working_day_deadline
 from metrics.results import KpiResult, MeasureOutcome, percentage, status_against_target

@@ -848,7 +848,10 @@ def sl002_breakdown_table(db: Session, referrals, card: Scorecard, settings: Set
     positive = b & (first <= concluded)
     approved = ~np.isnat(observed(cases.date("action_plan_approved_on")))
     classes = end_reason_classes(db)  # the table SL002 itself uses (Decision 9)
-    label = lambda r: f"{r.code}: {r.description}"  # noqa: E731 - codes repeat across the two vocabularies
+
+    def label(reason) -> str:  # the code alone is ambiguous: MIS, MOV and ACQ are in both vocabularies
+        return f"{reason.code}: {reason.description}"
+
     found = [classes.find(r) for r in cases.end_reason]
     labels = np.array([label(f) if f else ("No end reason" if not r else "Unrecognised end reason")
                        for f, r in zip(found, cases.end_reason)], dtype=object)
