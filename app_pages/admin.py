@@ -11,6 +11,7 @@ from data_access import admin
 from data_access.batches import UndoRefused
 from data_access.cli_import import undone_summary
 from data_access.db import session_scope
+from data_access.kpi_summary import refresh_after_change
 from data_access.scoping import ROLES
 from domain.end_reasons import SL002_REASON_DECISION
 from ui import panel_data
@@ -93,6 +94,8 @@ with tab_reasons:
             apply(lambda s: admin.save_end_reason(s, ctx.scope, vocabulary=vocabulary, code=reason_code,
                                                   sl002_class=reason_class, description=description, why=why),
                   f"Saved {vocabulary} {reason_code.upper()}.")
+            for notice in refresh_after_change(ctx.engine):  # stored SL002 counts follow the new class
+                st.warning(notice)
 
 with tab_forecasts:
     st.caption("The published 40–60% figures (GMIRS spec §1.12) are stored as published; the period they cover "
