@@ -1,4 +1,5 @@
-"""Admin: users and roles, KPI targets, forecasts and their assumption, hubs, contract geography.
+"""Admin: users and roles, KPI targets, SL002 end-reason classes, forecasts and their assumption,
+hubs, contract geography.
 
 Registered for admins only; data_access.admin checks the role again and audits every change.
 Each tab's table and form is drawn by ``ui.admin_forms``.
@@ -17,17 +18,21 @@ st.title("Admin")
 with session_scope(ctx.engine) as session:
     choices = admin.pickers(session, ctx.scope)
     users, targets = admin.list_users(session, ctx.scope), admin.kpi_targets(session, ctx.scope)
+    reasons = admin.end_reasons(session, ctx.scope)
     forecasts, hubs = admin.forecasts(session, ctx.scope), admin.hubs(session, ctx.scope)
     contracts, audit = admin.contract_geography(session, ctx.scope), admin.recent_audit(session, ctx.scope)
 providers, regions, boroughs = choices["providers"], choices["regions"], choices["boroughs"]
 
-tab_users, tab_targets, tab_forecasts, tab_hubs, tab_contracts, tab_imports, tab_audit = st.tabs(
-    ["Users and roles", "KPI targets", "Forecasts", "Hubs", "Contract geography", "Imports", "Audit log"])
+tab_users, tab_targets, tab_reasons, tab_forecasts, tab_hubs, tab_contracts, tab_imports, tab_audit = st.tabs(
+    ["Users and roles", "KPI targets", "SL002 end reasons", "Forecasts", "Hubs", "Contract geography", "Imports",
+     "Audit log"])
 
 with tab_users:
     admin_forms.users_tab(ctx, users, providers, regions)
 with tab_targets:
     admin_forms.targets_tab(ctx, targets)
+with tab_reasons:
+    admin_forms.end_reasons_tab(ctx, reasons)
 with tab_forecasts:
     admin_forms.forecasts_tab(ctx, forecasts)
 with tab_hubs:

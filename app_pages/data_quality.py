@@ -32,6 +32,8 @@ completeness = panel_data(ctx, panels.field_completeness)
 show(ctx, completeness, "dq_completeness", figure=charts.bar_chart(
     completeness.data, "field", "complete", value_title="% recorded"))
 
+show(ctx, panel_data(ctx, panels.sl002_ends_at_sentence_expiry), "dq_sentence_expiry", table=True)
+
 show(ctx, panel_data(ctx, panels.record_keeping), "dq_record_keeping", table=True,
      columns=["code", "measure", "value", "target", "status", "on_time", "events"])
 

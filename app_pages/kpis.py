@@ -15,7 +15,7 @@ st.title("KPIs and service levels")
 if ctx.scope.sees_case_ids:
     at_risk = panel_data(ctx, panels.cases_at_risk)
     show(ctx, at_risk, "kpis_cases_at_risk", table=True,
-         empty_message="No open referral is close to its DS2 or DS3 deadline.")
+         empty_message="No open referral is close to its DS2, DS3 or completion deadline.")
 
 card = panel_data(ctx, panels.scorecard_panel)
 show(ctx, card, "kpis_scorecard", table=True,
@@ -24,6 +24,8 @@ show(ctx, card, "kpis_scorecard", table=True,
 show(ctx, panel_data(ctx, panels.sl002_official_panel), "kpis_sl002_official", table=True)
 with st.expander("Definitions and sources"):
     st.dataframe(card.data[["code", "measure", "definition", "source"]], hide_index=True)
+with st.expander("SL002 end reasons: a decision awaiting the commissioner's sign-off"):
+    show(ctx, panel_data(ctx, panels.sl002_end_reason_decision), "kpis_sl002_end_reasons", table=True)
 
 if card.extra["drill_codes"]:
     code = st.selectbox("Show the cases behind", card.extra["drill_codes"], key="kpis_drill_code")

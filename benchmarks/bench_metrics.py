@@ -38,6 +38,7 @@ from data_access.models import KpiDailyCount, KpiSummaryState  # noqa: E402
 from data_access.scoping import analyst_scope, referrals_select  # noqa: E402
 from domain.catalogue import kpi  # noqa: E402
 from domain.dates import working_day_calendar  # noqa: E402
+from domain.end_reasons import default_end_reasons, reason_key  # noqa: E402
 from metrics.queries import _as_of_and_summary, latest_data_date, monthly_series, scorecard  # noqa: E402
 from metrics.spc import xmr  # noqa: E402
 
@@ -100,11 +101,16 @@ def floor_sql() -> str:
     ]
     joins = " ".join(f"LEFT JOIN wd c_{c} ON c_{c}.day = r.{c}" for c in joined)
     reason = "lower(replace(coalesce(r.end_requested_by_pp_reason, ''), ' ', ''))"
+    # The negative end reasons of the reviewed table (Decision 9), as keys and as codes.
+    negatives = default_end_reasons().negative_descriptions()
+    negative_reasons = ", ".join(sorted({f"'{reason_key(d)}'" for d in negatives}
+                                        | {f"'{r.code.lower()}'" for r in default_end_reasons().reasons
+                                           if r.sl002_class == "negative"}))
     in_month = "(r.concluded_on BETWEEN :start AND :end AND r.concluded_on <= :as_of)"
     b = f"({in_month} AND NOT (r.referral_end_state = 'cancelled' AND r.received_on = r.concluded_on))"
     a = f"({b} AND r.first_session_on IS NOT NULL AND r.first_session_on <= r.concluded_on)"
     neg = (f"({b} AND NOT {a} AND r.action_plan_approved_on IS NOT NULL AND r.action_plan_approved_on <= :as_of "
-           f"AND {reason} IN ('serviceuserhasbeendisengaged', 'sentencehasended', 'dis', 'end'))")
+           f"AND {reason} IN ({negative_reasons}))")
     ds5 = "(r.concluded_on BETWEEN :start AND :end AND r.eosr_submitted_on IS NOT NULL AND r.eosr_submitted_on <= :as_of)"
     return f"""
     SELECT {_deadline_block('ds2', 'received_on', 'saa_first_attended_on', 10, 'saa_first_not_attended_on')},

@@ -28,6 +28,7 @@ from data_access.models import (
     ContractBorough,
     DemandUnit,
     FigureSetting,
+    EndReason,
     Forecast,
     Hub,
     ImportBatch,
@@ -38,6 +39,7 @@ from data_access.models import (
 )
 from data_access.scoping import ROLES, AccessScope
 from domain.catalogue import KPI_CATALOGUE, kpi
+from domain.end_reasons import SL002_CLASSES, VOCABULARIES, default_end_reasons
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,60}$")
 MIN_PASSWORD_LENGTH = 12
@@ -209,6 +211,52 @@ def set_kpi_target(session: Session, actor: AccessScope, code: str, target: floa
     row.updated_by, row.updated_at = actor.username, dt.datetime.now(dt.UTC).replace(tzinfo=None)
     _audit(session, actor, "kpi_target_set", "kpi_definition", definition.code,
            {"before": before, "after": {"target": target, "trigger": trigger}})
+
+
+# --------------------------------------------------------------------------------------------
+# End reasons and their SL002 class (Decision 9)
+# --------------------------------------------------------------------------------------------
+
+
+def end_reasons(session: Session, actor: AccessScope) -> pd.DataFrame:
+    """The end-reason table SL002 and the importer use, with the reviewed file's default class."""
+    _require_admin(actor)
+    defaults = {(r.vocabulary, r.code): r.sl002_class for r in default_end_reasons().reasons}
+    t = EndReason.__table__.c
+    frame = _frame(session, select(t.vocabulary, t.code, t.description, t.grouping, t.sl002_class, t.why, t.source,
+                                   t.updated_by, t.updated_at).order_by(t.vocabulary, t.code))
+    frame.insert(5, "default_class", [defaults.get(k, "(added by an admin)") for k in zip(frame["vocabulary"], frame["code"])])
+    return frame
+
+
+def save_end_reason(session: Session, actor: AccessScope, *, vocabulary: str, code: str, sl002_class: str,
+                    description: str | None = None, why: str = "") -> None:
+    """Change a reason's SL002 class (and say why), or add a reason Refer and Monitor writes
+    that the table does not know yet (``description`` needed). Audited; the stored KPI
+    summary goes stale by itself (``metrics.summary.data_version``)."""
+    _require_admin(actor)
+    code = code.strip().upper()
+    problems = []
+    if vocabulary not in VOCABULARIES:
+        problems.append(f"The vocabulary is one of {', '.join(VOCABULARIES)} (got {vocabulary!r}).")
+    if sl002_class not in SL002_CLASSES:
+        problems.append(f"The SL002 class is one of {', '.join(SL002_CLASSES)} (got {sl002_class!r}).")
+    if not 1 <= len(code) <= 3:
+        problems.append("The code has one to three letters.")
+    row = session.get(EndReason, (vocabulary, code))
+    if row is None and not (description or "").strip():
+        problems.append(f"{vocabulary} {code} is not in the table: give its description as Refer and Monitor writes it.")
+    _raise_if(problems)
+    before = None if row is None else {"sl002_class": row.sl002_class, "why": row.why}
+    if row is None:
+        row = EndReason(vocabulary=vocabulary, code=code, description=description.strip(), source="added by an admin")
+        session.add(row)
+    row.sl002_class = sl002_class
+    if why.strip():
+        row.why = why.strip()
+    row.updated_by, row.updated_at = actor.username, dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    _audit(session, actor, "end_reason_class_set", "end_reason", f"{vocabulary} {code}",
+           {"before": before, "after": {"sl002_class": sl002_class, "why": row.why}})
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,13 +10,21 @@ so most boroughs sit inside their 40–60% band, with Trafford pushed above and 
 complexity near 23/56/21 with borough variation; KPIs near target with a visible improving
 trend; distance travelled differs by need and complexity; SL002 end reasons in plausible
 proportions. Every figure here is invented and labelled demo data.
+
+The Refer and Monitor half of each referral goes in the way a provider's does: the GMIRS case
+fields first (as a case extract would create them, keyed by referral reference), then a
+27-column performance report (UTC ``OffsetDateTime`` timestamps, plain dates, the 2021 end
+reasons before mid-2024 and the withdrawal reasons after) read by the same importer,
+``data_access.importers.ram``, which completes those referrals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 import uuid
+from pathlib import Path
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,7 +57,8 @@ from data_access.models import (
     SpendRecord,
     User,
 )
-from domain.catalogue import END_REASONS, NEEDS
+from domain.catalogue import NEEDS
+from domain.end_reasons import default_end_reasons
 
 SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11
 FULLY_OPERATIONAL = dt.date(2023, 12, 1)
@@ -138,7 +147,25 @@ _NEED_PREVALENCE = np.array([0.55, 0.25, 0.40, 0.30, 0.35, 0.38, 0.45, 0.30, 0.2
 _NEED_GAIN = np.array([0.9, 0.6, 1.3, 0.8, 0.7, 0.5, 1.1, 0.9, 1.0, 1.0, 0.8, 0.9])
 _COMPLEXITY_GAIN = {"LOW": 1.2, "MEDIUM": 1.0, "HIGH": 0.65}
 
-_REASON_DESC = {code: desc for code, desc, _ in END_REASONS}
+#: Refer and Monitor's end reasons by vocabulary: (codes, descriptions, demo frequencies).
+#: The withdrawal reasons replaced the 2021 end reasons in mid-2024 (migrations V1_166, April
+#: 2024, and V1_177, June 2024, in hmpps-interventions-service); the demo switches for
+#: referrals ending from 1 July 2024 (a demo assumption, not a documented date).
+WITHDRAWAL_REASONS_FROM = dt.date(2024, 7, 1)
+_DEMO_REASON_FREQUENCY = {
+    "2021": {"MIS": 0.03, "MOV": 0.07, "DIE": 0.01, "ACQ": 0.005, "DIS": 0.42, "REC": 0.12, "END": 0.20,
+             "REV": 0.04, "DUP": 0.02, "PPJ": 0.085},
+    "2024": {"INE": 0.02, "MIS": 0.03, "NOT": 0.40, "NEE": 0.05, "MOV": 0.07, "WOR": 0.05, "USE": 0.01,
+             "ACQ": 0.005, "RET": 0.11, "SER": 0.03, "SEE": 0.15, "EAR": 0.03, "ANO": 0.045},
+}
+
+
+def _reason_table(vocabulary: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    by_code = {r.code: r.description for r in default_end_reasons().reasons if r.vocabulary == vocabulary}
+    frequency = _DEMO_REASON_FREQUENCY[vocabulary]
+    codes = np.array(list(frequency), dtype=object)
+    weights = np.array(list(frequency.values()))
+    return codes, np.array([by_code[c] for c in codes], dtype=object), weights / weights.sum()
 
 
 @dataclass(frozen=True)
@@ -381,12 +408,20 @@ def _generate_chunk(rng: np.random.Generator, n: int, first_pk: int, ctx: dict, 
     assessed, missed_first = ~np.isnat(assessed_on), ~np.isnat(not_attended_on)
     planned, approved, started = ~np.isnat(plan_on), ~np.isnat(approved_on), ~np.isnat(first_session_on)
 
-    reason_codes = np.array([c for c, _, _ in END_REASONS], dtype=object)
-    negative_heavy = np.array([0.03, 0.07, 0.01, 0.005, 0.42, 0.12, 0.20, 0.04, 0.02, 0.085])
-    reasons = reason_codes[rng.choice(len(reason_codes), size=n, p=negative_heavy / negative_heavy.sum())]
-    reasons[cancelled_same_day] = "MIS"
+    # The 2021 end reasons, then (mid-2024) the withdrawal reasons, as R&M writes them.
+    withdrawal = ~np.isnat(concluded_on) & (concluded_on >= np.datetime64(WITHDRAWAL_REASONS_FROM))
+    reasons = np.empty(n, dtype=object)
+    reason_desc = np.empty(n, dtype=object)
+    for vocabulary, rows in (("2021", ~withdrawal), ("2024", withdrawal)):
+        codes, descriptions, weights = _reason_table(vocabulary)
+        picked = rng.choice(len(codes), size=n, p=weights)
+        picked[cancelled_same_day] = int(np.flatnonzero(codes == "MIS")[0])
+        reasons[rows], reason_desc[rows] = codes[picked][rows], descriptions[picked][rows]
     needs_reason = (state == "ended") | (state == "cancelled")
-    reason_desc = np.array([_REASON_DESC[c] for c in reasons], dtype=object)
+    # A sentence that expired ends on its end-of-sentence date (the data-quality check).
+    sentence_end = received + rng.integers(180, 900, n).astype("timedelta64[D]")
+    expired = needs_reason & np.isin(reasons, ["END", "SEE"])
+    sentence_end[expired] = concluded_on[expired]
     # Refer and Monitor writes descriptions; some arrive with odd capitalisation or blank.
     odd = rng.random(n) < 0.02
     reason_desc[odd] = np.array([d.upper() for d in reason_desc[odd]], dtype=object)
@@ -421,14 +456,17 @@ def _generate_chunk(rng: np.random.Generator, n: int, first_pk: int, ctx: dict, 
         "referral_ref": [f"GM{p:07d}" for p in pk],
         "contract_id": np.array([ctx["contract_by_borough"][b] for b in borough_id]),
         "provider_id": np.array([ctx["provider_by_borough"][b] for b in borough_id]),
-        "caseworker_id": np.char.add("CW", (borough_id * 100 + rng.integers(0, 12, n)).astype(str)),
+        # R&M writes the caseworker's user name or e-mail; the importer keeps a keyed pseudonym.
+        "caseworker_id": np.char.add(np.char.add("caseworker", (borough_id * 100 + rng.integers(0, 12, n)).astype(str)),
+                                     "@provider.example"),
         "service_user_crn": [f"X{v:06d}" for v in rng.integers(0, 999_999, n)],
         "referral_received_at": _london_to_utc(received, receive_minutes),
         "saa_first_arranged_at": _london_to_utc(arranged_on, minutes_10am),
         "saa_first_scheduled_for": _london_to_utc(np.where(missed_first, not_attended_on, assessed_on), minutes_10am),
         "saa_first_not_attended_at": _london_to_utc(not_attended_on, minutes_10am),
         "saa_first_attended_at": _london_to_utc(assessed_on, minutes_10am),
-        "saa_attended_on_time": np.where(assessed, rng.random(n) < 0.9, None),
+        "saa_first_completed_at": _london_to_utc(assessed_on, np.full(n, 10 * 60 + 50)),
+        "saa_attended_on_time": np.where(assessed, rng.random(n) < 0.9, False),  # R&M: "false" when none
         "first_action_plan_submitted_at": _london_to_utc(plan_on, np.full(n, 15 * 60)),
         "first_action_plan_approved_at": _london_to_utc(approved_on, np.full(n, 16 * 60)),
         "first_attended_session_at": _london_to_utc(first_session_on, np.full(n, 11 * 60)),
@@ -441,6 +479,8 @@ def _generate_chunk(rng: np.random.Generator, n: int, first_pk: int, ctx: dict, 
         "eosr_submitted_at": _london_to_utc(eosr_on, np.full(n, 12 * 60)),
         "concluded_at": _london_to_utc(concluded_on, np.full(n, 17 * 60)),
         "referral_end_state": state,
+        "intervention_to_be_completed_by": received + np.timedelta64(182, "D"),
+        "end_of_sentence_date": sentence_end,
         "received_on": received,
         "saa_first_not_attended_on": not_attended_on,
         "saa_first_attended_on": assessed_on,
@@ -587,6 +627,47 @@ _REFERRAL_KINDS = {
     "suitable": "bool", "distance_tool_completed_on": "date", "exit_reason": "str",
     "exit_survey_offered_on": "date", "exit_survey_completed": "bool", "source": "str", "import_batch_id": "int",
 }
+#: The performance report's columns as the demo frame holds them (report column → frame
+#: column); the importer turns them back into these ``referrals`` columns and London dates.
+def _report_columns() -> dict[str, str]:
+    from data_access.importers import ram
+
+    return {
+        **{c: c for c in ("referral_ref", "referral_id", "caseworker_id", "service_user_crn", "saa_attended_on_time",
+                          "outcomes_to_be_achieved_count", "outcomes_achieved", "count_of_sessions_expected",
+                          "count_of_sessions_attended", "end_requested_by_pp_reason", "referral_end_state")},
+        "contract_ref": "contract_ref", "organisation_id": "organisation_id",
+        **ram.TIMESTAMPS, **ram.PLAIN_DATES,
+    }
+
+
+def _written_as_ram(frame: pd.DataFrame, ctx: dict) -> pd.DataFrame:
+    """The chunk's Refer and Monitor values in the 27-column layout, written as R&M writes
+    them: UTC ``OffsetDateTime.toString()`` (whole minutes: ``2024-06-30T09:30Z``), plain dates,
+    ``true``/``false``."""
+    from data_access.importers.ram import PLAIN_DATES, RAM_COLUMNS, TIMESTAMPS
+
+    frame = frame.assign(
+        contract_ref=frame["contract_id"].map(ctx["contract_ref"]),
+        organisation_id=frame["provider_id"].map(ctx["provider_code"]),
+    )
+    out = {}
+    for column, source in _report_columns().items():
+        values = frame[source]
+        if column in TIMESTAMPS:
+            text = pd.Series(pd.to_datetime(values)).dt.strftime("%Y-%m-%dT%H:%MZ")
+        elif column in PLAIN_DATES:
+            text = pd.Series(pd.to_datetime(values)).dt.strftime("%Y-%m-%d")
+        elif column == "saa_attended_on_time":
+            text = pd.Series(values).map({True: "true", False: "false"})
+        elif column in ("outcomes_to_be_achieved_count", "count_of_sessions_expected", "count_of_sessions_attended"):
+            text = pd.Series(values).map(lambda v: "" if v is None or pd.isna(v) else str(int(v)))
+        else:
+            text = pd.Series(values, dtype=object)
+        out[column] = text.fillna("").astype(str).to_numpy()
+    return pd.DataFrame(out)[list(RAM_COLUMNS)]
+
+
 _CHILD_KINDS = {
     "needs": (ReferralNeed, {"referral_pk": "int", "need_code": "str"}),
     "scores": (NeedScore, {"referral_pk": "int", "need_code": "str", "stage": "str", "scored_on": "date", "score": "int"}),
@@ -650,13 +731,25 @@ def seed_demo(engine: Engine, *, referrals: int = DEFAULT_REFERRALS, seed: int =
     ctx["as_of"] = np.datetime64(DEMO_END)
     ctx["first_pk"] = 1
     ctx["dates"] = _referral_dates(rng, referrals)
+    with session_scope(engine) as session:
+        ctx["contract_ref"] = dict(session.execute(select(Contract.id, Contract.reference)).all())
+        ctx["provider_code"] = dict(session.execute(select(Provider.id, Provider.organisation_code)).all())
+    # The case-extract half of each referral: its GMIRS fields, keyed by referral reference;
+    # the performance report below completes it (``referral_id`` blank until then).
+    report_fields = set(_report_columns().values()) - {"referral_ref"}
+    london_dates = {"received_on", "saa_first_not_attended_on", "saa_first_attended_on", "action_plan_submitted_on",
+                    "action_plan_approved_on", "first_session_on", "eosr_submitted_on", "concluded_on"}
+    case_kinds = {k: v for k, v in _REFERRAL_KINDS.items() if k not in report_fields | london_dates}
     totals = {"referrals": 0, "appointments": 0, "scores": 0, "record_events": 0}
+    scratch = tempfile.TemporaryDirectory(prefix="seed-demo-")
+    report = Path(scratch.name) / "ram-performance-report.csv"
     with engine.begin() as conn:
         for start in range(0, referrals, CHUNK):
             n = min(CHUNK, referrals - start)
             chunk_rng = np.random.default_rng([seed, start])
             ref, children = _generate_chunk(chunk_rng, n, start + 1, ctx, holidays_)
-            columns, rows = frame_rows(ref, _REFERRAL_KINDS)
+            _written_as_ram(ref, ctx).to_csv(report, mode="a", header=start == 0, index=False, lineterminator="\n")
+            columns, rows = frame_rows(ref, case_kinds)
             totals["referrals"] += bulk_insert(conn, Referral.__table__, columns, rows)
             for name, (model, kinds) in _CHILD_KINDS.items():
                 columns, rows = frame_rows(children[name], kinds)
@@ -671,6 +764,13 @@ def seed_demo(engine: Engine, *, referrals: int = DEFAULT_REFERRALS, seed: int =
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
                 )
+    from data_access.importers.ram import import_ram_performance
+
+    with scratch:
+        imported = import_ram_performance(engine, report, user="seed-demo")
+    if not imported.written:
+        problems = "; ".join(f"row {p.line} {p.column}: {p.reason}" for p in imported.problems.sorted()[:5])
+        raise RuntimeError(f"The demo's Refer and Monitor report was refused by the importer: {problems}")
     with session_scope(engine) as session:
         batch = session.get(ImportBatch, batch_id)
         batch.status = "done"

@@ -39,7 +39,15 @@ from data_access.measure_sql import (
     latest_data_date,
     record_events_query,
 )
-from data_access.models import CalendarDay, ImportBatch, KpiDailyCount, KpiSummaryState, RecordEvent, Referral
+from data_access.models import (
+    CalendarDay,
+    ImportBatch,
+    KpiDailyCount,
+    KpiSummaryState,
+    RecordEvent,
+    Referral,
+)
+from data_access.reference import end_reason_classes
 from domain import catalogue
 
 #: Rows per INSERT batch.
@@ -99,8 +107,10 @@ def data_version(db: Db) -> str:
         select(func.sum(cd.working_days_to_date)).scalar_subquery(),
     )
     n, max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
+    # The stored "negative_reason" flags follow the end-reason table an admin may edit.
+    reasons = hashlib.sha256(repr(end_reason_classes(db).fingerprint()).encode()).hexdigest()[:12]
     return (f"referrals={n}/{max_referral};record_events={max_event};batches={max_batch}/{undone};"
-            f"calendar={days}/{day_sum};rules={rules_fingerprint()}")
+            f"calendar={days}/{day_sum};rules={rules_fingerprint()};end_reasons={reasons}")
 
 
 def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.date) -> list[dict]:
@@ -141,7 +151,7 @@ def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.dat
     cancelled, negative_reason = concluded_classes(pd.DataFrame({
         "end_state": [values["end_state"] for values in concluded],
         "end_reason": [values["end_reason"] for values in concluded],
-    }))
+    }), end_reason_classes(db))
     sums: dict[tuple, list[int]] = {}
     counted = ("n", *CONCLUDED_FLAGS)
     for values, is_cancelled, is_negative in zip(concluded, cancelled, negative_reason):

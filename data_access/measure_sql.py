@@ -52,6 +52,7 @@ from domain.catalogue import (
     end_reason_class,
     kpi,
 )
+from domain.end_reasons import EndReasonClasses
 
 Db = Connection | Session
 
@@ -321,12 +322,14 @@ def concluded_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: 
     return stmt
 
 
-def concluded_classes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def concluded_classes(frame: pd.DataFrame, end_reasons: EndReasonClasses | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``frame``: whether the end state is "cancelled", and whether the end reason
-    is SL002-negative (:func:`domain.catalogue.end_reason_class`)."""
+    is SL002-negative (:func:`domain.catalogue.end_reason_class`) in ``end_reasons``, the
+    database's reviewed table (``data_access.reference.end_reason_classes``), which an admin
+    may edit; the reviewed file when None."""
     # One rule for "cancelled": KP5's cohort filter and SL002's same-day rule (domain.catalogue).
     cancelled = np.array([CANCELLED.excludes(s) for s in frame["end_state"]], dtype=bool)
-    negative_reason = np.array([end_reason_class(r) == "negative" for r in frame["end_reason"]], dtype=bool)
+    negative_reason = np.array([end_reason_class(r, end_reasons) == "negative" for r in frame["end_reason"]], dtype=bool)
     return cancelled, negative_reason
 
 

@@ -266,12 +266,20 @@ class Need(Base):
 
 
 class EndReason(Base):
-    """Refer and Monitor end reasons and their CRS SL002 class (neutral / negative)."""
+    """Refer and Monitor end reasons (2021) and withdrawal reasons (2024) with their CRS SL002
+    class (neutral / negative): the admin's editable copy of ``assets/reference/ram_end_reasons.csv``
+    (Decision 9). Codes repeat across the two vocabularies (MIS, MOV, ACQ); descriptions do not."""
 
     __tablename__ = "end_reasons"
+    vocabulary: Mapped[str] = mapped_column(String(4), primary_key=True)
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
     description: Mapped[str] = mapped_column(String(120), unique=True)
+    grouping: Mapped[str | None] = mapped_column(String(20))
     sl002_class: Mapped[str] = mapped_column(String(10))
+    why: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(60))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class KpiDefinition(Base):
@@ -301,6 +309,8 @@ class Referral(Base):
     referral_ref: Mapped[str] = mapped_column(String(40), index=True)
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    #: A keyed pseudonym (HMAC-SHA-256, ``data_access.pseudonyms``) of the Refer and Monitor
+    #: caseworker's user name or e-mail (personal data): never the clear value.
     caseworker_id: Mapped[str | None] = mapped_column(String(60))
     service_user_crn: Mapped[str | None] = mapped_column(String(20), index=True)
     # Refer and Monitor timestamps (naive UTC)
@@ -309,6 +319,10 @@ class Referral(Base):
     saa_first_scheduled_for: Mapped[dt.datetime | None] = mapped_column(DateTime)
     saa_first_not_attended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     saa_first_attended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # ``date_saa_first_completed`` (performance report from March 2024; blank in older layouts)
+    saa_first_completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: Refer and Monitor writes "false" also when no assessment was attended; stored only
+    #: beside a first attended assessment (null otherwise), never a fact on its own.
     saa_attended_on_time: Mapped[bool | None] = mapped_column(Boolean)
     first_action_plan_submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     first_action_plan_approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -322,6 +336,10 @@ class Referral(Base):
     eosr_submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     referral_end_state: Mapped[str | None] = mapped_column(String(20))
+    # Plain dates in the report: completion deadline (from May 2024) and end of sentence
+    # (from August 2024); blank in older layouts.
+    intervention_to_be_completed_by: Mapped[dt.date | None] = mapped_column(Date)
+    end_of_sentence_date: Mapped[dt.date | None] = mapped_column(Date)
     # The same events as Europe/London calendar dates (taken at the boundary)
     received_on: Mapped[dt.date | None] = mapped_column(Date)
     saa_first_not_attended_on: Mapped[dt.date | None] = mapped_column(Date)

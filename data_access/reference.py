@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.orm import Session
 
 from data_access.models import (
@@ -32,7 +32,9 @@ from data_access.models import (
     Region,
 )
 from data_access.settings import REFERENCE_DIR
-from domain.catalogue import END_REASONS, KPI_CATALOGUE, NEEDS
+from domain.catalogue import KPI_CATALOGUE, NEEDS
+from domain.end_reasons import EndReason as EndReasonRule
+from domain.end_reasons import EndReasonClasses, default_end_reasons, read_end_reasons
 
 #: GMIRS specification §1.12: "people in the community on 16/01/2023".
 FORECAST_BASE_DATE = dt.date(2023, 1, 16)
@@ -179,12 +181,13 @@ def load_reference_data(session: Session) -> dict[str, int]:
         (Need(code=c, name=n, ordinal=i) for i, (c, n) in enumerate(NEEDS, start=1)),
         lambda n: n.code,
     )
-    added["end_reasons"] = _add_missing(
-        session,
-        EndReason.code,
-        (EndReason(code=c, description=d, sl002_class=k) for c, d, k in END_REASONS),
-        lambda e: e.code,
-    )
+    held_reasons = {(v, c) for v, c in session.execute(select(EndReason.vocabulary, EndReason.code))}
+    added["end_reasons"] = 0
+    for r in read_end_reasons():  # the reviewed file; an admin's later changes are kept
+        if (r.vocabulary, r.code) not in held_reasons:
+            session.add(EndReason(vocabulary=r.vocabulary, code=r.code, description=r.description,
+                                  grouping=r.grouping or None, sl002_class=r.sl002_class, why=r.why, source=r.source))
+            added["end_reasons"] += 1
     added["kpi_definitions"] = _add_missing(
         session,
         KpiDefinition.code,
@@ -240,3 +243,23 @@ def load_reference_data(session: Session) -> dict[str, int]:
         lambda s: s.code,
     )
     return added
+
+
+def end_reason_classes(db: Engine | Connection | Session) -> EndReasonClasses:
+    """The end-reason classification SL002 and the importer use: the ``end_reasons`` table
+    (the admin's copy of ``assets/reference/ram_end_reasons.csv``), or the reviewed file
+    itself while the table is empty or absent (Decision 9)."""
+    if isinstance(db, Engine):
+        with db.connect() as connection:
+            return end_reason_classes(connection)
+    bind = db.get_bind() if isinstance(db, Session) else db
+    if not inspect(bind).has_table(EndReason.__tablename__):
+        return default_end_reasons()
+    t = EndReason.__table__.c
+    rows = db.execute(select(t.vocabulary, t.code, t.description, t.sl002_class, t.grouping, t.why, t.source)).all()
+    if not rows:
+        return default_end_reasons()
+    return EndReasonClasses(tuple(
+        EndReasonRule(vocabulary=v, code=c, description=d, sl002_class=k, grouping=g or "", why=w or "", source=src or "")
+        for v, c, d, k, g, w, src in sorted(rows)
+    ))

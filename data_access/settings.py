@@ -63,6 +63,9 @@ class Settings:
     #: Basemap for maps; off by default because the dashboard must work with no internet.
     map_basemap: bool = False
     cookie_key: str | None = None
+    #: Secret key of the caseworker pseudonyms (HMAC-SHA-256, ``data_access.pseudonyms``).
+    #: Unset: a random key is made once and kept in the database (``dataset_meta``).
+    pseudonym_key: str | None = None
     cookie_expiry_days: float = 1.0
     max_failed_sign_ins: int = 5
     sign_in_lockout_seconds: int = 300
@@ -85,6 +88,7 @@ class Settings:
             forecast_period_days=_env_int("DASHBOARD_FORECAST_PERIOD_DAYS", base.forecast_period_days),
             map_basemap=_env_bool("DASHBOARD_MAP_BASEMAP", base.map_basemap),
             cookie_key=os.environ.get("DASHBOARD_COOKIE_KEY") or None,
+            pseudonym_key=os.environ.get("DASHBOARD_PSEUDONYM_KEY") or None,
             max_failed_sign_ins=_env_int("DASHBOARD_MAX_FAILED_SIGN_INS", base.max_failed_sign_ins),
             sign_in_lockout_seconds=_env_int(
                 "DASHBOARD_SIGN_IN_LOCKOUT_SECONDS", base.sign_in_lockout_seconds

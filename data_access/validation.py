@@ -79,11 +79,15 @@ def check_headings(
     log: ProblemLog,
     *,
     required: Iterable[str] | None = None,
+    unknown: list[str] | None = None,
 ) -> dict[int, str]:
     """Check a heading row against the expected columns; return {position (0-based): column}.
 
     Headings are matched ignoring case and surrounding spaces. ``required`` defaults to all
-    of ``expected``; a missing optional column is allowed (treated as blank).
+    of ``expected``; a missing optional column is allowed (treated as blank). ``unknown``: a
+    list to collect headings the format does not know, which are then left out of the import
+    instead of refusing the file (a heading that looks like a personal identifier is still
+    refused).
     """
     expected_keys = {c.lower(): c for c in expected}
     required = list(expected if required is None else required)
@@ -103,6 +107,8 @@ def check_headings(
             mapping[position - 1] = expected_keys[key]
         elif looks_like_personal_identifier(text):
             log.add(1, text, text, PERSONAL_IDENTIFIER_REASON)
+        elif unknown is not None:
+            unknown.append(text)
         else:
             log.add(1, text, text, "unexpected column: it is not part of this file format")
     present = set(mapping.values())
@@ -127,10 +133,14 @@ def report_bad(log: ProblemLog, raw: pd.Series, bad: pd.Series, lines: pd.Series
             log.add(line, column, value, reason)
 
 
-_OFFSET_AT_END = r"(?:[Zz]|[+-]\d\d:?\d\d)$"
+#: A time followed by ``Z`` or an offset. Refer and Monitor writes ``OffsetDateTime.toString()``
+#: (``2024-06-30T09:30Z``: seconds dropped when zero) and, in the NDMIS feed,
+#: ``2024-06-30 23:30:00.000000+00`` (an hours-only offset); a bare ``-30`` after a date is
+#: not an offset, so the time must come first.
+_OFFSET_AT_END = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 TIMESTAMP_REASON = (
-    "not a date and time in ISO-8601 form with a time zone, e.g. 2024-06-30T23:30:00Z or "
-    "2024-07-01T00:30:00.000+01:00"
+    "not a date and time in ISO-8601 form with a time zone, e.g. 2024-06-30T23:30:00Z, "
+    "2024-06-30T23:30Z or 2024-06-30 23:30:00.000000+00"
 )
 
 

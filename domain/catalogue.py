@@ -18,9 +18,10 @@ defaults; the database's ``kpi_definitions`` table holds the values an admin has
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Literal
+
+from domain.end_reasons import EndReasonClasses, default_end_reasons
 
 Polarity = Literal["increase", "decrease", "neutral"]
 
@@ -333,55 +334,31 @@ NEEDS: tuple[tuple[str, str], ...] = (
     ("self_care_living_skills", "Self-care and living skills"),
 )
 
-#: CRS SL002 technical note: Refer and Monitor end-reason descriptions, codes and class.
-END_REASONS: tuple[tuple[str, str, str], ...] = (
-    ("MIS", "Referral was made by mistake", "neutral"),
-    ("MOV", "Service user has moved out of service area", "neutral"),
-    ("DIE", "Service user died", "neutral"),
-    ("ACQ", "Service user has been acquitted on appeal", "neutral"),
-    ("DIS", "Service user has been disengaged", "negative"),
-    ("REC", "Service user has been recalled", "neutral"),
-    ("END", "Sentence has ended", "negative"),
-    ("REV", "Sentence has been revoked", "neutral"),
-    ("DUP", "Duplication of referral", "neutral"),
-    ("PPJ", "Probation practitioner's professional judgement", "neutral"),
+#: Refer and Monitor end reasons (2021) and withdrawal reasons (2024) as (code, description,
+#: SL002 class), read from the one reviewed file (``domain.end_reasons``, Decision 9).
+END_REASONS: tuple[tuple[str, str, str], ...] = tuple(
+    (r.code, r.description, r.sl002_class) for r in default_end_reasons().reasons
 )
 
-_SPACES = re.compile(r"\s+")
-
-
-def _reason_key(text: str) -> str:
-    # Case- and space-insensitive, and tolerant of the curly apostrophe in "practitioner's".
-    return _SPACES.sub("", text.replace("\u2019", "'")).lower()
-
-
-_REASON_CODE_BY_KEY: dict[str, str] = {}
-for _code, _description, _class in END_REASONS:
-    _REASON_CODE_BY_KEY[_reason_key(_description)] = _code
-    _REASON_CODE_BY_KEY[_reason_key(_code)] = _code
-SL002_CLASS_BY_CODE: dict[str, str] = {code: cls for code, _, cls in END_REASONS}
-
-
-def end_reason_code(reason: str | None) -> str | None:
-    """The SL002 end-reason code for a Refer and Monitor description (or a code).
+def end_reason_code(reason: str | None, end_reasons: EndReasonClasses | None = None) -> str | None:
+    """The end-reason code for a Refer and Monitor description (or a code).
 
     Case- and space-insensitive ("service user  has been RECALLED" → "REC"). ``None`` for a
-    blank or unrecognised reason.
+    blank or unrecognised reason. ``end_reasons`` is the admin's copy from the database
+    (``data_access.reference.end_reason_classes``); the reviewed file by default.
     """
-    if reason is None or (isinstance(reason, float) and reason != reason):
-        return None
-    return _REASON_CODE_BY_KEY.get(_reason_key(str(reason)))
+    return (end_reasons or default_end_reasons()).code(reason)
 
 
-def end_reason_class(reason: str | None) -> str:
-    """"negative" for DIS and END; "neutral" for every other code, a blank or an unknown reason.
+def end_reason_class(reason: str | None, end_reasons: EndReasonClasses | None = None) -> str:
+    """"negative" or "neutral": the one SL002 classification every path uses (pandas rules,
+    live SQL, stored summary, import notice).
 
     CRS SL002 technical note: neutral MIS, MOV, DIE, ACQ, REC, REV, DUP, PPJ; negative DIS,
     END; an unknown code is excluded like a neutral one. Sentence expiry is not neutral.
-    The one classification every path uses (pandas rules, live SQL, stored summary).
+    Decision 9: of the 2024 withdrawal reasons NOT and SEE are negative, the rest neutral.
     """
-    code = end_reason_code(reason)
-    return SL002_CLASS_BY_CODE.get(code, "neutral") if code else "neutral"
+    return (end_reasons or default_end_reasons()).sl002_class(reason)
 
 
 #: Complexity reference mix across GMIRS (spec §2.4): Low 23%, Medium 56%, High 21%.

@@ -11,10 +11,15 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_
 
 from data_access.models import Referral
-from domain.catalogue import END_REASONS, KPI_CATALOGUE
+from data_access.reference import end_reason_classes
+from domain.catalogue import KPI_CATALOGUE
 from domain.dates import working_day_deadline
-from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts
-from metrics.kpis import end_reason_class, end_reason_code
+from metrics.disclosure import (
+    SUPPRESSED,
+    WITHHELD_RATE,
+    displayable_rate,
+    suppress_counts,
+)
 from metrics.panels import Db, Panel, PanelInputs, figures, period_scorecard, shown_kpi
 from metrics.queries import Scorecard, fetch_case_table
 
@@ -38,7 +43,6 @@ def _rate_or_withheld(numerator: float, denominator: float, inp: PanelInputs, *,
 
 
 
-KNOWN_REASONS = {description for _, description, _ in END_REASONS}
 
 
 def data_quality_checks(db: Db, inp: PanelInputs, *, card: Scorecard | None = None) -> Panel:
@@ -66,7 +70,8 @@ def data_quality_checks(db: Db, inp: PanelInputs, *, card: Scorecard | None = No
         referrals.with_only_columns(c.end_requested_by_pp_reason, func.count())
         .where(in_period, c.end_requested_by_pp_reason.is_not(None)).group_by(c.end_requested_by_pp_reason)
     ).all()
-    unrecognised = sum(int(n) for reason, n in reasons if end_reason_code(reason) is None)
+    classes = end_reason_classes(db)  # the table SL002 itself uses (Decision 9)
+    unrecognised = sum(int(n) for reason, n in reasons if classes.find(reason) is None)
     values = {name: int(v or 0) for name, v in zip(checks, counts)}
     values["End reason not recognised (SL002 treats as neutral)"] = unrecognised
     total = int(total or 0)
@@ -153,13 +158,18 @@ def sl002_breakdown(db: Db, inp: PanelInputs, *, card: Scorecard | None = None) 
     first = observed(cases.date("first_session_on"))
     positive = b & (first <= concluded)
     approved = ~np.isnat(observed(cases.date("action_plan_approved_on")))
-    codes = np.array([end_reason_code(r) or ("blank" if not r else "unrecognised") for r in cases.end_reason], dtype=object)
-    negative = b & ~positive & approved & np.array([end_reason_class(r) == "negative" for r in cases.end_reason], dtype=bool)
+    classes = end_reason_classes(db)  # the table SL002 itself uses (Decision 9)
+
+    def label(reason) -> str:  # the code alone is ambiguous: MIS, MOV and ACQ are in both vocabularies
+        return f"{reason.code}: {reason.description}"
+
+    found = [classes.find(r) for r in cases.end_reason]
+    labels = np.array([label(f) if f else ("No end reason" if not r else "Unrecognised end reason")
+                       for f, r in zip(found, cases.end_reason)], dtype=object)
+    negative = b & ~positive & approved & np.array([f is not None and f.sl002_class == "negative" for f in found], dtype=bool)
     neutral = b & ~positive & ~negative
-    reason_label = {code: f"{code}: {text}" for code, text, _ in END_REASONS}
-    reason_label |= {"blank": "No end reason", "unrecognised": "Unrecognised end reason"}
-    why = np.where(~approved, "No approved action plan", np.array([reason_label.get(c, c) for c in codes], dtype=object))
-    order = ["No approved action plan"] + [reason_label[c] for c, _, _ in END_REASONS] + ["No end reason", "Unrecognised end reason"]
+    why = np.where(~approved, "No approved action plan", labels)
+    order = ["No approved action plan"] + [label(r) for r in classes.reasons] + ["No end reason", "Unrecognised end reason"]
     table = pd.DataFrame({
         "Negative": pd.Series(why[negative]).value_counts().reindex(order, fill_value=0),
         "Neutral (c)": pd.Series(why[neutral]).value_counts().reindex(order, fill_value=0),

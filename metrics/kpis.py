@@ -37,6 +37,7 @@ from domain.catalogue import (  # noqa: F401  (end_reason_* re-exported: one cla
     end_reason_code,
     kpi,
 )
+from domain.end_reasons import EndReasonClasses, default_end_reasons  # noqa: F401
 from domain.dates import as_day_array, working_day_deadline
 from metrics.results import KpiResult, MeasureOutcome, percentage, status_against_target
 
@@ -588,6 +589,7 @@ def sl002_intervention_appointment_attended(
     as_of: dt.date | None = None,
     definition: KpiDefinition | None = None,
     include_case_ids: bool = False,
+    end_reasons: EndReasonClasses | None = None,
 ) -> KpiResult:
     """CRS SL002: intervention appointment attended by service user, ``a / (b − c) × 100``.
 
@@ -616,7 +618,8 @@ def sl002_intervention_appointment_attended(
       before the end date (``first_session_on`` ≤ ``concluded_on``).
     * c: those of b without one that are neutral: no approved action plan, or an end reason
       that is neutral, blank or unrecognised.
-    * negative: not a, an approved action plan, and end reason DIS or END.
+    * negative: not a, an approved action plan, and an end reason classed negative by
+      ``end_reasons`` (DIS, END; NOT and SEE by Decision 9; an admin's copy if given).
     """
     measure = _measure("SL002")
     definition = _definition("SL002", definition)
@@ -632,9 +635,7 @@ def sl002_intervention_appointment_attended(
     first_session = _observed(table.date(measure.event), as_of)
     positive = b & (first_session <= concluded)
     approved = ~np.isnat(_observed(table.date("action_plan_approved_on"), as_of))
-    reason_negative = np.array(
-        [end_reason_class(r) == "negative" for r in table.end_reason], dtype=bool
-    )
+    reason_negative = np.array((end_reasons or default_end_reasons()).is_negative(table.end_reason), dtype=bool)
     negative = b & ~positive & approved & reason_negative
     neutral = b & ~positive & ~negative
     counted = positive | negative
@@ -685,6 +686,7 @@ def scorecard_from_frames(
     ds1: KpiResult | None = None,
     include_case_ids: bool = False,
     codes: Sequence[str] | None = None,
+    end_reasons: EndReasonClasses | None = None,
 ) -> list[KpiResult]:
     """Every measure the data supports, in catalogue order.
 
@@ -714,6 +716,7 @@ def scorecard_from_frames(
                 CASE_MEASURES[code](
                     table, start=start, end=end, as_of=as_of,
                     definition=definition, include_case_ids=include_case_ids,
+                    **({"end_reasons": end_reasons} if code == "SL002" else {}),
                 )
             )
     return results

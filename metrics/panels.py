@@ -35,10 +35,12 @@ from data_access.models import (
     Pdu,
     Referral,
 )
+from data_access.reference import end_reason_classes
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, findings, periods, spc
 from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, kpi
+from domain.end_reasons import SL002_REASON_DECISION
 from domain.dates import working_day_deadline, working_days_between
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
@@ -782,31 +784,48 @@ def tiles_from(card: Scorecard, charts: dict[str, Panel], figures_: FigureSettin
     return Panel(title, data, "% of cases", notes, {"scorecard": card}, chart)
 
 
-def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3) -> Panel:
+#: Working days before Refer and Monitor's completion deadline (``date_intervention_to_be_completed_by``)
+#: from which an open referral with no attended session is listed as at risk (a dashboard
+#: choice: about a month in which to start delivery).
+COMPLETION_HORIZON_WORKING_DAYS = 20
+
+
+def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3,
+                  completion_horizon: int = COMPLETION_HORIZON_WORKING_DAYS) -> Panel:
     """Open referrals whose DS2 (10) or DS3 (5 working day) deadline falls within ``horizon``
-    working days of the as-of date, soonest first. Case references only for allowed roles."""
+    working days of the as-of date, and those within ``completion_horizon`` working days of
+    the completion deadline Refer and Monitor holds (performance report from May 2024) with no
+    attended session yet; soonest first. Case references only for allowed roles."""
     c = Referral.__table__.c
     as_of = inp.as_of
     window = as_of - dt.timedelta(days=31)
     stmt = inp.referrals.with_only_columns(
         c.referral_ref, c.received_on, c.saa_first_attended_on, c.saa_first_not_attended_on,
-        c.action_plan_submitted_on, c.borough_id, c.hub_id,
+        c.action_plan_submitted_on, c.first_session_on, c.intervention_to_be_completed_by, c.borough_id, c.hub_id,
     ).where(c.concluded_on.is_(None) | (c.concluded_on > as_of),
-            (c.received_on >= window) | (c.saa_first_attended_on >= window))
+            (c.received_on >= window) | (c.saa_first_attended_on >= window)
+            | c.intervention_to_be_completed_by.between(window, as_of + dt.timedelta(days=2 * completion_horizon)))
     rows = _rows(db, stmt)
     names = dict(db.execute(select(Borough.id, Borough.name)).all())
     hubs = dict(db.execute(select(Hub.id, Hub.name)).all())
     frames = []
-    for measure, clock, done, limit in (("DS2 assessment", "received_on", "saa_first_attended_on", DS2_WORKING_DAYS),
-                                        ("DS3 action plan", "saa_first_attended_on", "action_plan_submitted_on", DS3_WORKING_DAYS)):
+    for measure, clock, done, limit, near in (
+        ("DS2 assessment", "received_on", "saa_first_attended_on", DS2_WORKING_DAYS, horizon),
+        ("DS3 action plan", "saa_first_attended_on", "action_plan_submitted_on", DS3_WORKING_DAYS, horizon),
+        ("Completion deadline, no session yet", "received_on", "first_session_on", None, completion_horizon),
+    ):
         started = pd.to_datetime(rows[clock])
         met = pd.to_datetime(rows[done])
         cutoff = pd.Timestamp(as_of)
         open_ = started.notna() & (started <= cutoff) & (met.isna() | (met > cutoff))
+        if limit is None:  # the date Refer and Monitor holds, where it does
+            open_ &= rows["intervention_to_be_completed_by"].notna()
         part = rows[open_].copy()
         if part.empty:
             continue
-        part["deadline"] = working_day_deadline(_to_date(part[clock]).tolist(), limit)
+        part["deadline"] = (_to_date(part["intervention_to_be_completed_by"]).tolist() if limit is None
+                            else working_day_deadline(_to_date(part[clock]).tolist(), limit))
+        part["near"] = near
         if measure.startswith("DS2"):  # DS2 mitigation: a not-attended assessment before the deadline
             missed = pd.to_datetime(part["saa_first_not_attended_on"])
             part = part[~(missed.notna() & (missed <= cutoff))]
@@ -820,7 +839,7 @@ def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3) -> Panel:
     everything = pd.concat(frames, ignore_index=True)
     everything["deadline"] = pd.to_datetime(everything["deadline"]).dt.date
     overdue = int((everything["deadline"] < as_of).sum())
-    at_risk = everything[(everything["deadline"] >= as_of) & (everything["working_days_left"] <= horizon)].copy()
+    at_risk = everything[(everything["deadline"] >= as_of) & (everything["working_days_left"] <= everything["near"])].copy()
     at_risk["borough"] = at_risk["borough_id"].map(names)
     at_risk["hub"] = at_risk["hub_id"].map(hubs)
     at_risk = at_risk.sort_values(["deadline", "measure", "referral_ref"])[columns].reset_index(drop=True)
@@ -830,12 +849,64 @@ def cases_at_risk(db: Db, inp: PanelInputs, *, horizon: int = 3) -> Panel:
     title = ("No open referral reaches its DS2 or DS3 deadline within "
              f"{plural(horizon, 'working day')}" if at_risk.empty else
              f"{plural(len(at_risk), 'open referral')} reach their DS2 or DS3 deadline within "
-             f"{plural(horizon, 'working day')}; the first on {at_risk['deadline'].iloc[0]:%A %d %B %Y}")
+             f"{plural(horizon, 'working day')} or their completion deadline within {completion_horizon} with no "
+             f"session; the first on {at_risk['deadline'].iloc[0]:%A %d %B %Y}")
     notes = ("Deadlines: DS2 10 working days from referral, DS3 5 working days from the first attended "
              "assessment (GMIRS spec §2.6); working days exclude weekends and England and Wales bank holidays. "
              "A DS2 case with a not-attended assessment before its deadline counts as mitigated and is not listed.",
+             f"Completion deadline: the date by which Refer and Monitor says the intervention is to be completed "
+             f"(date_intervention_to_be_completed_by, in reports from May 2024); an open referral within "
+             f"{completion_horizon} working days of it with no attended session is listed.",
              f"{plural(overdue, 'further open referral')} {'is' if overdue == 1 else 'are'} already past the deadline.")
     return Panel(title, at_risk, "open referrals", notes)
+
+
+def sl002_end_reason_decision(db: Db, inp: PanelInputs) -> Panel:
+    """The SL002 class of every end reason, as the database holds it: a stated decision
+    (Decision 9) that needs the commissioner's sign-off, shown beside SL002."""
+    del inp
+    reasons = end_reason_classes(db).reasons
+    data = pd.DataFrame([{"vocabulary": r.vocabulary, "code": r.code, "description": r.description,
+                          "sl002_class": r.sl002_class, "why": r.why, "source": r.source} for r in reasons])
+    negative = [f"{r.code} ({r.description})" for r in reasons if r.sl002_class == "negative"]
+    title = ("SL002 counts as negative, without an intervention appointment and with an approved plan: "
+             + ", ".join(negative) + "; every other reason is neutral (awaiting the commissioner's sign-off)")
+    return Panel(title, data, None, (SL002_REASON_DECISION,))
+
+
+def sl002_ends_at_sentence_expiry(db: Db, inp: PanelInputs) -> Panel:
+    """Referrals ended in the period on (or after) the end of sentence Refer and Monitor holds
+    (``end_of_sentence_date``, performance report from August 2024), by the SL002 class of
+    their end reason. Sentence expiry is not a neutralisation (SL002 technical note); an end
+    on the sentence's last day under a reason SL002 counts as neutral deserves a check."""
+    c = Referral.__table__.c
+    at_expiry = and_(c.end_of_sentence_date.is_not(None), c.concluded_on >= c.end_of_sentence_date)
+    stmt = inp.referrals.with_only_columns(
+        c.end_requested_by_pp_reason.label("end_reason"), func.count().label("referrals"),
+    ).where(c.concluded_on.between(inp.start, inp.end), c.concluded_on <= inp.as_of, at_expiry
+            ).group_by(c.end_requested_by_pp_reason)
+    rows = _rows(db, stmt)
+    classes = end_reason_classes(db)
+    rows["sl002_class"] = [classes.sl002_class(r) if classes.find(r) else "not recognised (neutral)"
+                           for r in rows["end_reason"]]
+    rows["end_reason"] = rows["end_reason"].fillna("No end reason")
+    data = rows.groupby(["end_reason", "sl002_class"], as_index=False)["referrals"].sum()
+    total = int(data["referrals"].sum()) if len(data) else 0
+    shown, _, note = suppressed_column(data["referrals"], inp.suppression_threshold, "referrals")
+    data = data.assign(referrals=shown).sort_values("end_reason").reset_index(drop=True)
+    neutral = rows.loc[~rows["sl002_class"].eq("negative"), "referrals"].sum() if len(rows) else 0
+    how_many = (plural(total, "referral") if total >= inp.suppression_threshold
+                else f"Fewer than {inp.suppression_threshold} referrals")  # counts of 1-4 are never shown
+    title = ("No referral ended in this period at the end of its sentence" if total == 0 else
+             f"{how_many} ended at or after the end of the sentence; "
+             f"{'none' if not neutral else 'some'} under a reason SL002 counts as neutral")
+    notes = ["End of sentence: end_of_sentence_date in the Refer and Monitor report (from August 2024); blank "
+             "in older reports, so older referrals are not checked. The SL002 technical note says sentence expiry "
+             "is not a neutralisation: an end on the sentence's last day recorded under a neutral reason may hide "
+             "an expiry (Decision 9)."]
+    if note:
+        notes.append(note)
+    return Panel(title, data, "referrals", tuple(notes), {"neutral_at_expiry": int(neutral)})
 
 
 # --------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ from domain.catalogue import RECORD_EVENT_CODES, KpiDefinition, kpi, with_target
 from domain.dates import CALENDAR_FIRST_YEAR
 from metrics.kpis import DATE_COLUMNS, CaseTable, ds1_referrals_against_target, scorecard_from_frames
 from metrics.support import unmeasurable_codes, with_unmeasurable
+from data_access.reference import end_reason_classes
 from metrics.results import KpiResult
 from metrics.summary import read_summary, summary_condition, summary_is_current, summary_state
 
@@ -357,7 +358,7 @@ def _measure_counts(
         names = (["referral_ref"] if ids else []) + ["day", "deadline", "end_state", "end_reason", "n",
                                                      *CONCLUDED_FLAGS]
         frame = _frame(_execute(db, stmt).all(), names)
-        for code, counts in _concluded_counts(frame, as_of, *concluded_classes(frame)).items():
+        for code, counts in _concluded_counts(frame, as_of, *concluded_classes(frame, end_reason_classes(db))).items():
             if wanted(code):
                 if ids:
                     counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
@@ -640,7 +641,7 @@ def scorecard(
         results = scorecard_from_frames(
             cases, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             record_events=events if events is not None and len(events) else None,
-            ds1=ds1, include_case_ids=include_case_ids, codes=codes,
+            ds1=ds1, include_case_ids=include_case_ids, codes=codes, end_reasons=end_reason_classes(db),
         )
     # Issue 17 finding 2: a measure the loaded data cannot support is "no data", not 0%.
     results = with_unmeasurable(results, definitions, unmeasurable_codes(db),

@@ -13,7 +13,9 @@ from data_access import admin
 from data_access.batches import UndoRefused
 from data_access.cli_import import undone_summary
 from data_access.db import session_scope
+from data_access.kpi_summary import refresh_after_change
 from data_access.scoping import ROLES
+from domain.end_reasons import SL002_REASON_DECISION
 from ui import panel_data
 from ui.context import PageContext
 from ui.figure_settings_form import figure_settings_form
@@ -70,6 +72,25 @@ def targets_tab(ctx: PageContext, targets: pd.DataFrame) -> None:
                                   float(row["trigger"]) if pd.notna(row["trigger"]) else 0.0)
         if st.form_submit_button("Save target"):
             apply(ctx, lambda s: admin.set_kpi_target(s, ctx.scope, code, target, trigger or None), f"Saved {code}'s target.")
+
+
+def end_reasons_tab(ctx: PageContext, reasons: pd.DataFrame) -> None:
+    """The reviewed SL002 end-reason table (both vocabularies): change a class or add a reason.
+    The stored SL002 counts are rebuilt so every page follows the new class at once."""
+    st.caption(SL002_REASON_DECISION)
+    st.dataframe(reasons, hide_index=True, key="admin_end_reasons")
+    with st.form("admin_end_reason_form"):
+        vocabulary = st.selectbox("Vocabulary", ["2024", "2021"], help="2021 end reasons, 2024 withdrawal reasons")
+        reason_code = st.text_input("Code (e.g. NOT)")
+        reason_class = st.selectbox("SL002 class", ["negative", "neutral"])
+        description = st.text_input("Description as Refer and Monitor writes it (only to add a reason)")
+        why = st.text_input("Why (the commissioner's decision, with its date)")
+        if st.form_submit_button("Save end reason"):
+            apply(ctx, lambda s: admin.save_end_reason(s, ctx.scope, vocabulary=vocabulary, code=reason_code,
+                                                       sl002_class=reason_class, description=description, why=why),
+                  f"Saved {vocabulary} {reason_code.upper()}.")
+            for notice in refresh_after_change(ctx.engine):  # stored SL002 counts follow the new class
+                st.warning(notice)
 
 
 def forecasts_tab(ctx: PageContext, forecasts: pd.DataFrame) -> None:

@@ -23,14 +23,17 @@ import pyarrow.compute as pc
 
 from data_access.validation import CONTROL_CHARACTERS, EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE, LONDON
 
-#: ISO-8601 with ``T``, whole seconds or up to 6 decimals, and ``Z`` or ``±hh:mm``: the way
-#: Refer and Monitor writes its timestamps. Ranges are checked here so that an impossible
-#: hour or month never reaches the parser; an impossible day (30 February) makes the parser
-#: fail, which sends the column to the reference validator.
+#: ISO-8601 as Refer and Monitor writes it: ``OffsetDateTime.toString()`` in UTC
+#: (``2024-06-30T09:30Z`` with seconds dropped when zero, up to 6 decimals when not) and the
+#: NDMIS form (``2024-06-30 23:30:00.000000+00``: a space, an hours-only offset). Ranges are
+#: checked here so that an impossible hour or month never reaches the parser; an impossible
+#: day (30 February) makes the parser fail, which sends the column to the reference validator.
 PLAIN_TIMESTAMP = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3])(:[0-5][0-9])?)$"
 )
+#: A plain calendar date (``LocalDate.toString()``): the report's two date columns.
+PLAIN_DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 #: Non-negative whole numbers and decimals, digits only (negative values go to the reference,
 #: which explains why they are refused).
 PLAIN_WHOLE = r"^[0-9]{1,9}$"
@@ -96,6 +99,22 @@ def plain_timestamps(raw: pa.Array, *, required: bool = False) -> pa.Array | Non
         if low.as_py() < _EARLIEST_US or high.as_py() >= _LATEST_US:
             return None
     return stamps
+
+
+def plain_dates(raw: pa.Array) -> pa.Array | None:
+    """Calendar dates (date32) of a column of plain ``YYYY-MM-DD`` values, blanks as null; or
+    None if any value is written differently or falls outside the plausible years."""
+    if not _all(pc.or_(blank(raw), pc.match_substring_regex(raw, PLAIN_DATE))):
+        return None
+    try:
+        days = pc.cast(pc.cast(nulls_for_blanks(raw), pa.timestamp("s")), pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if len(days) > days.null_count:
+        low, high = pc.min_max(days).values()
+        if low.as_py() < EARLIEST_PLAUSIBLE.date() or high.as_py() >= LATEST_PLAUSIBLE.date():
+            return None
+    return days
 
 
 def plain_numbers(raw: pa.Array, *, whole: bool) -> pa.Array | None:

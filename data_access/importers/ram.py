@@ -1,7 +1,10 @@
 """Refer and Monitor performance report: validate, then insert or update referrals.
 
-The report is the 24-column CSV a provider downloads from HMPPS Refer and Monitor
-(DOMAIN.md "Refer and Monitor"). Rows are keyed by ``referral_id``:
+The report is the CSV a provider downloads from HMPPS Refer and Monitor (DOMAIN.md "Refer
+and Monitor"), in any of its layouts, recognised by its header (:data:`LAYOUTS`): 24 columns
+(2022 to March 2024), 25, 26 and 27 (August 2024 on). A column the project does not know is
+left out with a notice; a missing required column refuses the file. ``caseworker_id`` is
+stored as a keyed pseudonym (:mod:`data_access.pseudonyms`). Rows are keyed by ``referral_id``:
 
 * a referral not yet held is inserted (or, if a case extract created it first with only a
   referral reference, that row is completed);
@@ -57,16 +60,19 @@ from data_access.importers.reading import IrregularCsv, open_table, read_ahead, 
 from data_access.models import (
     AuditLog, Contract, ImportBatch, ImportChange, Provider, Referral, UnrecordedFirstSession,
 )
+from data_access.pseudonyms import pseudonym_key, pseudonymise
+from data_access.reference import end_reason_classes
 from data_access.validation import (
     BOOL_REASON,
+    DATE_REASON,
     TIMESTAMP_REASON,
     check_headings,
     check_order,
     choice_reason,
     london_day,
-    normalised_text,
     parse_bools,
     parse_choice,
+    parse_dates,
     parse_numbers,
     parse_timestamps,
     report_bad,
@@ -74,21 +80,50 @@ from data_access.validation import (
     run_schema,
     text_or_none,
 )
-from domain.catalogue import END_REASONS
+from domain.end_reasons import EndReasonClasses, default_end_reasons
 
 KIND = "ram-performance"
 
-#: The performance report's columns, in the order Refer and Monitor writes them.
+#: The performance report's columns today (27), in the order Refer and Monitor writes them
+#: (``PerformanceReportData.headers`` in hmpps-interventions-service).
 RAM_COLUMNS: tuple[str, ...] = (
     "referral_ref", "referral_id", "contract_ref", "organisation_id", "caseworker_id",
     "service_user_crn", "date_referral_received", "date_saa_first_arranged",
     "date_saa_first_scheduled_for", "date_saa_first_not_attended", "date_saa_first_attended",
-    "saa_attended_on_time", "date_first_action_plan_submitted",
+    "date_saa_first_completed", "saa_attended_on_time", "date_first_action_plan_submitted",
     "date_of_first_action_plan_approval", "date_of_first_attended_session",
     "outcomes_to_be_achieved_count", "outcomes_achieved", "count_of_sessions_expected",
     "count_of_sessions_attended", "end_requested_by_pp_at", "end_requested_by_pp_reason",
     "date_eosr_submitted", "concluded_at", "referral_end_state",
+    "date_intervention_to_be_completed_by", "end_of_sentence_date",
 )
+
+#: Columns added since the 2022 layout, and the layout that added each (R&M source history:
+#: commits of 12 March 2024, 13 May 2024 and 7 August 2024 to ``PerformanceReportData.kt``).
+#: Blank when a file predates them.
+ADDED_COLUMNS: dict[str, str] = {
+    "date_saa_first_completed": "25-column layout, March 2024",
+    "date_intervention_to_be_completed_by": "26-column layout, May 2024",
+    "end_of_sentence_date": "27-column layout, August 2024",
+}
+#: The 2022 layout's 24 columns: every file must have them.
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in RAM_COLUMNS if c not in ADDED_COLUMNS)
+
+#: Every layout Refer and Monitor has written, by its columns (DOMAIN.md "Refer and Monitor").
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "24 columns (March 2022 to March 2024)": REQUIRED_COLUMNS,
+    "25 columns (from March 2024)": tuple(c for c in RAM_COLUMNS if c in REQUIRED_COLUMNS or c == "date_saa_first_completed"),
+    "26 columns (from May 2024)": RAM_COLUMNS[:-1],
+    "27 columns (from August 2024)": RAM_COLUMNS,
+}
+
+
+def layout_of(columns: set[str]) -> str | None:
+    """The name of the Refer and Monitor layout whose columns are exactly ``columns``."""
+    for name, layout in LAYOUTS.items():
+        if set(layout) == columns:
+            return name
+    return None
 
 #: Report timestamp column → ``referrals`` column (naive UTC).
 TIMESTAMPS: dict[str, str] = {
@@ -97,6 +132,7 @@ TIMESTAMPS: dict[str, str] = {
     "date_saa_first_scheduled_for": "saa_first_scheduled_for",
     "date_saa_first_not_attended": "saa_first_not_attended_at",
     "date_saa_first_attended": "saa_first_attended_at",
+    "date_saa_first_completed": "saa_first_completed_at",
     "date_first_action_plan_submitted": "first_action_plan_submitted_at",
     "date_of_first_action_plan_approval": "first_action_plan_approved_at",
     "date_of_first_attended_session": "first_attended_session_at",
@@ -117,11 +153,16 @@ LONDON_DATES: dict[str, str] = {
     "concluded_at": "concluded_on",
 }
 
+#: Report plain-date columns (``LocalDate``, no time or zone) → ``referrals`` column.
+PLAIN_DATES: dict[str, str] = {
+    "date_intervention_to_be_completed_by": "intervention_to_be_completed_by",
+    "end_of_sentence_date": "end_of_sentence_date",
+}
+
 WHOLE_NUMBERS = ("outcomes_to_be_achieved_count", "count_of_sessions_expected", "count_of_sessions_attended")
 TEXT_COLUMNS = ("referral_ref", "referral_id", "contract_ref", "organisation_id", "caseworker_id",
                 "service_user_crn", "end_requested_by_pp_reason")
 END_STATES = ("completed", "cancelled", "ended")
-END_REASON_DESCRIPTIONS = {" ".join(d.lower().split()) for _, d, _ in END_REASONS}
 
 #: Events that cannot come before the referral was received, and other fixed orders.
 SEQUENCES: tuple[tuple[str, str, str], ...] = (
@@ -129,6 +170,7 @@ SEQUENCES: tuple[tuple[str, str, str], ...] = (
     ("date_saa_first_scheduled_for", "date_referral_received", "the assessment is scheduled before the referral was received"),
     ("date_saa_first_not_attended", "date_referral_received", "a missed assessment is dated before the referral was received"),
     ("date_saa_first_attended", "date_referral_received", "the assessment was attended before the referral was received"),
+    ("date_saa_first_completed", "date_referral_received", "the assessment was completed before the referral was received"),
     ("date_first_action_plan_submitted", "date_referral_received", "the action plan was submitted before the referral was received"),
     ("date_of_first_action_plan_approval", "date_first_action_plan_submitted", "the action plan was approved before it was submitted"),
     ("date_of_first_attended_session", "date_referral_received", "a session was attended before the referral was received"),
@@ -219,6 +261,7 @@ def validate_chunk(
     from_excel: bool,
     duplicates: DuplicateKeys,
     notices: dict[str, int],
+    end_reasons: EndReasonClasses | None = None,
 ) -> pd.DataFrame:
     """Typed values of one chunk; every problem in it added to ``log``."""
     typed = pd.DataFrame(index=raw.index)
@@ -231,8 +274,13 @@ def validate_chunk(
         typed[column], bad = parse_timestamps(raw[column], naive_is_london=from_excel)
         report_bad(log, raw[column], bad, lines, column, TIMESTAMP_REASON)
         unreadable[column] |= bad
-    typed["saa_attended_on_time"], bad = parse_bools(raw["saa_attended_on_time"], {"true": True, "false": False})
+    for column in PLAIN_DATES:
+        typed[column], bad = parse_dates(raw[column])
+        report_bad(log, raw[column], bad, lines, column, DATE_REASON)
+        unreadable[column] |= bad
+    on_time, bad = parse_bools(raw["saa_attended_on_time"], {"true": True, "false": False})
     report_bad(log, raw["saa_attended_on_time"], bad, lines, "saa_attended_on_time", "not true or false")
+    typed["saa_attended_on_time"] = on_time.mask(typed["date_saa_first_attended"].isna())
     for column in WHOLE_NUMBERS:
         typed[column], bad = parse_numbers(raw[column], whole=True)
         report_bad(log, raw[column], bad, lines, column, "not a whole number")
@@ -254,12 +302,44 @@ def validate_chunk(
     if "referral_id" not in missing:
         duplicates.check(typed["referral_id"], lines, log)
 
-    reasons = typed["end_requested_by_pp_reason"].dropna()
-    if not reasons.empty:
-        unknown = ~normalised_text(reasons).isin(END_REASON_DESCRIPTIONS)
-        if unknown.any():
-            notices["unrecognised_end_reason"] = notices.get("unrecognised_end_reason", 0) + int(unknown.sum())
+    reasons = typed["end_requested_by_pp_reason"].dropna().value_counts()
+    count_end_reasons(zip(reasons.index, reasons.to_numpy()), end_reasons, notices)
     return typed
+
+
+def count_end_reasons(counts, end_reasons: EndReasonClasses | None, notices: dict[str, int]) -> None:
+    """Add (reason as written, rows) pairs to the notice counts, classified by the one
+    end-reason table SL002 uses (``domain.end_reasons``): rows whose reason it does not know,
+    and rows per reason SL002 counts negative."""
+    end_reasons = end_reasons or default_end_reasons()
+    for written, rows in counts:
+        reason = end_reasons.find(written)
+        if reason is None:
+            key = "unrecognised_end_reason"
+        elif reason.sl002_class == "negative":
+            key = f"negative_end_reason:{reason.vocabulary} {reason.code} {reason.description}"
+        else:
+            continue
+        notices[key] = notices.get(key, 0) + int(rows)
+
+
+def end_reason_notices(notices: dict[str, int], end_reasons: EndReasonClasses | None) -> list[str]:
+    """The import's notices about end reasons, worded from the same table SL002 uses."""
+    out = []
+    if notices.get("unrecognised_end_reason"):
+        out.append(
+            f"{notices['unrecognised_end_reason']:,} rows have an end_requested_by_pp_reason that is not in the "
+            "end-reason table (2021 end reasons or 2024 withdrawal reasons); they are kept as written and SL002 "
+            "treats them as neutral (Decision 9). An admin can add the reason and its SL002 class."
+        )
+    negative = sorted((key.split(":", 1)[1], n) for key, n in notices.items() if key.startswith("negative_end_reason:"))
+    if negative:
+        listed = "; ".join(f"{name} ({n:,})" for name, n in negative)
+        out.append(
+            f"SL002 counts these end reasons as negative when there was no intervention appointment and an "
+            f"approved action plan: {listed} (classification in the end-reason table, Decision 9)."
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,6 +371,11 @@ def plain_chunk(raw: dict[str, pyarrow.Array]) -> dict[str, pyarrow.Array] | Non
         if stamps is None:
             return None
         typed[column] = stamps
+    for column in PLAIN_DATES:
+        days = av.plain_dates(raw[column])
+        if days is None:
+            return None
+        typed[column] = days
     for column in WHOLE_NUMBERS:
         numbers = av.plain_numbers(raw[column], whole=True)
         if numbers is None:
@@ -301,6 +386,8 @@ def plain_chunk(raw: dict[str, pyarrow.Array]) -> dict[str, pyarrow.Array] | Non
     end_state = av.plain_words(raw["referral_end_state"], _END_STATE_WORDS, pyarrow.string(), trim=False)
     if achieved is None or on_time is None or end_state is None:
         return None
+    # R&M writes "false" also when no assessment was attended: kept only beside one.
+    on_time = pc.if_else(pc.is_null(typed["date_saa_first_attended"]), pyarrow.scalar(None, pyarrow.bool_()), on_time)
     typed["outcomes_achieved"], typed["saa_attended_on_time"], typed["referral_end_state"] = achieved, on_time, end_state
     too_many = pc.greater(achieved, pc.cast(typed["outcomes_to_be_achieved_count"], pyarrow.float64()))
     if pc.any(pc.fill_null(too_many, False)).as_py():
@@ -321,6 +408,8 @@ def typed_columns(typed: pd.DataFrame) -> dict[str, pyarrow.Array]:
         values = typed[column]
         if column in TIMESTAMPS:
             columns[column] = pyarrow.array(values.dt.tz_convert("UTC"), type=av.UTC_MICROS, from_pandas=True)
+        elif column in PLAIN_DATES:
+            columns[column] = pyarrow.array(values.to_numpy(dtype="datetime64[D]"), type=pyarrow.date32(), from_pandas=True)
         else:
             columns[column] = pyarrow.array(values, type=_TYPED_KINDS.get(column, pyarrow.string()), from_pandas=True)
     for source, target in LONDON_DATES.items():
@@ -345,9 +434,6 @@ class Checked:
     columns: dict[str, pyarrow.Array] | None
 
 
-_END_REASON_SET = pyarrow.array(sorted(END_REASON_DESCRIPTIONS), pyarrow.string())
-
-
 def check_chunk(
     chunk: pyarrow.Table | pd.DataFrame,
     lines: np.ndarray | pd.Series,
@@ -359,6 +445,7 @@ def check_chunk(
     duplicates: DuplicateKeys,
     notices: dict[str, int],
     result: ImportResult,
+    end_reasons: EndReasonClasses | None = None,
 ) -> Checked:
     """Validate one chunk of raw text (Arrow columns or a pandas frame, columns by position).
 
@@ -371,6 +458,8 @@ def check_chunk(
         if chunk.num_rows and not missing:
             with result.timed("check plain values (Arrow)"):
                 raw = {column: chunk.column(position).combine_chunks() for position, column in mapping.items()}
+                for column in ADDED_COLUMNS:  # an older layout: blank, as the reference reads it
+                    raw.setdefault(column, pyarrow.array([""] * chunk.num_rows, pyarrow.string()))
                 typed = plain_chunk(raw)
         if typed is None:
             frame = chunk.to_pandas()
@@ -380,24 +469,18 @@ def check_chunk(
         with result.timed("check duplicate keys"):
             keys = typed["referral_id"].to_numpy(zero_copy_only=False)
             duplicates.check(keys, lines, log)
-            _count_unknown_end_reasons(typed["end_requested_by_pp_reason"], notices)
+            reasons = pc.value_counts(typed["end_requested_by_pp_reason"].drop_null())
+            count_end_reasons(
+                zip(reasons.field("values").to_pylist(), reasons.field("counts").to_pylist()), end_reasons, notices
+            )
         return Checked(len(keys), None if log else typed)
     with result.timed("check values (pandas, reference)"):
         raw_frame = select_columns(chunk, mapping, list(RAM_COLUMNS))
         checked = validate_chunk(
-            raw_frame, lines, log, missing=missing, from_excel=from_excel, duplicates=duplicates, notices=notices
+            raw_frame, lines, log, missing=missing, from_excel=from_excel, duplicates=duplicates, notices=notices,
+            end_reasons=end_reasons,
         )
         return Checked(len(raw_frame), None if log else typed_columns(checked))
-
-
-def _count_unknown_end_reasons(reasons: pyarrow.Array, notices: dict[str, int]) -> None:
-    """As :func:`validate_chunk` counts them (the same normalisation, by the same kernels)."""
-    reasons = reasons.drop_null()
-    if len(reasons):
-        normalised = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(reasons, r"\s+", " ")))
-        unknown = len(reasons) - pc.sum(pc.is_in(normalised, value_set=_END_REASON_SET)).as_py()
-        if unknown:
-            notices["unrecognised_end_reason"] = notices.get("unrecognised_end_reason", 0) + unknown
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,7 +492,7 @@ WRITE_COLUMNS: tuple[str, ...] = (
     "referral_id", "referral_ref", "contract_id", "provider_id", "caseworker_id", "service_user_crn",
     *TIMESTAMPS.values(), "saa_attended_on_time", "outcomes_to_be_achieved_count", "outcomes_achieved",
     "count_of_sessions_expected", "count_of_sessions_attended", "end_requested_by_pp_reason",
-    "referral_end_state", *LONDON_DATES.values(), "source", "import_batch_id", "row_hash",
+    "referral_end_state", *PLAIN_DATES.values(), *LONDON_DATES.values(), "source", "import_batch_id", "row_hash",
 )
 
 #: Columns compared to decide whether a held referral changed: everything the report says
@@ -425,6 +508,7 @@ STORAGE_SCHEMA = pyarrow.schema(
        ("outcomes_achieved", pyarrow.float64()), ("count_of_sessions_expected", pyarrow.int64()),
        ("count_of_sessions_attended", pyarrow.int64()), ("end_requested_by_pp_reason", pyarrow.string()),
        ("referral_end_state", pyarrow.string())]
+    + [(target, pyarrow.date32()) for target in PLAIN_DATES.values()]
     + [(target, pyarrow.date32()) for target in LONDON_DATES.values()]
     + [("source", pyarrow.string()), ("import_batch_id", pyarrow.int64()), ("row_hash", pyarrow.string())]
 )
@@ -576,7 +660,9 @@ class RamWriter(BatchWriter):
       is left alone.
     """
 
-    def __init__(self, connection: Connection, file_name: str, sha256: str, user: str) -> None:
+    def __init__(
+        self, connection: Connection, file_name: str, sha256: str, user: str, *, caseworker_key: str | None = None
+    ) -> None:
         if connection.dialect.name == "postgresql":
             # One import at a time: explicit primary keys are handed out below.
             connection.execute(text("LOCK TABLE referrals IN SHARE ROW EXCLUSIVE MODE"))
@@ -589,6 +675,7 @@ class RamWriter(BatchWriter):
             # Let SQLite sort with a helper thread when it rebuilds indexes after a bulk load.
             connection.exec_driver_sql(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
         super().__init__(connection, KIND, file_name, sha256, user)
+        self.caseworker_key = pseudonym_key(connection, caseworker_key)
         providers, contracts = Provider.__table__, Contract.__table__
         self.providers = dict(connection.execute(select(providers.c.organisation_code, providers.c.id)).all())
         self.contracts = dict(connection.execute(select(contracts.c.reference, contracts.c.id)).all())
@@ -661,6 +748,9 @@ class RamWriter(BatchWriter):
         columns = {
             "contract_id": ids(typed["contract_ref"], self.contracts),
             "provider_id": ids(typed["organisation_id"], self.providers),
+            # Staff user name or e-mail: personal data, stored only as a keyed pseudonym.
+            "caseworker_id": pseudonymise(self.caseworker_key, typed["caseworker_id"]),
+            **{target: typed[source] for source, target in PLAIN_DATES.items()},
             **{target: typed[source].cast(pyarrow.timestamp("us")) for source, target in TIMESTAMPS.items()},
             "source": pyarrow.array(np.full(n, "ram", dtype=object), pyarrow.string()),
             "import_batch_id": pyarrow.array(np.full(n, self.batch_id, dtype=np.int64)),
@@ -995,6 +1085,7 @@ def import_ram_performance(
     write: bool = True,
     progress: ProgressCallback | None = None,
     chunk_rows: int = RAM_CHUNK_ROWS,
+    caseworker_key: str | None = None,
 ) -> ImportResult:
     """Validate a Refer and Monitor performance report and, if it is clean, import it.
 
@@ -1011,6 +1102,8 @@ def import_ram_performance(
         False validates only (the upload page's preview): nothing is written.
     progress : callable, optional
         Called as ``progress(rows_done, phase)`` after each chunk.
+    caseworker_key : str, optional
+        Key of the caseworker pseudonyms; defaults to the setting (:mod:`data_access.pseudonyms`).
 
     Returns
     -------
@@ -1022,7 +1115,7 @@ def import_ram_performance(
     started = time.perf_counter()
     scanned = scan(source, file_name)
     scanned_in = time.perf_counter() - started
-    options = dict(user=user, write=write, progress=progress, chunk_rows=chunk_rows)
+    options = dict(user=user, write=write, progress=progress, chunk_rows=chunk_rows, caseworker_key=caseworker_key)
     try:
         result = _import(engine, scanned, columnar=True, **options)
     except IrregularCsv as irregular:
@@ -1039,15 +1132,31 @@ def import_ram_performance(
 
 def _import(
     engine: Engine, scanned, *, columnar: bool, user: str, write: bool, progress: ProgressCallback | None,
-    chunk_rows: int,
+    chunk_rows: int, caseworker_key: str | None,
 ) -> ImportResult:
     result = ImportResult(kind=KIND, file_name=scanned.name, sha256=scanned.sha256)
     log = result.problems
     table = open_table(scanned, log, chunk_rows=chunk_rows, columnar=columnar)
     if table is None:
         return result
-    mapping = check_headings(table.headings, RAM_COLUMNS, log)
-    missing = set(RAM_COLUMNS) - set(mapping.values())
+    unknown: list[str] = []
+    mapping = check_headings(table.headings, RAM_COLUMNS, log, required=REQUIRED_COLUMNS, unknown=unknown)
+    present = set(mapping.values())
+    missing = set(REQUIRED_COLUMNS) - present
+    if unknown:
+        result.notices.append(
+            f"{len(unknown)} column(s) not part of any Refer and Monitor layout the dashboard knows were left "
+            f"out of the import: {', '.join(unknown)}"
+        )
+    if not missing:
+        layout = layout_of(present)
+        result.notices.append(
+            f"Refer and Monitor performance report, {layout}" if layout else
+            "Refer and Monitor performance report with some of the columns added since 2024 ("
+            + ", ".join(c for c in ADDED_COLUMNS if c in present) + "); the others are read as blank"
+        )
+    # The table SL002 reads (an admin's copy), or the reviewed file when there is no database.
+    end_reasons = end_reason_classes(engine) if engine is not None else default_end_reasons()
     duplicates = DuplicateKeys("referral_id")
     notices: dict[str, int] = {}
     chunks = table.columns if table.columns is not None else table.chunks
@@ -1055,7 +1164,8 @@ def _import(
     transaction = connection.begin() if connection is not None else None
     try:
         with result.timed("start batch"):
-            writer = RamWriter(connection, scanned.name, scanned.sha256, user) if connection is not None else None
+            writer = (RamWriter(connection, scanned.name, scanned.sha256, user, caseworker_key=caseworker_key)
+                      if connection is not None else None)
 
         def checked_chunks():
             source = iter(chunks)
@@ -1067,7 +1177,7 @@ def _import(
                 chunk, lines = item
                 yield check_chunk(
                     chunk, lines, log, mapping=mapping, missing=missing, from_excel=table.from_excel,
-                    duplicates=duplicates, notices=notices, result=result,
+                    duplicates=duplicates, notices=notices, result=result, end_reasons=end_reasons,
                 )
 
         # The next chunk is read and checked in a second thread while this one is written.
@@ -1086,11 +1196,7 @@ def _import(
                 progress(result.rows_read, "checking and writing" if writer is not None and not log else "checking")
         if result.rows_read == 0 and not log:
             log.add(None, None, None, "the file has column headings but no rows")
-        if notices.get("unrecognised_end_reason"):
-            result.notices.append(
-                f"{notices['unrecognised_end_reason']:,} rows have an end_requested_by_pp_reason that is not one "
-                "of the Refer and Monitor descriptions; they are kept as written and treated as neutral by SL002"
-            )
+        result.notices.extend(end_reason_notices(notices, end_reasons))
         if writer is None or log:
             result.rows_inserted = result.rows_updated = result.rows_unchanged = 0
             if transaction is not None:

@@ -34,12 +34,13 @@ KEY_CONTENT = {
     "board_summary": ["measures below target", "Since ", "forecast band", "Complexity mix", "Average change across needs"],
     "referrals": ["forecast band", "expected", "referrals"],
     "complexity": ["Complexity mix", "High complexity ranged", "23/56/21"],
-    "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002"],
+    "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002",
+             "Not engaged", "awaiting the commissioner's sign-off"],
     "outcomes": ["Average change across needs", "All needs by complexity", "referred"],
     "equalities": ["Age:", "Sex:", "Disability:", "Ethnicity:", "Religion or belief:", "Sexual orientation:"],
     "finance": ["funding profile"],
-    "data_quality": ["key field", "record-keeping measures", "import"],
-    "admin": ["Add a user, or change one"],
+    "data_quality": ["key field", "record-keeping measures", "import", "end of the sentence"],
+    "admin": ["Add a user, or change one", "Decision 9"],
 }
 
 
@@ -209,21 +210,46 @@ def test_a_role_without_case_references_gets_no_drill_down(env):
     assert expected_panel(env, "national", panels.kpi_cases, code="DS2").data.empty
 
 
-def test_admin_changes_a_target_through_the_page_and_it_is_audited(env):
-    from data_access import admin
+def _saved_through_admin_page(env, fill, button: str, saved: str, action: str, entity_id: str, put_back) -> None:
+    """Fill the Admin page's form (``fill(at)``), press ``button``, check the success message and
+    the audit entry, then ``put_back(session, admin_scope)`` for the other tests."""
     from data_access.models import AuditLog
 
     at = open_page("admin", "admin")
-    next(s for s in at.selectbox if s.label == "KPI").set_value("KP6").run()
-    next(n for n in at.number_input if n.label == "Target (%)").set_value(85.0)
-    next(n for n in at.number_input if n.label.startswith("Trigger")).set_value(0.0)
-    next(b for b in at.button if b.label == "Save target").click().run()
-    assert not at.exception and any("Saved KP6" in s.value for s in at.success)
+    fill(at)
+    next(b for b in at.button if b.label == button).click().run()
+    assert not at.exception and any(saved in s.value for s in at.success)
     with session_scope(env) as session:
-        entry = session.scalars(select(AuditLog).where(AuditLog.action == "kpi_target_set")).all()[-1]
-        assert entry.actor == "admin" and entry.entity_id == "KP6"
-        admin.set_kpi_target(session, scope_for_user(session.scalar(select(User).where(User.username == "admin"))),
-                             "KP6", 90.0)  # put the catalogue target back for the other tests
+        entry = session.scalars(select(AuditLog).where(AuditLog.action == action)).all()[-1]
+        assert entry.actor == "admin" and entry.entity_id == entity_id
+        put_back(session, scope_for_user(session.scalar(select(User).where(User.username == "admin"))))
+
+
+def test_admin_changes_a_target_through_the_page_and_it_is_audited(env):
+    from data_access import admin
+
+    def fill(at):
+        next(s for s in at.selectbox if s.label == "KPI").set_value("KP6").run()
+        next(n for n in at.number_input if n.label == "Target (%)").set_value(85.0)
+        next(n for n in at.number_input if n.label.startswith("Trigger")).set_value(0.0)
+
+    _saved_through_admin_page(env, fill, "Save target", "Saved KP6", "kpi_target_set", "KP6",
+                              lambda session, scope: admin.set_kpi_target(session, scope, "KP6", 90.0))
+
+
+def test_admin_reclassifies_an_end_reason_through_the_page_and_it_is_audited(env):
+    from data_access import admin
+    from data_access.kpi_summary import refresh_after_change
+
+    def fill(at):
+        next(s for s in at.selectbox if s.label == "Vocabulary").set_value("2024")
+        next(t for t in at.text_input if t.label.startswith("Code")).set_value("EAR")
+        next(s for s in at.selectbox if s.label == "SL002 class").set_value("negative")
+
+    _saved_through_admin_page(
+        env, fill, "Save end reason", "Saved 2024 EAR", "end_reason_class_set", "2024 EAR",
+        lambda session, scope: admin.save_end_reason(session, scope, vocabulary="2024", code="EAR", sl002_class="neutral"))
+    assert refresh_after_change(env) == []  # the stored summary as the other tests expect it
 
 
 @pytest.mark.parametrize("by", ["complexity", "hub", "ethnicity"])

@@ -142,6 +142,7 @@ with open(RAM_FIXTURE, newline="", encoding="utf-8") as _handle:
 #: Values that must always be refused in the given column.
 INVALID = {
     "date_referral_received": ["", "2024-13-01T00:00:00Z", "yesterday", "2024-06-30 23:30", "1899-12-31T00:00:00Z"],
+    "date_intervention_to_be_completed_by": ["2024-02-30", "soon", "1899-12-31"],
     "saa_attended_on_time": ["yes", "1", "t", "truee"],
     "count_of_sessions_expected": ["-3", "1.5", "ten", "1e400"],
     "outcomes_achieved": ["-0.5", "x"],
@@ -151,7 +152,9 @@ INVALID = {
     "date_of_first_action_plan_approval": ["2024-07-01T00:00:00Z"],  # before submission (5 July)
 }
 VALID = {
-    "date_referral_received": ["2024-06-30T23:30:00Z", "2024-07-01T00:30:00+01:00", "2024-06-30T23:30:00.5Z"],
+    "date_referral_received": ["2024-06-30T23:30:00Z", "2024-07-01T00:30:00+01:00", "2024-06-30T23:30:00.5Z",
+                               "2024-06-30T23:30Z", "2024-06-30 23:30:00.000000+00"],
+    "end_of_sentence_date": ["", "2025-01-31", "31/01/2025"],
     "saa_attended_on_time": ["true", "false", "", "TRUE"],
     "count_of_sessions_expected": ["0", "12", ""],
     "outcomes_achieved": ["0", "0.5", "", "3"],
@@ -190,7 +193,7 @@ def test_property_never_crashes_never_accepts_invalid(rows):
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RAM_COLUMNS)
     for record in records:
-        writer.writerow([record[c] for c in RAM_COLUMNS])
+        writer.writerow([record.get(c, "") for c in RAM_COLUMNS])
     result = import_ram_performance(None, out.getvalue().encode("utf-8"), file_name="p.csv", write=False)
     rejected_lines = {p.line for p in result.problems.listed}
     if None in rejected_lines and unknown:

@@ -30,7 +30,7 @@ from data_access.models import (
         (DemandUnit, 11),
         (Forecast, 11),
         (Need, 12),
-        (EndReason, 10),
+        (EndReason, 23),  # 10 end reasons (2021) and 13 withdrawal reasons (2024)
         (KpiDefinition, 12),
         (EpopOutcomeCode, 65),
         (EpopAnnex2Expectation, 26),

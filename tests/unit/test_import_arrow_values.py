@@ -53,6 +53,9 @@ def test_london_dates_keep_nulls_and_follow_domain_examples():
 PLAIN = [
     "2024-06-30T23:30:00Z", "2024-07-03T10:05:12.345Z", "2024-07-01T00:30:00+01:00",
     "2024-07-01T00:30:00.123456-05:30", "2099-12-31T23:59:59Z", "2000-01-01T00:00:00Z", "",
+    # As Refer and Monitor writes them: OffsetDateTime.toString() drops zero seconds; the
+    # NDMIS feed has a space and an hours-only offset.
+    "2024-06-30T09:30Z", "2024-06-30T09:30:37.123456Z", "2024-06-30 23:30:00.000000+00", "2024-03-31 10:00:00Z",
 ]
 
 
@@ -67,7 +70,6 @@ def test_plain_timestamps_equal_the_reference():
     "2024-03-31T10:00:00",  # no offset
     "31/03/2024 10:00",
     " 2024-03-31T10:00:00Z",  # spaces: the reference trims them
-    "2024-03-31 10:00:00Z",  # a space for T: the reference reads it
     "2024-03-31T10:00:00.1234567Z",
     "2024-03-31T10:00:00+0100",
     "1999-12-31T23:59:59Z",  # before the plausible years: the reference refuses it
@@ -143,3 +145,15 @@ def test_trimmed_text_is_the_references_text_or_none():
 ])
 def test_text_rules(values, rules, plain):
     assert av.text_is_plain(pa.array(values, pa.string()), **rules) is plain
+
+
+def test_plain_dates_as_refer_and_monitor_writes_them():
+    import datetime as dt
+
+    assert av.plain_dates(pa.array(["2024-12-31", "", "2024-02-29"])).to_pylist() == [
+        dt.date(2024, 12, 31), None, dt.date(2024, 2, 29)]
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "31/12/2024", "2024-12-31T00:00:00Z", "1999-12-31", " 2024-12-31"])
+def test_anything_but_a_plain_date_goes_to_the_reference(value):
+    assert av.plain_dates(pa.array(["2024-12-31", value])) is None

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from domain.catalogue import END_REASONS, KPI_CATALOGUE, kpi
+from domain.end_reasons import default_end_reasons
 from metrics.kpis import (
     ds1_referrals_against_target,
     ds2_assessed_within_10_working_days,
@@ -283,13 +284,14 @@ def _ended(ref, reason, *, session=None, approved=D(2024, 3, 1), state="ended",
 def test_sl002_each_end_reason():
     rows = [
         # Without an ICA and with an approved plan, each reason decides neutral vs negative.
-        _ended(code, description) for code, description, _ in END_REASONS
+        _ended(f"{r.vocabulary} {r.code}", r.description) for r in default_end_reasons().reasons
     ]
     result = sl002_intervention_appointment_attended(frame(rows), **MARCH, include_case_ids=True)
-    # b = 10; a = 0; negative = DIS, END (2); neutral c = 8 → value 0 / (10 − 8) = 0%.
-    assert result.extra == {"a": 0, "b": 10, "c": 8, "negative": 2, "cancelled_on_referral_day": 0}
-    assert (result.numerator, result.denominator, result.value) == (0, 2, 0.0)
-    assert set(result.case_ids) == {"DIS", "END"}
+    # b = 23 (10 end reasons of 2021, 13 withdrawal reasons of 2024); a = 0; negative = DIS,
+    # END and (Decision 9) NOT, SEE: 4; neutral c = 19 → value 0 / (23 − 19) = 0%.
+    assert result.extra == {"a": 0, "b": 23, "c": 19, "negative": 4, "cancelled_on_referral_day": 0}
+    assert (result.numerator, result.denominator, result.value) == (0, 4, 0.0)
+    assert set(result.case_ids) == {"2021 DIS", "2021 END", "2024 NOT", "2024 SEE"}
     assert result.status == "below trigger"  # 0 < 80
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:34:38.547332
+Create Date: 2026-12-01 17:47:05.510981
 """
 from alembic import op
 import sqlalchemy as sa
@@ -44,10 +44,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key', name=op.f('pk_dataset_meta'))
     )
     op.create_table('end_reasons',
+    sa.Column('vocabulary', sa.String(length=4), nullable=False),
     sa.Column('code', sa.String(length=3), nullable=False),
     sa.Column('description', sa.String(length=120), nullable=False),
+    sa.Column('grouping', sa.String(length=20), nullable=True),
     sa.Column('sl002_class', sa.String(length=10), nullable=False),
-    sa.PrimaryKeyConstraint('code', name=op.f('pk_end_reasons')),
+    sa.Column('why', sa.Text(), nullable=True),
+    sa.Column('source', sa.Text(), nullable=True),
+    sa.Column('updated_by', sa.String(length=60), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('vocabulary', 'code', name=op.f('pk_end_reasons')),
     sa.UniqueConstraint('description', name=op.f('uq_end_reasons_description'))
     )
     op.create_table('epop_annex2_expectations',
@@ -462,6 +468,7 @@ def upgrade() -> None:
     sa.Column('saa_first_scheduled_for', sa.DateTime(), nullable=True),
     sa.Column('saa_first_not_attended_at', sa.DateTime(), nullable=True),
     sa.Column('saa_first_attended_at', sa.DateTime(), nullable=True),
+    sa.Column('saa_first_completed_at', sa.DateTime(), nullable=True),
     sa.Column('saa_attended_on_time', sa.Boolean(), nullable=True),
     sa.Column('first_action_plan_submitted_at', sa.DateTime(), nullable=True),
     sa.Column('first_action_plan_approved_at', sa.DateTime(), nullable=True),
@@ -475,6 +482,8 @@ def upgrade() -> None:
     sa.Column('eosr_submitted_at', sa.DateTime(), nullable=True),
     sa.Column('concluded_at', sa.DateTime(), nullable=True),
     sa.Column('referral_end_state', sa.String(length=20), nullable=True),
+    sa.Column('intervention_to_be_completed_by', sa.Date(), nullable=True),
+    sa.Column('end_of_sentence_date', sa.Date(), nullable=True),
     sa.Column('received_on', sa.Date(), nullable=True),
     sa.Column('saa_first_not_attended_on', sa.Date(), nullable=True),
     sa.Column('saa_first_attended_on', sa.Date(), nullable=True),
