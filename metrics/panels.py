@@ -640,8 +640,9 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[st
                         x=list(points["month"]))
         records = pd.DataFrame(chart.as_records())
         data = points.assign(
-            value=points["value"].round(1), mean=records["mean"].round(1), lower=records["lower"].round(1),
-            upper=records["upper"].round(1), signal=records["signal"],
+            value=points["value"].round(1), mean=records["mean"].round(1),
+            # No limits (a stretch without variation, mdc-2023 rules) are missing values, not 0.
+            lower=pd.to_numeric(records["lower"]).round(1), upper=pd.to_numeric(records["upper"]).round(1), signal=records["signal"],
             rule=records["rule"].map(RULE_LABELS).fillna(""))
         latest = data.iloc[-1]
         variation = VARIATION_LABELS[chart.latest_signal]
@@ -672,7 +673,8 @@ def spc_summary(charts: dict[str, Panel]) -> Panel:
             "latest month": f"{latest['month']:%b %Y}" if latest is not None else "no data",
             "latest %": f"{latest['value']:.1f}" if latest is not None else "no data",
             "mean %": f"{latest['mean']:.1f}" if latest is not None else "no data",
-            "process limits %": f"{latest['lower']:.1f}–{latest['upper']:.1f}" if latest is not None else "no data",
+            "process limits %": (NO_DATA if latest is None else "none: no variation" if pd.isna(latest["lower"])
+                                 else f"{latest['lower']:.1f}–{latest['upper']:.1f}"),
             "variation": chart.extra["variation"], "assurance": chart.extra["assurance"],
             "points signalled": int((data["signal"] != "common").sum()) if latest is not None else 0,
             "months charted": len(data),
