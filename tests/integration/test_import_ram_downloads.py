@@ -16,11 +16,8 @@ from sqlalchemy import select, text
 from data_access.batches import undo_batch
 from data_access.calendar import refresh_calendar
 from data_access.db import session_scope
-from data_access.importers.ram import (
-    COMPARED_COLUMNS,
-    RAM_COLUMNS,
-    import_ram_performance,
-)
+from data_access.importers.ram import COMPARED_COLUMNS, RAM_COLUMNS
+from data_access.importers.ram import import_ram_performance as _import_ram_performance
 from data_access.models import ImportBatch, Referral
 from data_access.reference import load_reference_data
 from tests.conftest import empty_all_tables
@@ -86,6 +83,15 @@ EARLIER = download(dt.date(2024, 1, 1), dt.date(2024, 6, 30), dt.datetime(2024, 
 LATER = download(dt.date(2024, 4, 1), dt.date(2024, 9, 30), dt.datetime(2024, 10, 1))
 #: Their union, each referral as the later download shows it.
 UNION = [row for row in EARLIER if row["referral_id"] not in {r["referral_id"] for r in LATER}] + LATER
+
+
+#: One pseudonym key for every import here: the tests compare databases emptied in between, and
+#: without a configured key each empty database draws its own (data_access.pseudonyms).
+PSEUDONYM_KEY = "downloads-test-key"
+
+
+def import_ram_performance(engine, source, **kw):
+    return _import_ram_performance(engine, source, caseworker_key=PSEUDONYM_KEY, **kw)
 
 
 def held(engine) -> list[tuple]:
