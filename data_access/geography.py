@@ -3,9 +3,10 @@
 A referral belongs to the PDU whose crosswalk row (``pdu_areas``) covers its borough (and, for
 a borough split between PDUs, its demand unit) and is in force on its referral date
 (``received_on``). A referral with a borough but no demand unit therefore has a PDU whenever its
-borough lies in one PDU on that date, and a region whenever its borough does; one with no
-referral date has neither (its PDU cannot be known). Only a referral with no borough at all
-falls back to its contract's region (as mapped by an admin or shipped as reference data).
+borough lies in one PDU on that date. One with no referral date has a PDU only where the date
+cannot matter (a PDU that never changed). A region follows the borough (PDU changes stay within
+a region); only a referral with no borough at all falls back to its contract's region (as
+mapped by an admin or shipped as reference data).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, Select, and_, exists, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, distinct, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from data_access.models import Borough, Contract, DemandUnit, Pdu, PduArea, Referral, Region
-from geo.pdu_sets import GM_EIGHT_PDUS, SET_LABELS
+from geo.pdu_sets import GM_EIGHT_PDUS, SET_LABELS, dated_pdu_numbers
 
 Db = Connection | Session
 
@@ -32,34 +33,50 @@ def in_force_on(model, day) -> ColumnElement[bool]:
     )
 
 
-def areaarea_covers(area, borough_id, demand_unit_id) -> ColumnElement[bool]:
+def area_covers(area, borough_id, demand_unit_id) -> ColumnElement[bool]:
+    """A crosswalk row covers a borough (and demand unit): the whole borough, or that unit."""
     return and_(area.borough_id == borough_id,
                 or_(area.demand_unit_id.is_(None), area.demand_unit_id == demand_unit_id))
 
 
 def referral_in_pdu(pdu_number: int) -> ColumnElement[bool]:
-    """Condition on ``referrals``: the referral lies in PDU ``pdu_number`` on its referral date."""
-    return exists().where(
-        PduArea.pdu_number == pdu_number,
-        area_covers(PduArea, Referral.borough_id, Referral.demand_unit_id),
-        in_force_on(PduArea, Referral.received_on),
-    )
+    """Condition on ``referrals``: the referral lies in PDU ``pdu_number`` on its referral date.
+
+    For a PDU whose boroughs never change (``geo.pdu_sets.dated_pdu_numbers``) the date cannot
+    matter, so the condition reads only the borough and demand unit, which lets the per-day KPI
+    summary answer it (metrics.summary); only its undated crosswalk rows are used, so a row
+    dated in the database later is never ignored silently: it is then simply not matched here.
+    """
+    if pdu_number in dated_pdu_numbers():
+        return exists().where(
+            PduArea.pdu_number == pdu_number,
+            area_covers(PduArea, Referral.borough_id, Referral.demand_unit_id),
+            in_force_on(PduArea, Referral.received_on),
+        )
+    undated = and_(PduArea.pdu_number == pdu_number, PduArea.in_force_from.is_(None), PduArea.in_force_to.is_(None))
+    return (Referral.borough_id.in_(select(PduArea.borough_id).where(undated, PduArea.demand_unit_id.is_(None)))
+            | Referral.demand_unit_id.in_(select(PduArea.demand_unit_id).where(undated,
+                                                                               PduArea.demand_unit_id.is_not(None))))
+
+
+def boroughs_in_region(region_code: str) -> Select:
+    """Boroughs whose PDUs lie in ``region_code`` on every date. PDU changes happen within a
+    region, so a borough's region does not depend on the date (tests check the crosswalk
+    keeps each borough in one region); a borough found in two regions would be in neither."""
+    return (select(PduArea.borough_id).join(Pdu, Pdu.number == PduArea.pdu_number)
+            .group_by(PduArea.borough_id)
+            .having(func.count(distinct(Pdu.region_code)) == 1, func.max(Pdu.region_code) == region_code))
 
 
 def referral_in_region(region_code: str) -> ColumnElement[bool]:
-    """Condition on ``referrals``: the referral's borough lies in region ``region_code`` on its
-    referral date (whatever its demand unit: Manchester North and South are both in region J);
-    with no borough, its contract's region."""
-    in_region = select(Pdu.number).where(Pdu.region_code == region_code)
-    by_borough = exists().where(
-        PduArea.borough_id == Referral.borough_id,
-        PduArea.pdu_number.in_(in_region),
-        in_force_on(PduArea, Referral.received_on),
-    )
+    """Condition on ``referrals``: the referral's borough lies in region ``region_code``
+    (whatever its demand unit: Manchester North and South are both in region J); with no
+    borough, its contract's region. Reads only borough and contract, so the per-day KPI
+    summary can answer it."""
     by_contract = Referral.borough_id.is_(None) & Referral.contract_id.in_(
         select(Contract.id).where(Contract.region_code == region_code)
     )
-    return by_borough | by_contract
+    return Referral.borough_id.in_(boroughs_in_region(region_code)) | by_contract
 
 
 def pdu_placement(referrals: Select) -> Select:
@@ -81,9 +98,7 @@ def demand_units_in_pdu(pdu_number: int) -> Select:
 
 def demand_units_in_region(region_code: str) -> Select:
     du = DemandUnit.__table__.c
-    return select(du.id).where(du.borough_id.in_(
-        select(PduArea.borough_id).join(Pdu, Pdu.number == PduArea.pdu_number).where(Pdu.region_code == region_code)
-    ))
+    return select(du.id).where(du.borough_id.in_(boroughs_in_region(region_code)))
 
 
 def _frame(db: Db, stmt) -> pd.DataFrame:
@@ -155,6 +170,7 @@ def _first(values: pd.Series) -> dt.date | None:
 
 __all__ = [
     "area_covers",
+    "boroughs_in_region",
     "demand_units_in_pdu",
     "demand_units_in_region",
     "gm_pdu_change_date",

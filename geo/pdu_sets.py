@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 
 import pandas as pd
 
@@ -52,6 +53,16 @@ def load_pdu_changes() -> pd.DataFrame:
     """The PDUs created since Annex C: number (our key, above Annex C's 108), name, region,
     local authorities, the Annex C PDUs they replace, and the change they belong to."""
     return pd.read_csv(PDU_CHANGES_FILE, dtype={"replaces": str})
+
+
+@lru_cache(maxsize=1)
+def dated_pdu_numbers() -> frozenset[int]:
+    """PDUs whose extent depends on the date: those created since Annex C and those they
+    replaced. Every other PDU takes the same boroughs on every date, so a filter on it needs no
+    referral date (and the per-day KPI summary can answer it)."""
+    changes = load_pdu_changes()
+    replaced = {int(n) for cell in changes["replaces"] for n in _split(cell)}
+    return frozenset({*changes["pdu_number"].astype(int), *replaced})
 
 
 def _split(cell: str) -> list[str]:
@@ -120,6 +131,7 @@ __all__ = [
     "GM_EIGHT_PDUS",
     "SET_LABELS",
     "borough_pdu_crosswalk",
+    "dated_pdu_numbers",
     "default_change_dates",
     "in_force",
     "load_pdu_changes",

@@ -264,6 +264,7 @@ def _pdu_forecasts(db: Db, inp: PanelInputs) -> pd.DataFrame:
     part, and its successor the rest), so the later pro-rating to the period stays right."""
     areas = _rows(db, select(Pdu.name.label("pdu"), Pdu.in_force_from, Pdu.in_force_to,
                              DemandUnit.id.label("demand_unit_id"))
+                  .select_from(PduArea)
                   .join(Pdu, Pdu.number == PduArea.pdu_number)
                   .join(DemandUnit, area_covers(PduArea, DemandUnit.borough_id, DemandUnit.id)))
     days = (inp.end - inp.start).days + 1
