@@ -34,7 +34,7 @@ from data_access.models import (
     PduArea,
     Referral,
 )
-from data_access.geography import area_covers, pdu_placement
+from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, findings, periods, spc
 from metrics.benchmarking import wilson_interval
@@ -44,6 +44,7 @@ from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts, su
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
 from metrics.queries import CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, monthly_series, scorecard, spend_frames
 from metrics.results import KpiResult
+from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE
 
 Db = Connection | Session
 NO_DATA = "no data"
@@ -278,6 +279,21 @@ def _pdu_forecasts(db: Db, inp: PanelInputs) -> pd.DataFrame:
     return merged.groupby("pdu", as_index=False)[["predicted_low", "predicted_high"]].sum()
 
 
+def pdu_sets_note(change: dt.date | None) -> str:
+    """Which PDUs a view uses, and the date of Greater Manchester's change (a setting)."""
+    if change is None:
+        return "PDUs: HMPPS Target Operating Model Annex C (2021)."
+    def day(d: dt.date) -> str:
+        return f"{d.day} {d:%B %Y}"
+
+    assumed = (" (the default, assumed)" if change == DEFAULT_GM_PDU_CHANGE_DATE else
+               f" (set by an admin; default {day(DEFAULT_GM_PDU_CHANGE_DATE)}, assumed)")
+    return (f"PDUs are those in force on each referral's date (Decision 8): Annex C's nine Greater Manchester "
+            f"PDUs until {day(change - dt.timedelta(days=1))}, the eight in use now (Salford and Trafford; "
+            f"Stockport and Tameside) from {day(change)}. No public source gives the date of that change: "
+            f"it is the setting DASHBOARD_GM_PDU_CHANGE_DATE{assumed}.")
+
+
 def band_table(db: Db, inp: PanelInputs, by: str = "borough") -> pd.DataFrame:
     """Referrals received per borough / PDU / hub against the pro-rated 40–60% band."""
     c = Referral.__table__.c
@@ -332,6 +348,7 @@ def forecast_bands(db: Db, inp: PanelInputs, by: str = "borough") -> Panel:
                 parts.append(f"{len(above)} above ({', '.join(above)})")
             title = "; ".join(parts)
         notes = (forecast_note(inp.forecast_period_days),)
+    notes += (pdu_sets_note(gm_pdu_change_date(db)),)
     return Panel(title, data, "referrals received in the period", notes + ((note,) if note else ()),
                  {"by": by, "table": table})
 
