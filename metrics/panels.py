@@ -289,8 +289,8 @@ def pdu_sets_note(change: dt.date | None) -> str:
     assumed = (" (the default, assumed)" if change == DEFAULT_GM_PDU_CHANGE_DATE else
                f" (set by an admin; default {day(DEFAULT_GM_PDU_CHANGE_DATE)}, assumed)")
     return (f"PDUs are those in force on each referral's date (Decision 8): Annex C's nine Greater Manchester "
-            f"PDUs until {day(change - dt.timedelta(days=1))}, the eight in use now (Salford and Trafford; "
-            f"Stockport and Tameside) from {day(change)}. No public source gives the date of that change: "
+            f"PDUs until {day(change - dt.timedelta(days=1))}, the eight in use now from {day(change)} (two "
+            f"merged PDUs replace three). No public source gives the date of that change: "
             f"it is the setting DASHBOARD_GM_PDU_CHANGE_DATE{assumed}.")
 
 
