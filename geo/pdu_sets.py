@@ -36,7 +36,7 @@ DEFAULT_GM_PDU_CHANGE_DATE = dt.date(2024, 4, 1)
 
 SET_LABELS = {
     ANNEX_C_SET: "HMPPS Target Operating Model, Annex C (2021)",
-    GM_EIGHT_PDUS: "Greater Manchester eight PDUs",
+    GM_EIGHT_PDUS: "Greater Manchester's eight PDUs (two merged PDUs replace three of Annex C's)",
 }
 
 SPAN_COLUMNS = ["pdu_number", "pdu_name", "region_code", "local_authorities", "pdu_set",
