@@ -14,11 +14,30 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, Select, and_, distinct, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    distinct,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from data_access.models import Borough, Contract, DemandUnit, Pdu, PduArea, Referral, Region
+from data_access.models import (
+    Borough,
+    Contract,
+    DemandUnit,
+    Pdu,
+    PduArea,
+    Referral,
+    Region,
+)
 from geo.pdu_sets import GM_EIGHT_PDUS, SET_LABELS, dated_pdu_numbers
 
 Db = Connection | Session

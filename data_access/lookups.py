@@ -7,7 +7,16 @@ from sqlalchemy import Engine, select
 
 from data_access.db import session_scope
 from data_access.geography import area_covers
-from data_access.models import Borough, Contract, DemandUnit, Hub, Pdu, PduArea, Provider, Region
+from data_access.models import (
+    Borough,
+    Contract,
+    DemandUnit,
+    Hub,
+    Pdu,
+    PduArea,
+    Provider,
+    Region,
+)
 from data_access.scoping import AccessScope
 
 

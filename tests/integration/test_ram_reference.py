@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 
 from data_access.db import session_scope
 from data_access.importers.ram import import_ram_performance
-from data_access.models import Borough, Contract, ContractBorough, Provider, RamRegion, Referral, Region
+from data_access.models import (
+    Borough,
+    Contract,
+    ContractBorough,
+    Provider,
+    RamRegion,
+    Referral,
+    Region,
+)
 from data_access.reference import ram_region_code
 from data_access.settings import PROJECT_ROOT
 
