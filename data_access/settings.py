@@ -74,7 +74,8 @@ class Settings:
     distance_scale_min: int = 1
     distance_scale_max: int = 5
     #: First day of Greater Manchester's eight PDUs (Salford and Trafford; Stockport and
-    #: Tameside). No public source gives it (assets/reference/README.md), so it is a setting;
+    #: Tameside). No public source states the day it took effect (assets/reference/README.md:
+    #: the default is the day HMPPS's probation estate service was reconfigured), so it is a setting;
     #: ``python -m data_access init`` writes it into the dated crosswalk (geo.pdu_sets).
     gm_pdu_change_date: dt.date = DEFAULT_GM_PDU_CHANGE_DATE
     #: Basemap for maps; off by default because the dashboard must work with no internet.

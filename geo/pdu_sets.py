@@ -7,8 +7,9 @@ Salford, Stockport and Trafford, and Tameside (``assets/reference/pdu_changes.cs
 (DOMAIN.md Decision 8), so every PDU and every borough → PDU row carries ``in_force_from`` and
 ``in_force_to`` (exclusive; ``None`` = open).
 
-No public source found gives the date of the Greater Manchester change, so it is a setting
-(``DASHBOARD_GM_PDU_CHANGE_DATE``, default :data:`DEFAULT_GM_PDU_CHANGE_DATE`), passed in here as
+No public source found states the day the Greater Manchester change took effect, so it is a
+setting (``DASHBOARD_GM_PDU_CHANGE_DATE``, default :data:`DEFAULT_GM_PDU_CHANGE_DATE`: the day
+HMPPS's probation estate service was reconfigured), passed in here as
 ``change_dates``; the pages say which date is in use. These functions read only the reference
 CSVs; the database holds the same rows (``data_access.reference``) and
 ``data_access.geography.pdus_in_force`` reads them there.
@@ -28,11 +29,12 @@ from geo.paths import GM_BOROUGH_REFERENCE_FILE, PDU_CHANGES_FILE, PDU_REFERENCE
 ANNEX_C_SET = "annex_c_2021"
 #: The change that gave Greater Manchester eight PDUs (``pdu_changes.csv``, column ``change``).
 GM_EIGHT_PDUS = "gm_eight_pdus"
-#: Assumed date of that change. Public sources bound it only: Tameside was still inspected as a
-#: PDU in March 2023 (HMI Probation, published 25 May 2023), and the region had eight PDUs by
-#: the Dynamic Inspection of Public Protection (after the 2024 prison-capacity measures). The
-#: start of the 2024/25 business year is assumed; an admin sets the real date.
-DEFAULT_GM_PDU_CHANGE_DATE = dt.date(2024, 4, 1)
+#: Default date of that change. No public source states the day it took effect; HMPPS's
+#: probation estate service (``ministryofjustice/hmpps-probation-estate-api``, migration
+#: ``V1_115__RECONFIG_GREATER_MANCHESTER.sql``, "reconfig greater manchester pdus") moved its
+#: Greater Manchester teams into the two new PDUs on 28 April 2025, which is taken as the
+#: default; an admin sets the real date (``DASHBOARD_GM_PDU_CHANGE_DATE``).
+DEFAULT_GM_PDU_CHANGE_DATE = dt.date(2025, 4, 28)
 
 SET_LABELS = {
     ANNEX_C_SET: "HMPPS Target Operating Model, Annex C (2021)",

@@ -286,11 +286,13 @@ def pdu_sets_note(change: dt.date | None) -> str:
     def day(d: dt.date) -> str:
         return f"{d.day} {d:%B %Y}"
 
-    assumed = (" (the default, assumed)" if change == DEFAULT_GM_PDU_CHANGE_DATE else
-               f" (set by an admin; default {day(DEFAULT_GM_PDU_CHANGE_DATE)}, assumed)")
+    default = (f"the day HMPPS's probation estate service moved its teams to the new PDUs, "
+               f"{day(DEFAULT_GM_PDU_CHANGE_DATE)}")
+    assumed = (f" (the default: {default})" if change == DEFAULT_GM_PDU_CHANGE_DATE else
+               f" (set by an admin; the default is {default})")
     return (f"PDUs are those in force on each referral's date (Decision 8): Annex C's nine Greater Manchester "
             f"PDUs until {day(change - dt.timedelta(days=1))}, the eight in use now from {day(change)} (two "
-            f"merged PDUs replace three). No public source gives the date of that change: "
+            f"merged PDUs replace three). No public source states the day that change took effect: "
             f"it is the setting DASHBOARD_GM_PDU_CHANGE_DATE{assumed}.")
 
 

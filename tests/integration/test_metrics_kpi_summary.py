@@ -35,7 +35,7 @@ from metrics import queries
 from domain.catalogue import KPI_CATALOGUE
 from metrics.queries import _as_of_and_summary, latest_data_date, monthly_series, scorecard
 from metrics.summary import summary_condition, summary_state
-from geo.pdu_sets import dated_pdu_numbers
+from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE, dated_pdu_numbers
 from tests.integration.test_metrics_sql_scorecard import _reference
 
 D = dt.date
@@ -144,7 +144,10 @@ def test_a_pdu_that_changed_is_answered_live(summary_engine):
         for number in (32, 109):
             referrals = referrals_select(analyst_scope(), ReferralFilters(pdu_number=number))
             assert not summary_condition(referrals)[0]
-            kw = dict(start=D(2024, 1, 1), end=D(2024, 6, 30), as_of=as_of, definitions=KPI_CATALOGUE, forecast=False)
+            # A period either side of the (default) change, so both PDUs have referrals in it.
+            kw = dict(start=DEFAULT_GM_PDU_CHANGE_DATE - dt.timedelta(days=120),
+                      end=DEFAULT_GM_PDU_CHANGE_DATE + dt.timedelta(days=120), as_of=as_of,
+                      definitions=KPI_CATALOGUE, forecast=False)
             got = scorecard(conn, referrals, **kw).kpis
             _assert_same(got, _reference(conn, referrals, start=kw["start"], end=kw["end"], as_of=as_of,
                                          include_case_ids=False), number)
