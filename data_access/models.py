@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from geo.pdu_sets import ANNEX_C_SET
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -73,7 +75,7 @@ class Pdu(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     annex_c_note: Mapped[str | None] = mapped_column(Text)
     #: The published set it belongs to (``geo.pdu_sets.SET_LABELS``).
-    pdu_set: Mapped[str] = mapped_column(String(40), default="annex_c_2021")
+    pdu_set: Mapped[str] = mapped_column(String(40), default=ANNEX_C_SET)
     #: First day in force (None: from the start of the records) and first day no longer in
     #: force (None: still in force).
     in_force_from: Mapped[dt.date | None] = mapped_column(Date)
