@@ -53,6 +53,9 @@ def cmd_info(args) -> int:
         for key, value in info["counts"].items():
             print(f"{key:>20}  {value:,}")
         print(f"{'date range':>20}  {info['date_range']['from']} – {info['date_range']['to']}")
+        for pdu_set in info["pdu_sets"]:
+            since = f" from {pdu_set['in_force_from']}" if pdu_set["in_force_from"] else ""
+            print(f"{'PDU set':>20}  {pdu_set['label']}: {pdu_set['pdus']} PDUs{since}")
     return 0
 
 

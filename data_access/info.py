@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Engine, func, select
 
 from data_access.db import session_scope
+from data_access.geography import gm_pdu_change_date, pdu_sets_summary, pdus_in_force
 from data_access.models import (
     Appointment,
     AuditLog,
@@ -46,11 +49,23 @@ def database_info(engine: Engine) -> dict:
         ).one()
         last_received = session.scalar(select(func.max(Referral.received_on)))
         last_import = session.scalar(select(func.max(ImportBatch.finished_at)))
+        change = gm_pdu_change_date(session)
+        pdu_sets = pdu_sets_summary(session)
+        gm_in_force = {}
+        if change is not None:  # Greater Manchester's PDUs the day before the change and from it
+            for day in (change - dt.timedelta(days=1), change):
+                frame = pdus_in_force(session, day)
+                gm_in_force[day.isoformat()] = frame.loc[frame["region_code"] == "J", "pdu_name"].tolist()
     return {
         "database": engine.url.render_as_string(hide_password=True),
         "counts": counts,
         "date_range": {"from": first, "to": max(filter(None, [last, last_received]), default=None)},
         "last_import_at": last_import,
+        # PDU sets and their dates (DOMAIN.md Decision 8); the GM change date is a setting
+        # (DASHBOARD_GM_PDU_CHANGE_DATE) written by ``init``.
+        "gm_pdu_change_date": change,
+        "pdu_sets": pdu_sets,
+        "gm_pdus_in_force": gm_in_force,
     }
 
 

@@ -6,12 +6,23 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from data_access.db import session_scope
-from data_access.models import Borough, Contract, DemandUnit, Hub, Pdu, Provider, Region
+from data_access.geography import area_covers
+from data_access.models import (
+    Borough,
+    Contract,
+    DemandUnit,
+    Hub,
+    Pdu,
+    PduArea,
+    Provider,
+    Region,
+)
 from data_access.scoping import AccessScope
 
 
 def geography_options(engine: Engine) -> pd.DataFrame:
-    """One row per GM demand unit with its borough, PDU and region, plus hubs in the borough."""
+    """One row per GM demand unit and PDU that takes it at some date (the dated crosswalk, so
+    both Annex C's PDUs and the later ones are offered), with its borough and region."""
     with session_scope(engine) as session:
         rows = session.execute(
             select(
@@ -23,14 +34,19 @@ def geography_options(engine: Engine) -> pd.DataFrame:
                 Borough.name.label("borough_name"),
                 DemandUnit.id.label("demand_unit_id"),
                 DemandUnit.name.label("demand_unit_name"),
+                Pdu.in_force_from,
+                Pdu.in_force_to,
             )
-            .join(Pdu, Pdu.number == DemandUnit.pdu_number)
+            .select_from(PduArea)
+            .join(Pdu, Pdu.number == PduArea.pdu_number)
             .join(Region, Region.code == Pdu.region_code)
-            .join(Borough, Borough.id == DemandUnit.borough_id)
+            .join(Borough, Borough.id == PduArea.borough_id)
+            .join(DemandUnit, area_covers(PduArea, DemandUnit.borough_id, DemandUnit.id))
             .order_by(Region.code, Pdu.name, Borough.name)
         ).all()
     return pd.DataFrame(rows, columns=["region_code", "region_name", "pdu_number", "pdu_name", "borough_id",
-                                       "borough_name", "demand_unit_id", "demand_unit_name"])
+                                       "borough_name", "demand_unit_id", "demand_unit_name", "in_force_from",
+                                       "in_force_to"])
 
 
 def hub_options(engine: Engine) -> pd.DataFrame:

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from geo.pdu_sets import ANNEX_C_SET
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -63,13 +65,21 @@ class Region(Base):
 
 
 class Pdu(Base):
-    """One of the 108 Probation Delivery Units (HMPPS TOM, Annex C)."""
+    """A Probation Delivery Unit: the 108 of HMPPS TOM Annex C (numbered 1–108 as printed) and
+    those created since (numbered from 109: our key, not an HMPPS number), each with the dates
+    it is in force (``geo.pdu_sets``; DOMAIN.md Decision 8)."""
 
     __tablename__ = "pdus"
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     annex_c_note: Mapped[str | None] = mapped_column(Text)
+    #: The published set it belongs to (``geo.pdu_sets.SET_LABELS``).
+    pdu_set: Mapped[str] = mapped_column(String(40), default=ANNEX_C_SET)
+    #: First day in force (None: from the start of the records) and first day no longer in
+    #: force (None: still in force).
+    in_force_from: Mapped[dt.date | None] = mapped_column(Date)
+    in_force_to: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class LocalAuthority(Base):
@@ -117,6 +127,34 @@ class DemandUnit(Base):
     borough: Mapped[Borough] = relationship()
 
 
+class PduArea(Base):
+    """The dated borough ↔ PDU crosswalk for Greater Manchester: a referral belongs to the PDU
+    whose row covers its borough (and, for a borough split between PDUs, its demand unit) on
+    its referral date. ``demand_unit_id`` is set only where the borough is split (Manchester
+    North/South); every other row is for the whole borough (DOMAIN.md Decision 8).
+    ``in_force_to`` is exclusive; None = open. ``DemandUnit.pdu_number`` stays the Annex C
+    (2021) PDU of the demand table."""
+
+    __tablename__ = "pdu_areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pdu_number: Mapped[int] = mapped_column(ForeignKey("pdus.number"), index=True)
+    borough_id: Mapped[int] = mapped_column(ForeignKey("boroughs.id"), index=True)
+    demand_unit_id: Mapped[int | None] = mapped_column(ForeignKey("demand_units.id"))
+    in_force_from: Mapped[dt.date | None] = mapped_column(Date)
+    in_force_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class RamRegion(Base):
+    """Refer and Monitor's own region letters (``nps_region``), which differ from the TOM's:
+    R&M's L is Greater Manchester (TOM J) and its J is London (TOM L). R&M data is joined to
+    regions only through this table, never by letter."""
+
+    __tablename__ = "ram_regions"
+    ram_code: Mapped[str] = mapped_column(String(1), primary_key=True)
+    ram_name: Mapped[str] = mapped_column(String(80))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), unique=True)
+
+
 class Hub(Base):
     """A physical GMIRS hub (spec §2.1: at least one in each of the ten boroughs)."""
 
@@ -161,6 +199,11 @@ class Contract(Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     #: Registered from an import with no geography yet: an admin must map it.
     needs_mapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Subcontractors' organisation codes (``;``-separated), as R&M's contract file lists them.
+    subcontractors: Mapped[str | None] = mapped_column(String(250))
+    #: Where the contract's mapping comes from when it was not entered by an admin (e.g.
+    #: inferred from a Refer and Monitor contract file, shipped as reference data).
+    source: Mapped[str | None] = mapped_column(Text)
 
     provider: Mapped[Provider] = relationship()
 

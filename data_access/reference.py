@@ -13,11 +13,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, update
 from sqlalchemy.orm import Session
 
 from data_access.models import (
     Borough,
+    Contract,
+    ContractBorough,
     DemandUnit,
     EndReason,
     EpopAnnex2Expectation,
@@ -28,13 +30,17 @@ from data_access.models import (
     LocalAuthority,
     Need,
     Pdu,
+    PduArea,
     PduLocalAuthority,
+    Provider,
+    RamRegion,
     Region,
 )
-from data_access.settings import REFERENCE_DIR
+from data_access.settings import REFERENCE_DIR, Settings
 from domain.catalogue import KPI_CATALOGUE, NEEDS
 from domain.end_reasons import EndReason as EndReasonRule
 from domain.end_reasons import EndReasonClasses, default_end_reasons, read_end_reasons
+from geo.pdu_sets import ANNEX_C_SET, GM_EIGHT_PDUS, borough_pdu_crosswalk, pdu_spans
 
 #: GMIRS specification §1.12: "people in the community on 16/01/2023".
 FORECAST_BASE_DATE = dt.date(2023, 1, 16)
@@ -73,8 +79,85 @@ def _authority_name(raw: str) -> tuple[str, bool]:
     return (match.group(1), True) if match else (raw, False)
 
 
-def load_reference_data(session: Session) -> dict[str, int]:
-    """Insert whatever reference rows are missing; return how many were added per table."""
+def _load_dated_crosswalk(session: Session, change_dates: dict[str, dt.date], borough_id: dict[str, int]) -> int:
+    """Add the missing borough ↔ PDU rows, then write every PDU's and row's dates afresh."""
+    unit_id = {u.name: u.id for u in session.scalars(select(DemandUnit))}
+    crosswalk = borough_pdu_crosswalk(change_dates)
+    have = {tuple(r) for r in session.execute(select(PduArea.pdu_number, PduArea.borough_id, PduArea.demand_unit_id))}
+    added = 0
+    for row in crosswalk.itertuples(index=False):
+        unit = unit_id[row.demand_unit] if isinstance(row.demand_unit, str) else None
+        key = (int(row.pdu_number), borough_id[row.borough], unit)
+        if key not in have:
+            session.add(PduArea(pdu_number=key[0], borough_id=key[1], demand_unit_id=key[2]))
+            have.add(key)
+            added += 1
+    session.flush()
+    for span in pdu_spans(change_dates).itertuples(index=False):
+        dates = {"in_force_from": span.in_force_from, "in_force_to": span.in_force_to}
+        session.execute(update(Pdu).where(Pdu.number == int(span.pdu_number)).values(**dates))
+        # A crosswalk row is in force while its PDU is (the PDUs replaced and their
+        # successors change on the same day), so it carries its PDU's dates.
+        session.execute(update(PduArea).where(PduArea.pdu_number == int(span.pdu_number)).values(**dates))
+    session.flush()
+    return added
+
+
+#: Prime provider name as R&M's contract files title the GM wellbeing interventions
+#: ("Big Life Group - Personal Wellbeing Services in …").
+RAM_PROVIDER_NAMES = {"BIG_LIFE_GROUP": "Big Life Group"}
+
+
+def ram_region_code(session: Session, ram_letter: str) -> str | None:
+    """The TOM region code for a Refer and Monitor region letter (``ram_regions``); None when
+    R&M's letter is unknown. R&M's letters differ from the TOM's: never compare them directly."""
+    return session.scalar(select(RamRegion.region_code).where(RamRegion.ram_code == ram_letter.strip().upper()))
+
+
+def _load_ram_contracts(session: Session, borough_id: dict[str, int]) -> int:
+    """The GM wellbeing contracts R&M holds (``ram_gm_contracts.csv``), mapped to their borough
+    and service, so a provider's first R&M import needs no manual mapping. A reference an
+    import registered earlier and an admin has not mapped yet is mapped now; a contract an
+    admin has mapped is left alone. Unknown references still go to the admin (the importer
+    registers them with ``needs_mapping``)."""
+    added = 0
+    for r in read_reference_csv("ram_gm_contracts.csv"):
+        code = r["prime_provider"]
+        provider = session.scalar(select(Provider).where(Provider.organisation_code == code))
+        if provider is None:
+            provider = Provider(organisation_code=code, name=RAM_PROVIDER_NAMES.get(code, code))
+            session.add(provider)
+            session.flush()
+        contract = session.scalar(select(Contract).where(Contract.reference == r["contract_reference"]))
+        if contract is not None and not contract.needs_mapping:
+            continue
+        if contract is None:
+            contract = Contract(reference=r["contract_reference"], provider_id=provider.id)
+            session.add(contract)
+            added += 1
+        contract.service = r["service"]
+        contract.region_code = ram_region_code(session, r["nps_region_code"])
+        contract.subcontractors = r["subcontractors"] or None
+        contract.source = (f"{r['basis']} ({r['source']}; contract type {r['contract_type']}, "
+                           f"shown in R&M from {r['hide_before']})")
+        contract.needs_mapping = False
+        session.flush()
+        link = (contract.id, borough_id[r["borough"]])
+        if session.get(ContractBorough, link) is None:
+            session.add(ContractBorough(contract_id=link[0], borough_id=link[1]))
+    session.flush()
+    return added
+
+
+def load_reference_data(session: Session, gm_pdu_change_date: dt.date | None = None) -> dict[str, int]:
+    """Insert whatever reference rows are missing; return how many were added per table.
+
+    The dates of the PDU sets are (re)written every time from ``gm_pdu_change_date``
+    (default: the ``DASHBOARD_GM_PDU_CHANGE_DATE`` setting), so changing the setting and running
+    ``init`` again moves the change everywhere.
+    """
+    if gm_pdu_change_date is None:
+        gm_pdu_change_date = Settings.from_env().gm_pdu_change_date
     added: dict[str, int] = {}
 
     regions = read_reference_csv("probation_regions.csv")
@@ -85,7 +168,9 @@ def load_reference_data(session: Session) -> dict[str, int]:
         lambda r: r.code,
     )
 
+    # Annex C's 108 PDUs, then those created since (pdu_changes.csv), each in its set.
     pdus = read_reference_csv("probation_delivery_units.csv")
+    later = read_reference_csv("pdu_changes.csv")
     added["pdus"] = _add_missing(
         session,
         Pdu.number,
@@ -94,12 +179,14 @@ def load_reference_data(session: Session) -> dict[str, int]:
                 number=int(r["pdu_number"]),
                 name=r["pdu_name"],
                 region_code=r["region_code"],
-                annex_c_note=r["annex_c_note"] or None,
+                annex_c_note=r.get("annex_c_note") or None,
+                pdu_set=r.get("change") or ANNEX_C_SET,
             )
-            for r in pdus
+            for r in [*pdus, *later]
         ),
         lambda p: p.number,
     )
+    pdus = [*pdus, *later]
 
     gm = read_reference_csv("gm_boroughs.csv")
     gss_by_name = {r["borough"]: r["lad_code"] for r in gm}
@@ -153,6 +240,17 @@ def load_reference_data(session: Session) -> dict[str, int]:
                 DemandUnit(name=unit, borough_id=borough_id[r["borough"]], pdu_number=pdu_number[pdu_name])
             )
     added["demand_units"] = _add_missing(session, DemandUnit.name, units, lambda u: u.name)
+    added["pdu_areas"] = _load_dated_crosswalk(session, {GM_EIGHT_PDUS: gm_pdu_change_date}, borough_id)
+    added["ram_regions"] = _add_missing(
+        session,
+        RamRegion.ram_code,
+        (
+            RamRegion(ram_code=r["ram_code"], ram_name=r["ram_name"], region_code=r["tom_code"])
+            for r in read_reference_csv("ram_region_letters.csv")
+        ),
+        lambda r: r.ram_code,
+    )
+    added["ram_contracts"] = _load_ram_contracts(session, borough_id)
 
     unit_id = {u.name: u.id for u in session.scalars(select(DemandUnit))}
     demand = read_reference_csv("gm_anticipated_demand_2023.csv")

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Contract, DemandUnit, Pdu, Referral, User
+from data_access.geography import referral_in_pdu, referral_in_region
+from data_access.models import Referral, User
 
 ROLES = ("commissioner", "provider", "epop_spoc", "epop_national", "admin")
 #: Roles that may see case-level referral data at all, and which of them may see case ids.
@@ -108,19 +109,12 @@ def apply_filters(stmt: Select, filters: ReferralFilters) -> Select:
         stmt = stmt.where(Referral.provider_id == filters.provider_id)
     if filters.complexity is not None:
         stmt = stmt.where(Referral.complexity == filters.complexity)
+    # PDU and region by the crosswalk in force on the referral's date, from its borough (and
+    # demand unit where the borough is split): DOMAIN.md Decision 8 (data_access.geography).
     if filters.pdu_number is not None:
-        stmt = stmt.where(
-            Referral.demand_unit_id.in_(select(DemandUnit.id).where(DemandUnit.pdu_number == filters.pdu_number))
-        )
+        stmt = stmt.where(referral_in_pdu(filters.pdu_number))
     if filters.region_code is not None:
-        in_region_units = select(DemandUnit.id).join(Pdu, Pdu.number == DemandUnit.pdu_number).where(
-            Pdu.region_code == filters.region_code
-        )
-        in_region_contracts = select(Contract.id).where(Contract.region_code == filters.region_code)
-        stmt = stmt.where(
-            Referral.demand_unit_id.in_(in_region_units)
-            | (Referral.demand_unit_id.is_(None) & Referral.contract_id.in_(in_region_contracts))
-        )
+        stmt = stmt.where(referral_in_region(filters.region_code))
     return stmt
 
 

@@ -7,9 +7,12 @@ the environment or ``.streamlit/secrets.toml``; never from git.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
@@ -32,6 +35,16 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_date(name: str, default: dt.date) -> dt.date:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {raw!r}") from exc
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -60,6 +73,11 @@ class Settings:
     #: Distance-travelled scale (Decision 6): 1 = high need … 5 = no need.
     distance_scale_min: int = 1
     distance_scale_max: int = 5
+    #: First day of Greater Manchester's eight PDUs (Salford and Trafford; Stockport and
+    #: Tameside). No public source states the day it took effect (assets/reference/README.md:
+    #: the default is the day HMPPS's probation estate service was reconfigured), so it is a setting;
+    #: ``python -m data_access init`` writes it into the dated crosswalk (geo.pdu_sets).
+    gm_pdu_change_date: dt.date = DEFAULT_GM_PDU_CHANGE_DATE
     #: Basemap for maps; off by default because the dashboard must work with no internet.
     map_basemap: bool = False
     cookie_key: str | None = None
@@ -86,6 +104,7 @@ class Settings:
             demo_referrals=_env_int("DASHBOARD_DEMO_REFERRALS", base.demo_referrals),
             ds1_forecast_bound=bound,
             forecast_period_days=_env_int("DASHBOARD_FORECAST_PERIOD_DAYS", base.forecast_period_days),
+            gm_pdu_change_date=_env_date("DASHBOARD_GM_PDU_CHANGE_DATE", base.gm_pdu_change_date),
             map_basemap=_env_bool("DASHBOARD_MAP_BASEMAP", base.map_basemap),
             cookie_key=os.environ.get("DASHBOARD_COOKIE_KEY") or None,
             pseudonym_key=os.environ.get("DASHBOARD_PSEUDONYM_KEY") or None,

@@ -10,6 +10,9 @@ Run-time API (reads only the committed ``assets/geo/`` files; no build packages)
 * ``geo.layers``: band schemes, ``choropleth_layer``, ``hub_layer``, ``reach_layer``,
   ``outline_layer``, ``build_deck`` (no basemap unless asked)
 * ``geo.maps``: ``gm_map`` and ``regions_map`` → ``MapFigure(deck, table, legend, notes)``
+* ``geo.pdu_sets``: PDUs with the dates they are in force (``pdu_spans``, ``pdu_set_on``) and
+  the dated GM borough ↔ PDU crosswalk (``borough_pdu_crosswalk``), from the reference CSVs;
+  the database's copy is read with ``data_access.geography.pdus_in_force(db, on)``
 
 Build (``python -m geo build``, needs ``requirements-geo-build.txt``): ``geo.build``.
 """

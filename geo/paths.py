@@ -19,6 +19,7 @@ MANIFEST_FILE = GEO_ASSETS / "build_manifest.json"
 PDU_REFERENCE_FILE = REFERENCE_ASSETS / "probation_delivery_units.csv"
 REGION_REFERENCE_FILE = REFERENCE_ASSETS / "probation_regions.csv"
 GM_BOROUGH_REFERENCE_FILE = REFERENCE_ASSETS / "gm_boroughs.csv"
+PDU_CHANGES_FILE = REFERENCE_ASSETS / "pdu_changes.csv"
 
 #: Required wherever these boundaries or postcode positions are shown (OGL v3.0).
 ATTRIBUTION = (

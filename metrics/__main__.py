@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
     scope = card.add_mutually_exclusive_group()
     scope.add_argument("--borough", help="borough name, e.g. Bolton")
-    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C)")
+    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C 1-108; 109 and up: GM PDUs created since, see info); a referral is in the PDU in force on its referral date")
     scope.add_argument("--region", help="region letter code, e.g. J")
     scope.add_argument("--contract", help="contract reference")
     scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")

@@ -33,9 +33,11 @@ from data_access.models import (
     Hub,
     ImportBatch,
     Pdu,
+    PduArea,
     Referral,
 )
 from data_access.reference import end_reason_classes
+from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, findings, periods, spc
 from metrics.benchmarking import wilson_interval
@@ -47,6 +49,7 @@ from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
 from metrics.queries import (CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, latest_data_date,
                              monthly_series, scorecard, spend_frames)
 from metrics.results import KpiResult
+from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE
 
 Db = Connection | Session
 NO_DATA = "no data"
@@ -325,6 +328,52 @@ def _received_between(inp: PanelInputs, start: dt.date, end: dt.date, *keys) -> 
             .where(c.received_on.between(start, end)).group_by(*keys))
 
 
+def _pdu_counts(db: Db, inp: PanelInputs) -> pd.DataFrame:
+    """Referrals received in the period per PDU in force on each referral's date, placed by
+    borough (and demand unit where the borough is split): DOMAIN.md Decision 8."""
+    c = Referral.__table__.c
+    placed = pdu_placement(inp.referrals.where(c.received_on.between(inp.start, inp.end))).subquery()
+    return _rows(db, select(Pdu.name.label("pdu"), func.count().label("referrals"))
+                 .join_from(placed, Pdu, Pdu.number == placed.c.pdu_number).group_by(Pdu.name))
+
+
+def _pdu_forecasts(db: Db, inp: PanelInputs) -> pd.DataFrame:
+    """Each PDU in force during the period: the published band of the demand units it takes,
+    times the share of the period it is in force (a PDU replaced mid-period expects only its
+    part, and its successor the rest), so the later pro-rating to the period stays right."""
+    areas = _rows(db, select(Pdu.name.label("pdu"), Pdu.in_force_from, Pdu.in_force_to,
+                             DemandUnit.id.label("demand_unit_id"))
+                  .select_from(PduArea)
+                  .join(Pdu, Pdu.number == PduArea.pdu_number)
+                  .join(DemandUnit, area_covers(PduArea, DemandUnit.borough_id, DemandUnit.id)))
+    days = (inp.end - inp.start).days + 1
+    first = areas["in_force_from"].map(lambda d: inp.start if d is None or pd.isna(d) else max(d, inp.start))
+    after = areas["in_force_to"].map(lambda d: inp.end + dt.timedelta(days=1) if d is None or pd.isna(d)
+                                     else min(d, inp.end + dt.timedelta(days=1)))
+    areas["share"] = [max((b - a).days, 0) / days for a, b in zip(first, after)]
+    merged = _forecasts(db, inp.demand_unit_ids).merge(areas[areas["share"] > 0], on="demand_unit_id")
+    for column in ("predicted_low", "predicted_high"):
+        merged[column] = merged[column] * merged["share"]
+    return merged.groupby("pdu", as_index=False)[["predicted_low", "predicted_high"]].sum()
+
+
+def pdu_sets_note(change: dt.date | None) -> str:
+    """Which PDUs a view uses, and the date of Greater Manchester's change (a setting)."""
+    if change is None:
+        return "PDUs: HMPPS Target Operating Model Annex C (2021)."
+    def day(d: dt.date) -> str:
+        return f"{d.day} {d:%B %Y}"
+
+    default = (f"the day HMPPS's probation estate service moved its teams to the new PDUs, "
+               f"{day(DEFAULT_GM_PDU_CHANGE_DATE)}")
+    assumed = (f" (the default: {default})" if change == DEFAULT_GM_PDU_CHANGE_DATE else
+               f" (set by an admin; the default is {default})")
+    return (f"PDUs are those in force on each referral's date (Decision 8): Annex C's nine Greater Manchester "
+            f"PDUs until {day(change - dt.timedelta(days=1))}, the eight in use now from {day(change)} (two "
+            f"merged PDUs replace three). No public source states the day that change took effect: "
+            f"it is the setting DASHBOARD_GM_PDU_CHANGE_DATE{assumed}.")
+
+
 def band_table(db: Db, inp: PanelInputs, by: str = "borough") -> pd.DataFrame:
     """Referrals received per borough / PDU / hub against the pro-rated 40–60% band."""
     c = Referral.__table__.c
@@ -340,11 +389,12 @@ def band_table(db: Db, inp: PanelInputs, by: str = "borough") -> pd.DataFrame:
             boroughs = _rows(db, select(Borough.id.label("borough_id"), Borough.name.label("borough")))
             counts = counts.astype({"borough_id": "int64"}).merge(boroughs, on="borough_id")[["borough", "referrals"]]
         else:
-            counts = _rows(db, _received_between(inp, inp.start, inp.end, c.demand_unit_id)).dropna()
-            counts = counts.astype({"demand_unit_id": "int64"}).merge(names, on="demand_unit_id", how="inner")
-            counts = counts.groupby(by, as_index=False)["referrals"].sum()
-        forecasts = _forecasts(db, inp.demand_unit_ids).merge(names, on="demand_unit_id")
-        forecasts = forecasts.groupby(by, as_index=False)[["predicted_low", "predicted_high"]].sum()
+            counts = _pdu_counts(db, inp)
+        if by == "pdu":
+            forecasts = _pdu_forecasts(db, inp)
+        else:
+            forecasts = _forecasts(db, inp.demand_unit_ids).merge(names, on="demand_unit_id")
+            forecasts = forecasts.groupby(by, as_index=False)[["predicted_low", "predicted_high"]].sum()
         table = breakdowns.referrals_against_forecast(counts, forecasts, by=by, start=inp.start, end=inp.end,
                                                       period_days=365)
     table = table.sort_values(by).reset_index(drop=True)
@@ -382,6 +432,7 @@ def forecast_bands(db: Db, inp: PanelInputs, by: str = "borough") -> Panel:
                                               "Expected (low)": data["expected_low"].astype(float),
                                               "Expected (high)": data["expected_high"].astype(float)}),
                       by, ("Referrals", "Expected (low)", "Expected (high)"), "#,##0", "referrals")
+    notes += (pdu_sets_note(gm_pdu_change_date(db)),)
     return Panel(title, data, "referrals received in the period", notes + ((note,) if note else ()),
                  {"by": by, "table": table}, chart)
 

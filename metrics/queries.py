@@ -49,6 +49,7 @@ from data_access.measure_sql import (
     record_events_query,
     selects_every_referral,
 )
+from data_access.geography import demand_units_in_pdu, demand_units_in_region
 from data_access.models import (
     Contract,
     ContractBorough,
@@ -57,7 +58,6 @@ from data_access.models import (
     FundingPeriod,
     KpiDefinition as KpiDefinitionRow,
     NeedScore,
-    Pdu,
     RecordEvent,
     Referral,
     SpendRecord,
@@ -198,12 +198,10 @@ def demand_units_for(
     stmt = select(du.id)
     if borough_id is not None:
         stmt = stmt.where(du.borough_id == borough_id)
-    if pdu_number is not None:
-        stmt = stmt.where(du.pdu_number == pdu_number)
+    if pdu_number is not None:  # the units the PDU takes at any date (data_access.geography)
+        stmt = stmt.where(du.id.in_(demand_units_in_pdu(pdu_number)))
     if region_code is not None:
-        stmt = stmt.join(Pdu.__table__, Pdu.__table__.c.number == du.pdu_number).where(
-            Pdu.__table__.c.region_code == region_code
-        )
+        stmt = stmt.where(du.id.in_(demand_units_in_region(region_code)))
     if contract_id is not None or provider_id is not None:
         cb = ContractBorough.__table__.c
         contracts = select(Contract.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -73,6 +74,21 @@ def default_period(as_of: dt.date) -> Period:
     return periods.periods_between(SERVICE_START, as_of, DEFAULT_PERIOD_KIND, SERVICE_START)[-1]
 
 
+def _pdu_labels(geography) -> dict[str, str]:
+    """PDU names with the dates they are in force, where bounded (DOMAIN.md Decision 8): a
+    referral is counted in the PDU in force on its referral date."""
+    labels = {ALL: ALL}
+    for row in geography.drop_duplicates("pdu_name").itertuples(index=False):
+        start, end = row.in_force_from, row.in_force_to
+        if start is not None and not pd.isna(start):
+            labels[row.pdu_name] = f"{row.pdu_name} (from {start:%d/%m/%Y})"
+        elif end is not None and not pd.isna(end):
+            labels[row.pdu_name] = f"{row.pdu_name} (until {end - dt.timedelta(days=1):%d/%m/%Y})"
+        else:
+            labels[row.pdu_name] = row.pdu_name
+    return labels
+
+
 def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, url_key: str) -> tuple[ReferralFilters, Period]:
     """Render the shared filters; return the chosen filters and period."""
     as_of = as_of or dt.date.today()
@@ -128,7 +144,7 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
     pdu_choices = [ALL, *sorted(in_region["pdu_name"].unique())]
     if st.session_state.get(state.FILTER_PDU) not in pdu_choices:
         st.session_state[state.FILTER_PDU] = ALL
-    pdu = sidebar.selectbox("PDU", pdu_choices, key=state.FILTER_PDU)
+    pdu = sidebar.selectbox("PDU", pdu_choices, key=state.FILTER_PDU, format_func=_pdu_labels(geography).get)
     in_pdu = in_region if pdu == ALL else in_region[in_region["pdu_name"] == pdu]
     borough_choices = [ALL, *sorted(in_pdu["borough_name"].unique())]
     if st.session_state.get(state.FILTER_BOROUGH) not in borough_choices:

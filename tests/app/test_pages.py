@@ -32,7 +32,7 @@ USERS = {"commissioner": "commissioner", "provider": "provider", "spoc": "epop_s
 KEY_CONTENT = {
     "overview": ["referrals", "Where to look next"],
     "board_summary": ["measures below target", "Since ", "forecast band", "Complexity mix", "Average change across needs"],
-    "referrals": ["forecast band", "expected", "referrals"],
+    "referrals": ["forecast band", "expected", "referrals", "DASHBOARD_GM_PDU_CHANGE_DATE"],
     "complexity": ["Complexity mix", "High complexity ranged", "23/56/21"],
     "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002",
              "Not engaged", "awaiting the commissioner's sign-off"],

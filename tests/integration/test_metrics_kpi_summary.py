@@ -35,6 +35,7 @@ from metrics import queries
 from domain.catalogue import KPI_CATALOGUE
 from metrics.queries import _as_of_and_summary, latest_data_date, monthly_series, scorecard
 from metrics.summary import summary_condition, summary_state
+from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE, dated_pdu_numbers
 from tests.integration.test_metrics_sql_scorecard import _reference
 
 D = dt.date
@@ -62,8 +63,13 @@ def _selections(conn) -> dict:
     provider = _first(conn, Provider.id)
     contract = _first(conn, Contract.id)
     hub = _first(conn, Hub.id)
-    unit = conn.execute(select(Referral.demand_unit_id).where(Referral.demand_unit_id.is_not(None))).scalars().first()
-    pdu_number = conn.execute(select(DemandUnit.pdu_number).where(DemandUnit.id == unit)).scalar_one()
+    # A PDU whose boroughs never changed: the summary answers it (one that changed is placed
+    # by referral date and answered live: test_a_pdu_that_changed_is_answered_live).
+    pdu_number = conn.execute(
+        select(DemandUnit.pdu_number).where(DemandUnit.id.in_(select(Referral.demand_unit_id)),
+                                            DemandUnit.pdu_number.not_in(sorted(dated_pdu_numbers())))
+        .order_by(DemandUnit.pdu_number)
+    ).scalars().first()
     return {
         "all": referrals_select(analyst_scope()),
         "region GM": referrals_select(analyst_scope(), ReferralFilters(region_code="J")),
@@ -128,6 +134,24 @@ def test_summary_scorecard_equals_live_and_reference(summary_engine, monkeypatch
                     want = _reference(conn, referrals, start=start, end=end, as_of=as_of, include_case_ids=ids)
                     _assert_same(from_summary, live, (name, start, ids, "summary vs live"))
                     _assert_same(from_summary, want, (name, start, ids, "summary vs reference"))
+
+
+def test_a_pdu_that_changed_is_answered_live(summary_engine):
+    """Salford (until the GM change) and Salford and Trafford (from it) depend on each
+    referral's date, which the summary does not hold: answered live, and right."""
+    with summary_engine.connect() as conn:
+        as_of = summary_state(conn).as_of
+        for number in (32, 109):
+            referrals = referrals_select(analyst_scope(), ReferralFilters(pdu_number=number))
+            assert not summary_condition(referrals)[0]
+            # A period either side of the (default) change, so both PDUs have referrals in it.
+            kw = dict(start=DEFAULT_GM_PDU_CHANGE_DATE - dt.timedelta(days=120),
+                      end=DEFAULT_GM_PDU_CHANGE_DATE + dt.timedelta(days=120), as_of=as_of,
+                      definitions=KPI_CATALOGUE, forecast=False)
+            got = scorecard(conn, referrals, **kw).kpis
+            _assert_same(got, _reference(conn, referrals, start=kw["start"], end=kw["end"], as_of=as_of,
+                                         include_case_ids=False), number)
+            assert any(r.denominator for r in got), number
 
 
 def test_summary_monthly_series_equals_live_and_reference(summary_engine):

@@ -25,7 +25,7 @@ from data_access.models import (
     ("model", "expected"),
     [
         (Region, 12),
-        (Pdu, 108),
+        (Pdu, 110),  # Annex C's 108 and GM's two later PDUs (geo.pdu_sets)
         (Borough, 10),
         (DemandUnit, 11),
         (Forecast, 11),
@@ -48,7 +48,7 @@ def test_every_pdu_has_a_region_and_at_least_one_authority(reference_engine):
         linked = set(session.scalars(select(PduLocalAuthority.pdu_number)))
         numbers = set(session.scalars(select(Pdu.number)))
     assert without_region == []
-    assert numbers == set(range(1, 109))
+    assert numbers == set(range(1, 111))  # 109 and 110: our keys for GM's later PDUs
     assert numbers == linked
 
 
@@ -71,7 +71,9 @@ def test_greater_manchester_crosswalk_agrees_with_the_domain(reference_engine):
             .join(DemandUnit, DemandUnit.borough_id == Borough.id)
             .join(Pdu, Pdu.number == DemandUnit.pdu_number)
         ).all()
-        gm_pdus = session.scalar(select(func.count()).select_from(Pdu).where(Pdu.region_code == "J"))
+        gm_pdus = session.scalar(
+            select(func.count()).select_from(Pdu).where(Pdu.region_code == "J", Pdu.pdu_set == "annex_c_2021")
+        )
     assert gm_pdus == 9
     assert {r[2] for r in rows} == {"J"}
     pdus_by_borough: dict[str, set[str]] = {}

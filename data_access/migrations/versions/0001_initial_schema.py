@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:47:05.510981
+Create Date: 2026-12-01 17:50:58.667264
 """
 from alembic import op
 import sqlalchemy as sa
@@ -208,6 +208,8 @@ def upgrade() -> None:
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('needs_mapping', sa.Boolean(), nullable=False),
+    sa.Column('subcontractors', sa.String(length=250), nullable=True),
+    sa.Column('source', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_contracts_provider_id_providers')),
     sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_contracts_region_code_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
@@ -253,6 +255,9 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('region_code', sa.String(length=1), nullable=False),
     sa.Column('annex_c_note', sa.Text(), nullable=True),
+    sa.Column('pdu_set', sa.String(length=40), nullable=False),
+    sa.Column('in_force_from', sa.Date(), nullable=True),
+    sa.Column('in_force_to', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_pdus_region_code_regions')),
     sa.PrimaryKeyConstraint('number', name=op.f('pk_pdus')),
     sa.UniqueConstraint('name', name=op.f('uq_pdus_name'))
@@ -260,6 +265,14 @@ def upgrade() -> None:
     with op.batch_alter_table('pdus', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pdus_region_code'), ['region_code'], unique=False)
 
+    op.create_table('ram_regions',
+    sa.Column('ram_code', sa.String(length=1), nullable=False),
+    sa.Column('ram_name', sa.String(length=80), nullable=False),
+    sa.Column('region_code', sa.String(length=1), nullable=False),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_ram_regions_region_code_regions')),
+    sa.PrimaryKeyConstraint('ram_code', name=op.f('pk_ram_regions')),
+    sa.UniqueConstraint('region_code', name=op.f('uq_ram_regions_region_code'))
+    )
     op.create_table('unrecorded_first_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('import_batch_id', sa.Integer(), nullable=False),
@@ -454,6 +467,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('forecasts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forecasts_demand_unit_id'), ['demand_unit_id'], unique=False)
+
+    op.create_table('pdu_areas',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pdu_number', sa.Integer(), nullable=False),
+    sa.Column('borough_id', sa.Integer(), nullable=False),
+    sa.Column('demand_unit_id', sa.Integer(), nullable=True),
+    sa.Column('in_force_from', sa.Date(), nullable=True),
+    sa.Column('in_force_to', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['borough_id'], ['boroughs.id'], name=op.f('fk_pdu_areas_borough_id_boroughs')),
+    sa.ForeignKeyConstraint(['demand_unit_id'], ['demand_units.id'], name=op.f('fk_pdu_areas_demand_unit_id_demand_units')),
+    sa.ForeignKeyConstraint(['pdu_number'], ['pdus.number'], name=op.f('fk_pdu_areas_pdu_number_pdus')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pdu_areas'))
+    )
+    with op.batch_alter_table('pdu_areas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pdu_areas_borough_id'), ['borough_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pdu_areas_pdu_number'), ['pdu_number'], unique=False)
 
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -682,6 +711,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_referrals_action_plan_approved_on')
 
     op.drop_table('referrals')
+    with op.batch_alter_table('pdu_areas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pdu_areas_pdu_number'))
+        batch_op.drop_index(batch_op.f('ix_pdu_areas_borough_id'))
+
+    op.drop_table('pdu_areas')
     with op.batch_alter_table('forecasts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forecasts_demand_unit_id'))
 
@@ -731,6 +765,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_unrecorded_first_sessions_import_batch_id'))
 
     op.drop_table('unrecorded_first_sessions')
+    op.drop_table('ram_regions')
     with op.batch_alter_table('pdus', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pdus_region_code'))
 
