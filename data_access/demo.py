@@ -629,6 +629,9 @@ def seed_demo(engine: Engine, *, referrals: int = DEFAULT_REFERRALS, seed: int =
     with session_scope(engine) as session:
         if session.scalar(select(func.count()).select_from(Referral)):
             raise RuntimeError("The database already holds referrals; demo data goes into an empty one.")
+        if session.scalar(select(func.count()).select_from(User)):
+            # Demo accounts (password in the README) must never join real accounts.
+            raise RuntimeError("The database already holds user accounts; demo data goes into an empty one.")
         ctx = _reference_ids(session)
         ctx.update(_seed_organisations(session))
         _seed_spend(session, rng)

@@ -41,6 +41,17 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_optional_bool(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return _env_bool(name, False)
+
+
+def is_sqlite_url(url: str) -> bool:
+    return url.strip().lower().startswith("sqlite")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, read once from the environment."""
@@ -50,8 +61,9 @@ class Settings:
     suppression_threshold: int = 5
     #: A rate whose denominator is below this is not shown (DOMAIN.md: under 10).
     minimum_rate_denominator: int = 10
-    #: Seed demo data into an empty database on first run of the app.
-    seed_demo_on_first_run: bool = True
+    #: DASHBOARD_SEED_DEMO as the operator set it: True (1), False (0) or None (not set).
+    #: Use :meth:`demo_requested`, which decides the unset case.
+    seed_demo_on_first_run: bool | None = None
     demo_referrals: int = 10_000
     #: Which bound of the published 40–60% band is DS1's monthly target (Decision 2).
     ds1_forecast_bound: str = "low"
@@ -67,6 +79,18 @@ class Settings:
     max_failed_sign_ins: int = 5
     sign_in_lockout_seconds: int = 300
 
+    def demo_requested(self, *, cookie_key_configured: bool) -> bool:
+        """Whether the operator asked for the demo (demo data and demo accounts) on first run.
+
+        An explicit DASHBOARD_SEED_DEMO decides. Unset, only the two-command local run asks for it:
+        an embedded SQLite file and no real cookie key. A PostgreSQL URL or a configured cookie key
+        says "this is a real deployment", and a real deployment never gets invented referrals or
+        the demo accounts (whose password is printed in the README) by default.
+        """
+        if self.seed_demo_on_first_run is not None:
+            return self.seed_demo_on_first_run
+        return is_sqlite_url(self.database_url) and not cookie_key_configured
+
     @classmethod
     def from_env(cls) -> "Settings":
         base = cls()
@@ -79,7 +103,7 @@ class Settings:
             minimum_rate_denominator=_env_int(
                 "DASHBOARD_MINIMUM_RATE_DENOMINATOR", base.minimum_rate_denominator
             ),
-            seed_demo_on_first_run=_env_bool("DASHBOARD_SEED_DEMO", base.seed_demo_on_first_run),
+            seed_demo_on_first_run=_env_optional_bool("DASHBOARD_SEED_DEMO"),
             demo_referrals=_env_int("DASHBOARD_DEMO_REFERRALS", base.demo_referrals),
             ds1_forecast_bound=bound,
             forecast_period_days=_env_int("DASHBOARD_FORECAST_PERIOD_DAYS", base.forecast_period_days),

@@ -29,14 +29,25 @@ class InsecureConfiguration(RuntimeError):
     """Raised when the app would run outside demo mode with a default or short cookie key."""
 
 
-def cookie_key(settings: Settings, *, demo: bool) -> str:
-    """The cookie key from secrets or the environment; the documented demo key only in demo mode."""
+def _configured_cookie_key(settings: Settings) -> str | None:
     key = settings.cookie_key
     if key is None:
         try:
             key = st.secrets.get("cookie_key")
         except Exception:  # no secrets.toml: that is fine, the environment may have it
             key = None
+    return key
+
+
+def cookie_key_configured(settings: Settings) -> bool:
+    """A real cookie key is set (environment or secrets): the mark of a real deployment."""
+    key = _configured_cookie_key(settings)
+    return bool(key) and key != DEMO_COOKIE_KEY
+
+
+def cookie_key(settings: Settings, *, demo: bool) -> str:
+    """The cookie key from secrets or the environment; the documented demo key only in demo mode."""
+    key = _configured_cookie_key(settings)
     if key and len(key) >= MIN_COOKIE_KEY_LENGTH and key != DEMO_COOKIE_KEY:
         return key
     if demo:

@@ -132,3 +132,22 @@ def test_a_shared_link_with_the_region_opens_without_error(app_env):
     at = at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.sidebar.selectbox(key="filter_region").value == "Greater Manchester"
+
+
+def test_a_real_cookie_key_without_a_demo_request_gets_no_demo(tmp_path, monkeypatch):
+    """Issue 14: the README's production recipe seeded the demo accounts and printed their password."""
+    from sqlalchemy import func
+
+    from data_access.models import Referral
+
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    monkeypatch.delenv("DASHBOARD_SEED_DEMO", raising=False)
+    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "a-real-secret-of-more-than-32-characters-0123456789")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="sign_in_password") is not None
+    assert not any("demo" in i.value.lower() for i in at.info)
+    with session_scope(make_engine(url)) as session:
+        assert session.scalar(select(func.count()).select_from(Referral)) == 0
+        assert session.scalar(select(func.count()).select_from(User)) == 0
