@@ -8,7 +8,8 @@ two additions for a server that people reach through a load balancer:
   active access scope's first views into the shared cache;
 - ``GET /api/ready`` answers 503 until that is done and 200 after (JSON with the warm-up's
   state, seconds, scopes and panels). Point the load balancer's readiness check at it; the
-  liveness check stays ``GET /_stcore/health``.
+  liveness check stays ``GET /_stcore/health``;
+- ``POST``/``DELETE /api/session`` set and remove the HttpOnly sign-in cookie (ui/session_cookie.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import contextlib
 import streamlit as st
 from starlette.routing import Route
 
-from ui import warm
+from ui import session_cookie, warm
 
 
 @contextlib.asynccontextmanager
@@ -27,4 +28,7 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("app.py", lifespan=lifespan, routes=[Route("/api/ready", warm.ready_endpoint)])
+app = st.App("app.py", lifespan=lifespan, routes=[
+    Route("/api/ready", warm.ready_endpoint),
+    Route("/api/session", session_cookie.session_endpoint, methods=["POST", "DELETE"]),
+])

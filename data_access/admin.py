@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from data_access import accounts
 from data_access.batches import import_history, undo_batch
 from data_access.models import (
     AuditLog,
@@ -32,6 +33,7 @@ from data_access.models import (
     KpiDefinition,
     Provider,
     Region,
+    SignInThrottle,
     User,
 )
 from data_access.scoping import ROLES, AccessScope
@@ -115,8 +117,11 @@ def list_users(session: Session, actor: AccessScope) -> pd.DataFrame:
     """Users without their password hashes."""
     _require_admin(actor)
     stmt = (select(User.username, User.display_name, User.role, Provider.name.label("provider"),
-                   User.region_code.label("region"), User.active, User.locked_until, User.is_demo)
-            .outerjoin(Provider, Provider.id == User.provider_id).order_by(User.username))
+                   User.region_code.label("region"), User.active,
+                   SignInThrottle.blocked_until.label("locked_until"), User.is_demo)
+            .outerjoin(Provider, Provider.id == User.provider_id)
+            .outerjoin(SignInThrottle, SignInThrottle.key == "user:" + User.username)
+            .order_by(User.username))
     return _frame(session, stmt)
 
 
@@ -148,7 +153,7 @@ def create_user(session: Session, actor: AccessScope, *, username: str, display_
     _raise_if(problems)
     user = User(username=username, display_name=display_name.strip(), email=email or None, role=role,
                 password_hash=hash_password(password), provider_id=provider_id if role == "provider" else None,
-                region_code=region_code if role == "epop_spoc" else None, active=True, failed_sign_ins=0)
+                region_code=region_code if role == "epop_spoc" else None, active=True)
     session.add(user)
     session.flush()
     _audit(session, actor, "user_created", "user", username,
@@ -179,8 +184,10 @@ def update_user(session: Session, actor: AccessScope, username: str, *, role: st
     user.region_code = region_code if role == "epop_spoc" else None
     if display_name:
         user.display_name = display_name.strip()
-    user.locked_until, user.failed_sign_ins = None, 0
+    accounts.clear_throttle(session, username)
     after = {"role": user.role, "active": user.active, "provider_id": user.provider_id, "region_code": user.region_code}
+    if before != after:  # a changed role or link, or a disabled account: its sessions end now
+        accounts.revoke_tokens(session, username)
     _audit(session, actor, "user_updated", "user", username, {"before": before, "after": after})
     return user
 
@@ -190,7 +197,8 @@ def set_password(session: Session, actor: AccessScope, username: str, password: 
     user = _user(session, username)
     _raise_if(_password_problems(password, username))
     user.password_hash = hash_password(password)
-    user.locked_until, user.failed_sign_ins = None, 0
+    accounts.clear_throttle(session, username)
+    accounts.revoke_tokens(session, username)  # cookies issued with the old password stop working
     _audit(session, actor, "password_set", "user", username, {})  # never the password or its hash
 
 
@@ -202,6 +210,8 @@ def set_active(session: Session, actor: AccessScope, username: str, active: bool
         _raise_if(["You cannot disable your own account; ask another administrator."])
     before = user.active
     user.active = bool(active)
+    if not active:
+        accounts.revoke_tokens(session, username)
     _audit(session, actor, "user_enabled" if active else "user_disabled", "user", username,
            {"before": before, "after": user.active})
     return user

@@ -610,7 +610,7 @@ def create_demo_users(session: Session) -> None:
             User(
                 username=username,
                 display_name=display,
-                password_hash=bcrypt.hashpw(DEMO_PASSWORD.encode(), bcrypt.gensalt(rounds=10)).decode(),
+                password_hash=bcrypt.hashpw(DEMO_PASSWORD.encode(), bcrypt.gensalt()).decode(),
                 role=role,
                 provider_id=provider_id if role == "provider" else None,
                 region_code="J" if role == "epop_spoc" else None,

@@ -76,8 +76,23 @@ class Settings:
     map_basemap: bool = False
     cookie_key: str | None = None
     cookie_expiry_days: float = 1.0
+    #: Failed sign-ins per username before the first delay (issue 14: a growing delay, not a lock).
     max_failed_sign_ins: int = 5
-    sign_in_lockout_seconds: int = 300
+    #: Failed sign-ins per client address before its first delay.
+    max_failed_sign_ins_per_address: int = 20
+    #: The first delay; it doubles with each further failure …
+    sign_in_delay_seconds: int = 30
+    #: … up to this longest delay.
+    sign_in_lockout_seconds: int = 900
+    #: Failures older than this are forgotten.
+    sign_in_window_seconds: int = 86_400
+    #: A signed-in session (and its cookie) with no activity for this long must sign in again.
+    idle_timeout_minutes: int = 60
+    #: Sign-in cookie "Secure": None = when the request came over HTTPS (directly or per the
+    #: proxy's X-Forwarded-Proto); True/False to force (DASHBOARD_COOKIE_SECURE).
+    cookie_secure: bool | None = None
+    #: Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
+    trusted_proxy_hops: int = 0
 
     def demo_requested(self, *, cookie_key_configured: bool) -> bool:
         """Whether the operator asked for the demo (demo data and demo accounts) on first run.
@@ -113,4 +128,12 @@ class Settings:
             sign_in_lockout_seconds=_env_int(
                 "DASHBOARD_SIGN_IN_LOCKOUT_SECONDS", base.sign_in_lockout_seconds
             ),
+            max_failed_sign_ins_per_address=_env_int(
+                "DASHBOARD_MAX_FAILED_SIGN_INS_PER_ADDRESS", base.max_failed_sign_ins_per_address
+            ),
+            sign_in_delay_seconds=_env_int("DASHBOARD_SIGN_IN_DELAY_SECONDS", base.sign_in_delay_seconds),
+            sign_in_window_seconds=_env_int("DASHBOARD_SIGN_IN_WINDOW_SECONDS", base.sign_in_window_seconds),
+            idle_timeout_minutes=_env_int("DASHBOARD_IDLE_TIMEOUT_MINUTES", base.idle_timeout_minutes),
+            cookie_secure=_env_optional_bool("DASHBOARD_COOKIE_SECURE"),
+            trusted_proxy_hops=_env_int("DASHBOARD_TRUSTED_PROXY_HOPS", base.trusted_proxy_hops),
         )

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import mark_signed_in
+
 from data_access import epop
 from data_access.db import make_engine, session_scope
 from data_access.demo import create_demo_users
@@ -41,8 +43,7 @@ def app(database_url, monkeypatch):
 
     def signed_in(username: str, page: str | None = None) -> AppTest:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
+        mark_signed_in(at, username)
         at.run()
         if page:
             at.switch_page(str(PROJECT_ROOT / PAGES[page]))
