@@ -150,3 +150,25 @@ def test_a_real_cookie_key_without_a_demo_request_gets_no_demo(tmp_path, monkeyp
     with session_scope(make_engine(url)) as session:
         assert session.scalar(select(func.count()).select_from(Referral)) == 0
         assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_an_idle_session_is_signed_out(app_env):
+    import time
+
+    at = signed_in_app("commissioner").run()
+    assert any(b.label == "Sign out" for b in at.sidebar.button)
+    at.session_state["auth_last_activity"] = time.time() - 61 * 60  # default timeout: 60 minutes
+    at = at.run()
+    assert not any(b.label == "Sign out" for b in at.sidebar.button)
+    assert any("without activity" in i.value for i in at.info)
+
+
+def test_a_session_ends_when_the_user_is_signed_out_elsewhere(app_env):
+    from data_access.accounts import sign_out
+
+    at = signed_in_app("admin").run()
+    assert any(b.label == "Sign out" for b in at.sidebar.button)
+    sign_out(make_engine(app_env), "admin")  # e.g. from another browser, or a password reset
+    at = at.run()
+    assert not any(b.label == "Sign out" for b in at.sidebar.button)
+    assert at.text_input(key="sign_in_password") is not None
