@@ -10,6 +10,7 @@ import streamlit as st
 
 from data_access.settings import Settings
 from ui import auth, navigation
+from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
 from metrics.periods import quarter
@@ -47,7 +48,7 @@ user, scope = loaded
 auth.keep_sign_in_cookie(engine, settings)
 
 with st.sidebar:
-    st.markdown(f"**{user.display_name}**  \nRole: {user.role.replace('_', ' ')}")
+    st.markdown(f"**{plain(user.display_name)}**  \nRole: {user.role.replace('_', ' ')}")
     if st.button("Sign out", key="sign_out"):
         auth.sign_out(engine, settings)
         st.rerun()

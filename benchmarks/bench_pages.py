@@ -68,8 +68,12 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    from data_access.accounts import current_version
+    from data_access.db import make_engine
+
     at.session_state["authentication_status"] = True
     at.session_state["username"] = args.username
+    at.session_state["auth_token_version"] = current_version(make_engine(url), args.username)  # checked every run
     first = timed_run(at)  # the landing page (Overview), in a fresh process
     rows = []
     for page in PAGES:

@@ -29,7 +29,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @functools.lru_cache(maxsize=4)
-def _engine(url: str):
+def server_engine(url: str):
+    """An engine for the server's own routes (they run outside any script run, without its caches)."""
     return make_engine(url)
 
 
@@ -41,7 +42,7 @@ def secure_request(request: Request, settings: Settings) -> bool:
 
 
 def _mint(settings: Settings, ticket: str | None) -> str | None:
-    engine = _engine(settings.database_url)
+    engine = server_engine(settings.database_url)
     demo = auth.is_demo(engine)
     key = auth.cookie_key(settings, demo=demo)
     found = accounts.user_for_token(engine, ticket, key, purpose=accounts.COOKIE_TICKET, demo_database=demo)

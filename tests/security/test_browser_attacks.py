@@ -133,3 +133,16 @@ def test_a_cookie_replayed_after_sign_out_is_refused(attack_server, new_context)
     replay = _page_with_cookie(new_context, attack_server, copied["value"])
     assert not sp.is_signed_in(replay)
     replay.get_by_role("button", name="Sign in").wait_for()
+
+
+def test_the_server_sends_security_headers_and_a_bare_readiness_answer(attack_server):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(attack_server.base_url + "/") as response:
+        headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    with urllib.request.urlopen(attack_server.base_url + "/api/ready") as response:
+        assert json.load(response) == {"ready": True, "state": "ready"}
+        assert response.headers["Referrer-Policy"] == "same-origin"
