@@ -38,24 +38,39 @@ def _fail(problems: list[str]) -> int:
     return 2
 
 
-def cmd_users_add(args) -> int:
+def _apply(args, change, done: str, *, password_prompt: str | None = None) -> int:
+    """Run ``change(session, actor, password)`` as the command line's administrator; print ``done``
+    or every problem (exit 2, nothing written)."""
     from data_access import admin
     from data_access.__main__ import _engine
     from data_access.db import session_scope
 
-    try:
-        password = read_password()
-    except ValueError as exc:
-        return _fail([str(exc)])
+    password = None
+    if password_prompt is not None:
+        try:
+            password = read_password(password_prompt)
+        except ValueError as exc:
+            return _fail([str(exc)])
     try:
         with session_scope(_engine(args)) as session:
-            admin.create_user(session, _actor(), username=args.username, display_name=args.name or args.username,
-                              role=args.role, password=password, email=args.email,
-                              provider_id=args.provider, region_code=args.region)
+            change(session, _actor(), password)
     except admin.AdminInputError as exc:
         return _fail(exc.problems)
-    print(f"created {args.username.strip().lower()} ({args.role})")
+    print(done)
     return 0
+
+
+def _username(args) -> str:
+    return args.username.strip().lower()
+
+
+def cmd_users_add(args) -> int:
+    from data_access import admin
+
+    return _apply(args, lambda session, actor, password: admin.create_user(
+        session, actor, username=args.username, display_name=args.name or args.username, role=args.role,
+        password=password, email=args.email, provider_id=args.provider, region_code=args.region),
+        f"created {_username(args)} ({args.role})", password_prompt="Password: ")
 
 
 def cmd_users_list(args) -> int:
@@ -74,16 +89,9 @@ def cmd_users_list(args) -> int:
 
 def _set_active(args, active: bool) -> int:
     from data_access import admin
-    from data_access.__main__ import _engine
-    from data_access.db import session_scope
 
-    try:
-        with session_scope(_engine(args)) as session:
-            admin.set_active(session, _actor(), args.username.strip().lower(), active)
-    except admin.AdminInputError as exc:
-        return _fail(exc.problems)
-    print(f"{'enabled' if active else 'disabled'} {args.username.strip().lower()}")
-    return 0
+    return _apply(args, lambda session, actor, _: admin.set_active(session, actor, _username(args), active),
+                  f"{'enabled' if active else 'disabled'} {_username(args)}")
 
 
 def cmd_users_disable(args) -> int:
@@ -96,20 +104,9 @@ def cmd_users_enable(args) -> int:
 
 def cmd_users_reset_password(args) -> int:
     from data_access import admin
-    from data_access.__main__ import _engine
-    from data_access.db import session_scope
 
-    try:
-        password = read_password("New password: ")
-    except ValueError as exc:
-        return _fail([str(exc)])
-    try:
-        with session_scope(_engine(args)) as session:
-            admin.set_password(session, _actor(), args.username.strip().lower(), password)
-    except admin.AdminInputError as exc:
-        return _fail(exc.problems)
-    print(f"password reset for {args.username.strip().lower()}")
-    return 0
+    return _apply(args, lambda session, actor, password: admin.set_password(session, actor, _username(args), password),
+                  f"password reset for {_username(args)}", password_prompt="New password: ")
 
 
 def add_user_commands(subparsers) -> None:
