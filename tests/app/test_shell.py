@@ -172,3 +172,44 @@ def test_a_session_ends_when_the_user_is_signed_out_elsewhere(app_env):
     at = at.run()
     assert not any(b.label == "Sign out" for b in at.sidebar.button)
     assert at.text_input(key="sign_in_password") is not None
+
+
+def test_the_readme_postgres_recipe_gives_no_demo_and_users_add_makes_the_first_admin(monkeypatch):
+    """Issue 14's done-when: an empty PostgreSQL database, a real cookie key, no DASHBOARD_SEED_DEMO."""
+    import io
+
+    import pytest
+    from sqlalchemy import func
+
+    from data_access.__main__ import main
+    from data_access.models import Referral
+    from tests.conftest import POSTGRES_URL, _drop_postgres, _private_postgres
+
+    if not POSTGRES_URL:
+        pytest.skip("needs DASHBOARD_TEST_POSTGRES_URL")
+    name, engine = _private_postgres(POSTGRES_URL)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    try:
+        monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+        monkeypatch.delenv("DASHBOARD_SEED_DEMO", raising=False)
+        monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "a-real-secret-of-more-than-32-characters-0123456789")
+        assert main(["init"]) == 0
+        at = AppTest.from_file(APP, default_timeout=300).run()
+        assert not at.exception and not any("demo" in i.value.lower() for i in at.info)
+
+        class Stdin(io.StringIO):
+            def isatty(self):
+                return False
+
+        monkeypatch.setattr("sys.stdin", Stdin("amber kettle orbit 42\n"))
+        assert main(["users", "add", "first.admin", "--role", "admin"]) == 0
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Referral)) == 0
+            assert session.scalars(select(User.username)).all() == ["first.admin"]
+        engine.dispose()
+        at = _sign_in(AppTest.from_file(APP, default_timeout=300).run(), "first.admin", "amber kettle orbit 42")
+        assert any(b.label == "Sign out" for b in at.sidebar.button), [e.value for e in at.error]
+    finally:
+        _drop_postgres(POSTGRES_URL, name)
