@@ -121,8 +121,8 @@ def user_key(username: str) -> str:
     return f"user:{normalise_username(username)}"
 
 
-def address_key(address: str | None) -> str:
-    return f"address:{(address or 'unknown')[:100]}"
+def address_key(address: str) -> str:
+    return f"address:{address[:100]}"
 
 
 def _password_matches(password: str, password_hash: str) -> bool:
@@ -137,7 +137,10 @@ def authenticate(engine: Engine, username: str, password: str, *, address: str |
                  user_policy: ThrottlePolicy, address_policy: ThrottlePolicy, demo_database: bool) -> SignInResult:
     """One sign-in attempt: throttled, checked, audited."""
     name = normalise_username(username)
-    for key, policy in ((address_key(address), address_policy), (user_key(name), user_policy)):
+    # No address (a local connection, or a proxy on this host): no per-address count, or every
+    # such client would share one and a stranger's guesses could hold up everyone's sign-in.
+    keys = ([(address_key(address), address_policy)] if address else []) + [(user_key(name), user_policy)]
+    for key, policy in keys:
         retry_after = claim_attempt(engine, key, policy)
         if retry_after is not None:
             _audit(engine, name, "sign_in_throttled")
@@ -152,7 +155,8 @@ def authenticate(engine: Engine, username: str, password: str, *, address: str |
         _audit(engine, name, "sign_in_failed")
         return SignInResult(False, name)
     release_attempt(engine, user_key(name), forget=True)
-    release_attempt(engine, address_key(address), forget=False)
+    if address:
+        release_attempt(engine, address_key(address), forget=False)
     with session_scope(engine) as session:
         session.execute(update(User).where(User.username == name).values(last_seen_at=now_utc()))
     _audit(engine, name, "sign_in")

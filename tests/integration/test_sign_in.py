@@ -184,3 +184,10 @@ def test_an_admin_unlock_forgets_the_failures(db):
         assert users.set_index("username").loc["casey", "locked_until"] is not None
         admin.update_user(session, ADMIN, "casey", role="commissioner", active=True)
     assert _try(db, "casey", PASSWORD).ok
+
+
+def test_without_an_address_only_the_username_is_counted(db):
+    """A local connection has no address: a shared count would let anyone hold up everyone."""
+    for n in range(25):
+        _try(db, f"someone{n}", "guess", address=None)
+    assert _try(db, "casey", PASSWORD, address=None).ok
