@@ -10,6 +10,7 @@ import streamlit as st
 
 from data_access.settings import Settings
 from ui import auth, navigation
+from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
 from metrics.periods import quarter
@@ -29,6 +30,8 @@ def _sign_in_page() -> None:
 
 
 username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+if username is not None and not auth.check_session(engine, settings):
+    username = None  # signed out elsewhere, password changed, account disabled, or idle too long
 if username is None:
     # Always route through st.navigation so no page file is reachable before sign-in. The form
     # answers at every page's address too, so a shared link opened before signing in lands on
@@ -42,12 +45,12 @@ if loaded is None:  # deactivated or removed since signing in
     auth.sign_out(engine, settings)
     st.rerun()
 user, scope = loaded
-drawn_authenticator = auth.keep_sign_in_cookie(engine, settings)
+auth.keep_sign_in_cookie(engine, settings)
 
 with st.sidebar:
-    st.markdown(f"**{user.display_name}**  \nRole: {user.role.replace('_', ' ')}")
+    st.markdown(f"**{plain(user.display_name)}**  \nRole: {user.role.replace('_', ' ')}")
     if st.button("Sign out", key="sign_out"):
-        auth.sign_out(engine, settings, drawn_authenticator)
+        auth.sign_out(engine, settings)
         st.rerun()
 
 version = data_version(engine, settings.database_url)

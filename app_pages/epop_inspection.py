@@ -13,6 +13,7 @@ from metrics import epop_views
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
+from ui.text import plain
 
 PLAN_CHOICE = "epop_inspection_plan"
 
@@ -28,7 +29,7 @@ def render(ctx: PageContext) -> None:
         choice = st.selectbox("Plan", list(titles), key=PLAN_CHOICE)
         view = epop_views.inspection_view(session, ctx.user, titles[choice])
     submitted = view.plan["submitted_on"]
-    st.caption(f"Snapshots: {', '.join(view.snapshots)}")
+    st.caption(f"Snapshots: {', '.join(plain(s) for s in view.snapshots)}")
 
     recs = view.recommendations.rename(columns={"number": "Rec", "text": "Recommendation", "response": "Response"})
     counts = recs["Response"].value_counts()
@@ -52,14 +53,15 @@ def render(ctx: PageContext) -> None:
         return
     rec = view.recommendation_slippage.assign(label=lambda f: "Rec " + f["recommendation"].astype(str))
     slipped = rec[rec["change"] == "slipped"]
-    panel(f"Latest target dates slipped for {len(slipped)} of {len(rec)} recommendations between the {view.snapshots[0]} and the {view.snapshots[-1]}",
+    first, last = plain(view.snapshots[0]), plain(view.snapshots[-1])  # imported names: shown as written
+    panel(f"Latest target dates slipped for {len(slipped)} of {len(rec)} recommendations between the {first} and the {last}",
           rec.drop(columns="label"), key="inspection_rec_slippage", as_of=submitted,
           figure=charts.slippage_chart(rec[["label", "earlier_latest", "later_latest"]], view.snapshots[0], view.snapshots[-1]),
           notes=["Per recommendation: the latest dated target among its actions in each snapshot. 'all completed' when "
                  "every action in the later snapshot says completed. Marker shape and legend, not colour alone, tell the snapshots apart."])
     slip = view.slippage
     n_slipped = int((slip["change"] == "slipped").sum())
-    panel(f"{n_slipped} of {len(slip)} actions from the {view.snapshots[0]} have a later target in the {view.snapshots[-1]}",
+    panel(f"{n_slipped} of {len(slip)} actions from the {first} have a later target in the {last}",
           slip, key="inspection_action_slippage", as_of=submitted, show_table=True,
           notes=[m.SLIPPAGE_DEFINITION.format(min_shared=1), "The shared words are shown so each pairing can be checked."])
 

@@ -13,6 +13,7 @@ from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.theme import CATEGORICAL
+from ui.text import plain
 
 SUMMARY_COLUMNS = {
     "plan_label": "Plan", "plan_status": "Plan status", "days_to_agreement": "Days to agreement",
@@ -44,8 +45,9 @@ def render(ctx: PageContext) -> None:
     ranked = summary.dropna(subset=["% of due complete"]).sort_values("% of due complete")
     if not ranked.empty:
         low, high = ranked.iloc[0], ranked.iloc[-1]
-        title = (f"Completion of due actions ranges from {low['% of due complete']:.0f}% ({low['Plan']}) "
-                 f"to {high['% of due complete']:.0f}% ({high['Plan']})")
+        # Plan labels can be imported plan titles: escaped so they show as written.
+        title = (f"Completion of due actions ranges from {low['% of due complete']:.0f}% ({plain(low['Plan'])}) "
+                 f"to {high['% of due complete']:.0f}% ({plain(high['Plan'])})")
     else:
         title = "No plan has an action due yet"
     hover = ["Actions due", "Due and complete", "Overdue"]

@@ -17,6 +17,7 @@ from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.epop_update import RAG_COLOURS, RAG_SYMBOLS, action_update_form
 from ui.theme import CATEGORICAL
+from ui.text import plain
 
 #: session_state key (UI state only): the plan picked.
 PLAN_CHOICE = "epop_region_plan"
@@ -41,7 +42,7 @@ def render(ctx: PageContext) -> None:
         return
     with session_scope(ctx.engine) as session:
         view = epop_views.plan_view(session, ctx.user, plan_id, as_of)
-    st.subheader(view.plan["title"])
+    st.subheader(plain(view.plan["title"]))  # imported text: shown as written, never as Markdown
     left, middle, right = st.columns(3)
     left.metric("Plan status", view.timeliness.status, help=view.timeliness.definition)
     progress = view.progress

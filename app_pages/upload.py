@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from data_access.batches import import_history
-from data_access.cli_import import IMPORT_KINDS, run_import
+from data_access.cli_import import IMPORT_KINDS
 from data_access.importers.problems import problems_csv
 from data_access.settings import ASSETS_DIR
+from ui import upload_jobs
 from ui.context import page_context
 
 ctx = page_context()
@@ -31,43 +32,66 @@ if kind in templates and (ASSETS_DIR / "templates" / templates[kind]).exists():
     st.caption("Each column is described in assets/templates/README.md.")
 
 
-def _progress_bar():
-    bar = st.progress(0.0, text="Reading…")
+JOB = "upload_job"
 
-    def report(rows: int, phase: str) -> None:
-        bar.progress(0.5 if phase != "done" else 1.0, text=f"{phase}: {rows:,} rows")
 
-    return bar, report
+@st.fragment(run_every=1.0)
+def _progress() -> None:
+    """Redraw the running job's bar each second; rerun the page once it has finished."""
+    job = st.session_state.get(JOB)
+    if job is None:
+        return
+    if job.finished:
+        st.rerun()
+    st.progress(job.fraction, text=job.text)
 
+
+def _show(job) -> None:
+    if job.error:
+        st.error(job.error)
+        return
+    result = job.result
+    if result.ok:
+        st.success(result.summary())
+    else:
+        st.error(result.summary())
+        problems = pd.read_csv(pd.io.common.StringIO(problems_csv(result.problems)), dtype=str)
+        st.dataframe(problems, hide_index=True)
+        st.download_button("Download the problem list (CSV)", problems_csv(result.problems).encode("utf-8-sig"),
+                           file_name=f"{Path(job.file_name).stem}-problems.csv", key="upload_problems")
+    if job.write:
+        for notice in result.notices:
+            st.info(notice)
+
+
+job = st.session_state.get(JOB)
+if job is not None and job.finished:  # collected once, on the first run after it ended
+    st.session_state.pop(JOB)
+    st.session_state["upload_last_job"] = job
+    if job.error is None and not job.write:
+        st.session_state["upload_checked"] = (job.kind, job.result.sha256, job.result.ok)
+    elif job.error is None:
+        st.session_state.pop("upload_checked", None)
+        st.cache_data.clear()
+if (shown := st.session_state.get("upload_last_job")) is not None:
+    _show(shown)
+running = st.session_state.get(JOB) is not None
 
 if uploaded is not None:
     data = uploaded.getvalue()
-    if st.button("Check file", key="upload_check"):
-        bar, report = _progress_bar()
-        result = run_import(kind, ctx.engine, data, user=ctx.user.username, progress=report, write=False,
-                            file_name=uploaded.name)
-        bar.empty()
-        st.session_state["upload_checked"] = (kind, result.sha256, result.ok)
-        if result.ok:
-            st.success(result.summary())
-        else:
-            st.error(result.summary())
-            problems = pd.read_csv(pd.io.common.StringIO(problems_csv(result.problems)), dtype=str)
-            st.dataframe(problems, hide_index=True)
-            st.download_button("Download the problem list (CSV)", problems_csv(result.problems).encode("utf-8-sig"),
-                               file_name=f"{Path(uploaded.name).stem}-problems.csv", key="upload_problems")
+    if st.button("Check file", key="upload_check", disabled=running):
+        st.session_state.pop("upload_last_job", None)
+        st.session_state[JOB] = upload_jobs.start(kind, ctx.engine, data, user=ctx.user.username, write=False,
+                                                  file_name=uploaded.name)
+        st.rerun()
     checked = st.session_state.get("upload_checked")
     if checked and checked[0] == kind and checked[1] == hashlib.sha256(data).hexdigest() and checked[2]:
-        if st.button("Import this file", type="primary", key="upload_confirm"):
-            bar, report = _progress_bar()
-            result = run_import(kind, ctx.engine, data, user=ctx.user.username, progress=report, write=True,
-                                file_name=uploaded.name)
-            bar.empty()
-            (st.success if result.written else st.error)(result.summary())
-            for notice in result.notices:
-                st.info(notice)
-            st.session_state.pop("upload_checked", None)
-            st.cache_data.clear()
+        if st.button("Import this file", type="primary", key="upload_confirm", disabled=running):
+            st.session_state.pop("upload_last_job", None)
+            st.session_state[JOB] = upload_jobs.start(kind, ctx.engine, data, user=ctx.user.username, write=True,
+                                                      file_name=uploaded.name)
+            st.rerun()
+_progress()
 
 st.subheader("Import history")
 history = pd.DataFrame([b.__dict__ for b in import_history(ctx.engine, limit=50)])

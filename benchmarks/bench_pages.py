@@ -84,8 +84,12 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    from data_access.accounts import current_version
+    from data_access.db import make_engine
+
     at.session_state["authentication_status"] = True
     at.session_state["username"] = args.username
+    at.session_state["auth_token_version"] = current_version(make_engine(url), args.username)  # checked every run
     pages = pages_for_user(url, args.username)
     first = timed_run(at)  # the role's landing page, in a fresh process
     rows = []

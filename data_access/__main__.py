@@ -1,4 +1,4 @@
-"""Command line for admins: ``python -m data_access init | seed-demo | info``.
+"""Command line for admins: ``python -m data_access init | seed-demo | info | users …``.
 
 Import commands (``import ram-performance FILE`` …) are added by ``data_access.cli_import``.
 """
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="counts of every main table and the data's date range")
     info.add_argument("--format", choices=["json", "table"], default="table")
     info.set_defaults(func=cmd_info)
+    from data_access.cli_users import add_user_commands
+
+    add_user_commands(sub)
     try:
         from data_access.cli_import import add_import_commands
     except ImportError:  # pragma: no cover - importers not installed

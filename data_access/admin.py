@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from data_access import accounts
 from data_access.batches import import_history, undo_batch
 from data_access.figure_settings import EDITABLE, stored_settings
 from data_access.models import (
@@ -35,6 +36,7 @@ from data_access.models import (
     KpiDefinition,
     Provider,
     Region,
+    SignInThrottle,
     User,
 )
 from data_access.scoping import ROLES, AccessScope
@@ -77,10 +79,37 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
 
 
-def _password_problems(password: str | None) -> list[str]:
+#: Passwords people pick first, refused whatever their length (lower-cased, spaces removed).
+COMMON_PASSWORDS = frozenset({
+    "password1234", "password12345", "passwordpassword", "123456789012", "1234567890123",
+    "qwertyuiopas", "qwerty123456", "letmein12345", "welcome12345", "iloveyou1234", "changeme1234",
+    "administrator", "admin1234567", "probation123", "probation1234", "manchester12", "manchester123",
+    "demodemodemo", "abcdefghijkl", "abcd12345678", "trustno11234", "football1234", "monkey123456",
+})
+
+
+def password_problems(password: str | None, username: str | None = None) -> list[str]:
+    """Why a new password is too weak, in plain words (empty when it is acceptable).
+
+    Spaces at either end are refused rather than trimmed: the sign-in compares the password
+    exactly as typed, so a password saved with an edge space that a form or a copy trims
+    would never work again (issue 14)."""
     if not password or len(password) < MIN_PASSWORD_LENGTH:
         return [f"The password must be at least {MIN_PASSWORD_LENGTH} characters."]
-    return []
+    problems = []
+    if password != password.strip():
+        problems.append("The password must not start or end with a space.")
+    squeezed = "".join(password.lower().split())
+    if len(set(squeezed)) < 4:
+        problems.append("The password uses too few different characters.")
+    if squeezed in COMMON_PASSWORDS:
+        problems.append("The password is one of the most common ones; choose another.")
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        problems.append("The password must not contain the username.")
+    return problems
+
+
+_password_problems = password_problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,8 +121,11 @@ def list_users(session: Session, actor: AccessScope) -> pd.DataFrame:
     """Users without their password hashes."""
     _require_admin(actor)
     stmt = (select(User.username, User.display_name, User.role, Provider.name.label("provider"),
-                   User.region_code.label("region"), User.active, User.locked_until, User.is_demo)
-            .outerjoin(Provider, Provider.id == User.provider_id).order_by(User.username))
+                   User.region_code.label("region"), User.active,
+                   SignInThrottle.blocked_until.label("locked_until"), User.is_demo)
+            .outerjoin(Provider, Provider.id == User.provider_id)
+            .outerjoin(SignInThrottle, SignInThrottle.key == "user:" + User.username)
+            .order_by(User.username))
     return _frame(session, stmt)
 
 
@@ -121,11 +153,11 @@ def create_user(session: Session, actor: AccessScope, *, username: str, display_
     if not (display_name or "").strip():
         problems.append("Give the user a display name.")
     problems += _role_problems(session, role, provider_id, region_code)
-    problems += _password_problems(password)
+    problems += _password_problems(password, username)
     _raise_if(problems)
     user = User(username=username, display_name=display_name.strip(), email=email or None, role=role,
                 password_hash=hash_password(password), provider_id=provider_id if role == "provider" else None,
-                region_code=region_code if role == "epop_spoc" else None, active=True, failed_sign_ins=0)
+                region_code=region_code if role == "epop_spoc" else None, active=True)
     session.add(user)
     session.flush()
     _audit(session, actor, "user_created", "user", username,
@@ -156,8 +188,10 @@ def update_user(session: Session, actor: AccessScope, username: str, *, role: st
     user.region_code = region_code if role == "epop_spoc" else None
     if display_name:
         user.display_name = display_name.strip()
-    user.locked_until, user.failed_sign_ins = None, 0
+    accounts.clear_throttle(session, username)
     after = {"role": user.role, "active": user.active, "provider_id": user.provider_id, "region_code": user.region_code}
+    if before != after:  # a changed role or link, or a disabled account: its sessions end now
+        accounts.revoke_tokens(session, username)
     _audit(session, actor, "user_updated", "user", username, {"before": before, "after": after})
     return user
 
@@ -165,10 +199,26 @@ def update_user(session: Session, actor: AccessScope, username: str, *, role: st
 def set_password(session: Session, actor: AccessScope, username: str, password: str) -> None:
     _require_admin(actor)
     user = _user(session, username)
-    _raise_if(_password_problems(password))
+    _raise_if(_password_problems(password, username))
     user.password_hash = hash_password(password)
-    user.locked_until, user.failed_sign_ins = None, 0
+    accounts.clear_throttle(session, username)
+    accounts.revoke_tokens(session, username)  # cookies issued with the old password stop working
     _audit(session, actor, "password_set", "user", username, {})  # never the password or its hash
+
+
+def set_active(session: Session, actor: AccessScope, username: str, active: bool) -> User:
+    """Enable or disable an account (a disabled account cannot sign in; its sessions end)."""
+    _require_admin(actor)
+    user = _user(session, username)
+    if username == actor.username and not active:
+        _raise_if(["You cannot disable your own account; ask another administrator."])
+    before = user.active
+    user.active = bool(active)
+    if not active:
+        accounts.revoke_tokens(session, username)
+    _audit(session, actor, "user_enabled" if active else "user_disabled", "user", username,
+           {"before": before, "after": user.active})
+    return user
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,21 @@ IMPORT_KINDS = {
 REFERRAL_IMPORT_KINDS = ("ram-performance", "case-extract")
 
 
+def _refused_by_database(kind: str, path, file_name: str | None, exc: Exception):
+    import hashlib
+    from pathlib import Path
+
+    from data_access.importers.problems import ImportResult
+
+    data = path if isinstance(path, (bytes, bytearray)) else None
+    name = file_name or (Path(path).name if data is None else "upload")
+    sha = hashlib.sha256(data).hexdigest() if data is not None else ""
+    result = ImportResult(kind=kind, file_name=name, sha256=sha)
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+    result.problems.add(None, None, None, f"the database refused the file, so nothing was written ({reason})")
+    return result
+
+
 def run_import(kind: str, engine, path, *, user: str, progress=None, write: bool = True, file_name: str | None = None):
     """Dispatch to the importer for ``kind`` (a path or the file's bytes); returns its ImportResult.
 
@@ -32,7 +47,14 @@ def run_import(kind: str, engine, path, *, user: str, progress=None, write: bool
         from data_access.importers.epop_workbook import import_epop_plan as importer
     else:  # pragma: no cover - argparse limits the choices
         raise ValueError(kind)
-    result = importer(engine, path, user=user, progress=progress, write=write, file_name=file_name)
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        result = importer(engine, path, user=user, progress=progress, write=write, file_name=file_name)
+    except DBAPIError as exc:
+        # The checks should leave the database nothing to refuse; if it still does, the sender
+        # gets a sentence and nothing is written (the importer rolled back), never a stack trace.
+        result = _refused_by_database(kind, path, file_name, exc)
     if result.written and kind in REFERRAL_IMPORT_KINDS:
         # The stored per-day KPI counts are now stale (queries fall back to live SQL until
         # rebuilt): rebuild them for the new data. EPOP plans do not touch referrals.

@@ -691,7 +691,7 @@ def create_demo_users(session: Session) -> None:
             User(
                 username=username,
                 display_name=display,
-                password_hash=bcrypt.hashpw(DEMO_PASSWORD.encode(), bcrypt.gensalt(rounds=10)).decode(),
+                password_hash=bcrypt.hashpw(DEMO_PASSWORD.encode(), bcrypt.gensalt()).decode(),
                 role=role,
                 provider_id=provider_id if role == "provider" else None,
                 region_code="J" if role == "epop_spoc" else None,
@@ -710,6 +710,9 @@ def seed_demo(engine: Engine, *, referrals: int = DEFAULT_REFERRALS, seed: int =
     with session_scope(engine) as session:
         if session.scalar(select(func.count()).select_from(Referral)):
             raise RuntimeError("The database already holds referrals; demo data goes into an empty one.")
+        if session.scalar(select(func.count()).select_from(User)):
+            # Demo accounts (password in the README) must never join real accounts.
+            raise RuntimeError("The database already holds user accounts; demo data goes into an empty one.")
         ctx = _reference_ids(session)
         ctx.update(_seed_organisations(session))
         _seed_spend(session, rng)

@@ -70,7 +70,7 @@ def database_info(engine: Engine) -> dict:
 
 
 #: Audit actions that never change a figure (left out of :func:`data_version`).
-SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed")
+SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out")
 
 
 def data_version(engine: Engine) -> str:

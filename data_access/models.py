@@ -748,9 +748,29 @@ class User(Base):
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Raised by sign-out, a password change or disabling the account: every sign-in cookie and
+    #: session issued with an older value stops working on its next run (issue 14).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The user's latest activity (written at most once a minute): a cookie of someone idle for
+    #: longer than the idle timeout is refused.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per username and per address, whether or not the user exists
+    (so the answer never tells which usernames exist). An attempt is counted before its password
+    is checked, in one conditional update, so simultaneous guesses are counted too; after
+    ``max_failed`` the next attempt waits a delay that doubles with each further failure, up to a
+    cap: never a lock that someone else can hold indefinitely (data_access/accounts.py)."""
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "user:<name>" / "address:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: Bumped by every change: the compare-and-set that makes counting atomic on both databases.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ImportBatch(Base):

@@ -54,6 +54,17 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_optional_bool(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return _env_bool(name, False)
+
+
+def is_sqlite_url(url: str) -> bool:
+    return url.strip().lower().startswith("sqlite")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, read once from the environment."""
@@ -63,8 +74,9 @@ class Settings:
     suppression_threshold: int = 5
     #: A rate whose denominator is below this is not shown (DOMAIN.md: under 10).
     minimum_rate_denominator: int = 10
-    #: Seed demo data into an empty database on first run of the app.
-    seed_demo_on_first_run: bool = True
+    #: DASHBOARD_SEED_DEMO as the operator set it: True (1), False (0) or None (not set).
+    #: Use :meth:`demo_requested`, which decides the unset case.
+    seed_demo_on_first_run: bool | None = None
     demo_referrals: int = 10_000
     #: Which bound of the published 40–60% band is DS1's monthly target (Decision 2).
     ds1_forecast_bound: str = "low"
@@ -85,8 +97,35 @@ class Settings:
     #: Unset: a random key is made once and kept in the database (``dataset_meta``).
     pseudonym_key: str | None = None
     cookie_expiry_days: float = 1.0
+    #: Failed sign-ins per username before the first delay (issue 14: a growing delay, not a lock).
     max_failed_sign_ins: int = 5
-    sign_in_lockout_seconds: int = 300
+    #: Failed sign-ins per client address before its first delay.
+    max_failed_sign_ins_per_address: int = 20
+    #: The first delay; it doubles with each further failure …
+    sign_in_delay_seconds: int = 30
+    #: … up to this longest delay.
+    sign_in_lockout_seconds: int = 900
+    #: Failures older than this are forgotten.
+    sign_in_window_seconds: int = 86_400
+    #: A signed-in session (and its cookie) with no activity for this long must sign in again.
+    idle_timeout_minutes: int = 60
+    #: Sign-in cookie "Secure": None = when the request came over HTTPS (directly or per the
+    #: proxy's X-Forwarded-Proto); True/False to force (DASHBOARD_COOKIE_SECURE).
+    cookie_secure: bool | None = None
+    #: Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
+    trusted_proxy_hops: int = 0
+
+    def demo_requested(self, *, cookie_key_configured: bool) -> bool:
+        """Whether the operator asked for the demo (demo data and demo accounts) on first run.
+
+        An explicit DASHBOARD_SEED_DEMO decides. Unset, only the two-command local run asks for it:
+        an embedded SQLite file and no real cookie key. A PostgreSQL URL or a configured cookie key
+        says "this is a real deployment", and a real deployment never gets invented referrals or
+        the demo accounts (whose password is printed in the README) by default.
+        """
+        if self.seed_demo_on_first_run is not None:
+            return self.seed_demo_on_first_run
+        return is_sqlite_url(self.database_url) and not cookie_key_configured
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -100,7 +139,7 @@ class Settings:
             minimum_rate_denominator=_env_int(
                 "DASHBOARD_MINIMUM_RATE_DENOMINATOR", base.minimum_rate_denominator
             ),
-            seed_demo_on_first_run=_env_bool("DASHBOARD_SEED_DEMO", base.seed_demo_on_first_run),
+            seed_demo_on_first_run=_env_optional_bool("DASHBOARD_SEED_DEMO"),
             demo_referrals=_env_int("DASHBOARD_DEMO_REFERRALS", base.demo_referrals),
             ds1_forecast_bound=bound,
             forecast_period_days=_env_int("DASHBOARD_FORECAST_PERIOD_DAYS", base.forecast_period_days),
@@ -112,4 +151,12 @@ class Settings:
             sign_in_lockout_seconds=_env_int(
                 "DASHBOARD_SIGN_IN_LOCKOUT_SECONDS", base.sign_in_lockout_seconds
             ),
+            max_failed_sign_ins_per_address=_env_int(
+                "DASHBOARD_MAX_FAILED_SIGN_INS_PER_ADDRESS", base.max_failed_sign_ins_per_address
+            ),
+            sign_in_delay_seconds=_env_int("DASHBOARD_SIGN_IN_DELAY_SECONDS", base.sign_in_delay_seconds),
+            sign_in_window_seconds=_env_int("DASHBOARD_SIGN_IN_WINDOW_SECONDS", base.sign_in_window_seconds),
+            idle_timeout_minutes=_env_int("DASHBOARD_IDLE_TIMEOUT_MINUTES", base.idle_timeout_minutes),
+            cookie_secure=_env_optional_bool("DASHBOARD_COOKIE_SECURE"),
+            trusted_proxy_hops=_env_int("DASHBOARD_TRUSTED_PROXY_HOPS", base.trusted_proxy_hops),
         )

@@ -6,7 +6,7 @@ from sqlalchemy import Engine, func, select
 
 from data_access.calendar import refresh_calendar
 from data_access.db import session_scope
-from data_access.models import Referral
+from data_access.models import Referral, User
 from data_access.reference import load_reference_data
 from data_access.schema import upgrade
 
@@ -27,12 +27,20 @@ def initialise(engine: Engine) -> dict[str, int]:
     return added
 
 
-def ensure_ready(engine: Engine, *, seed_demo_if_empty: bool, demo_referrals: int) -> bool:
-    """Initialise the database; seed demo data if it holds no referrals. True if seeded now."""
-    initialise(engine)
+def is_empty(engine: Engine) -> bool:
+    """No referrals and no user accounts: nothing an operator has put in (reference data aside)."""
     with session_scope(engine) as session:
-        empty = not session.scalar(select(func.count()).select_from(Referral))
-    if empty and seed_demo_if_empty:
+        return not (session.scalar(select(func.count()).select_from(Referral))
+                    or session.scalar(select(func.count()).select_from(User)))
+
+
+def ensure_ready(engine: Engine, *, seed_demo_if_empty: bool, demo_referrals: int) -> bool:
+    """Initialise the database; seed the demo if asked for and the database is empty. True if seeded now.
+
+    Both conditions, so the demo accounts never reach a database that holds real users or data.
+    """
+    initialise(engine)
+    if seed_demo_if_empty and is_empty(engine):
         from data_access.demo import seed_demo
 
         seed_demo(engine, referrals=demo_referrals)

@@ -258,6 +258,58 @@ def text_or_none(raw: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def db_value(value):
+    """A cell as the database should get it: missing (None, NA, NaN, NaT) → NULL, numpy → Python.
+
+    A float NaN handed to a text column is stored as the text 'NaN' by PostgreSQL (SQLite makes
+    it NULL), so every value an importer writes goes through here."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.item() if hasattr(value, "item") else value
+
+
+#: Longest free text the importers take where the database column itself has no limit (Text):
+#: an EPOP action or recommendation runs to a paragraph or two, not to megabytes.
+LONG_TEXT_LIMIT = 4000
+
+
+def column_limits(targets: dict[str, object]) -> dict[str, int]:
+    """File column → the most characters it may hold: the length of the database column it is
+    stored in (``targets``: file column → model attribute), or :data:`LONG_TEXT_LIMIT` for Text."""
+    limits = {}
+    for name, attribute in targets.items():
+        length = getattr(attribute.property.columns[0].type, "length", None)
+        limits[name] = length or LONG_TEXT_LIMIT
+    return limits
+
+
+def check_text_fields(log: ProblemLog, raw: pd.DataFrame, lines: pd.Series, limits: dict[str, int]) -> pd.Series:
+    """Refuse, row by row, control characters in any column and text longer than its column holds.
+
+    Both would otherwise fail only at the database (PostgreSQL: a stack trace; SQLite: stored as
+    they are). Returns the mask of rows with such a problem."""
+    flagged = pd.Series(False, index=raw.index)
+    for column in raw.columns:
+        values = raw[column].fillna("").astype("str")
+        control = values.str.contains(CONTROL_CHARACTERS, regex=True)
+        report_bad(log, values.str.replace(CONTROL_CHARACTERS, "\ufffd", regex=True), control, lines, column,
+                   CONTROL_CHARACTER_REASON)
+        flagged |= control
+        if column in limits:
+            length = values.str.strip().str.len()
+            long = (length > limits[column]) & ~control
+            if long.any():
+                for line, size in zip(lines[long].tolist(), length[long].tolist()):
+                    log.add(line, column, None, f"is {size:,} characters long; at most {limits[column]:,} fit")
+            flagged |= long
+    return flagged
+
+
 # --------------------------------------------------------------------------------------------
 # pandera schemas over typed chunks
 # --------------------------------------------------------------------------------------------

@@ -63,7 +63,10 @@ def get_engine(database_url: str, seed_demo: bool, demo_referrals: int) -> Engin
 
 
 def engine_for(settings: Settings) -> Engine:
-    return get_engine(settings.database_url, settings.seed_demo_on_first_run, settings.demo_referrals)
+    from ui.auth import cookie_key_configured
+
+    demo = settings.demo_requested(cookie_key_configured=cookie_key_configured(settings))
+    return get_engine(settings.database_url, demo, settings.demo_referrals)
 
 
 def load_user(engine: Engine, username: str) -> tuple[SignedInUser, AccessScope] | None:

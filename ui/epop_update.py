@@ -15,6 +15,7 @@ from ui.theme import CATEGORICAL
 #: session_state keys (UI state only): the action picked and the version each edit started from.
 EDIT_ACTION = "epop_edit_action"
 EDIT_VERSION_PREFIX = "epop_edit_version_"
+EDIT_RETRY_PREFIX = "epop_edit_retry_"  # the status and percent an editor chose when a save conflicted
 RAG_COLOURS = {"overdue": CATEGORICAL[2], "at risk": CATEGORICAL[3], "on track": CATEGORICAL[1],
                "no due date": "#3D3D3D", "complete": CATEGORICAL[0], "dropped": "#A6A6A6"}
 RAG_SYMBOLS = {"overdue": "x", "at risk": "triangle-up", "on track": "circle", "no due date": "diamond", "complete": "square", "dropped": "circle-open"}
@@ -33,12 +34,23 @@ def action_update_form(ctx: PageContext, view: PlanView) -> None:
     row = actions.set_index("action_id").loc[action_id]
     version_key = f"{EDIT_VERSION_PREFIX}{action_id}"
     st.session_state.setdefault(version_key, int(row["version"]))  # the version this edit starts from
+    base = st.session_state[version_key]
+    # After a conflict the form starts again from the re-read action (this run's ``row``), but with
+    # the status and percent the editor chose: before, the status box silently took the other
+    # person's status and a second "Save" recorded it as the editor's (issue 14).
+    retry = st.session_state.get(f"{EDIT_RETRY_PREFIX}{action_id}") or {}
     due = f"due {row['due_date']:%d %b %Y}" if pd.notna(row["due_date"]) else "no due date"
-    st.caption(f"Editing version {st.session_state[version_key]} · latest saved: version {int(row['version'])}, '{row['status']}' · {due}")
+    st.caption(f"Editing version {base} · latest saved: version {int(row['version'])}, '{row['status']}' · {due}")
+    if retry:
+        st.error(retry["message"])
+        if retry["latest"]:
+            st.write("Latest saved update:", retry["latest"])
     with st.form("epop_update_form", clear_on_submit=False):
-        status = st.selectbox("Status", ACTION_STATUSES, index=ACTION_STATUSES.index(row["status"]))
+        status = st.selectbox("Status", ACTION_STATUSES, key=f"epop_status_{action_id}_{base}",
+                              index=ACTION_STATUSES.index(retry.get("status", row["status"])))
         last = row["last_percent"]
-        percent = st.number_input("Percent complete", 0, 100, 0 if pd.isna(last) else int(last))
+        percent = st.number_input("Percent complete", 0, 100, retry.get("percent", 0 if pd.isna(last) else int(last)),
+                                  key=f"epop_percent_{action_id}_{base}")
         narrative = st.text_area("What has happened", max_chars=epop.NARRATIVE_MAX)
         evidence = st.text_input("Evidence link (optional)")
         submitted = st.form_submit_button("Save update")
@@ -48,12 +60,16 @@ def action_update_form(ctx: PageContext, view: PlanView) -> None:
         with session_scope(ctx.engine) as session:
             saved = epop.record_action_update(session, ctx.user, action_id, st.session_state[version_key], status, percent, narrative, evidence)
     except epop.ActionVersionConflict as conflict:
-        st.error(str(conflict))
-        if conflict.latest_update:
-            st.write("Latest saved update:", {k: v for k, v in conflict.latest_update.items() if v is not None})
-        st.session_state[version_key] = conflict.latest_version  # saving again is now a deliberate choice
+        latest = {k: v for k, v in (conflict.latest_update or {}).items() if v is not None}
+        # Saving again is now a deliberate choice, from the latest version and with this editor's
+        # own choices kept (the form is redrawn from the re-read action on the next run).
+        st.session_state[version_key] = conflict.latest_version
+        st.session_state[f"{EDIT_RETRY_PREFIX}{action_id}"] = {"status": status, "percent": int(percent),
+                                                               "message": str(conflict), "latest": latest}
+        st.rerun()
     except (PermissionError, ValueError) as refused:
         st.error(f"Not saved: {refused}")
     else:
         st.session_state[version_key] = saved.version
+        st.session_state.pop(f"{EDIT_RETRY_PREFIX}{action_id}", None)
         st.success(f"Saved: the action is now '{saved.status}' (version {saved.version}).")

@@ -181,7 +181,12 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
         if value == ALL:
             return None
         found = frame.loc[frame[match_column] == value, column]
-        return None if found.empty else found.iloc[0].item()
+        if found.empty:
+            return None
+        # Region codes are text (object column: a Python str, which has no .item()); the
+        # numeric ids are numpy scalars, turned into Python ints for the query parameters.
+        first = found.iloc[0]
+        return first.item() if hasattr(first, "item") else first
 
     filters = ReferralFilters(
         region_code=_one(geography, "region_code", "region_name", region),

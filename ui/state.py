@@ -1,14 +1,15 @@
 """Every ``st.session_state`` key the app uses, in one place (UI state only)."""
 
 USER = "signed_in_username"
-AUTH_STATUS = "authentication_status"  # streamlit-authenticator's key
-AUTH_USERNAME = "username"  # streamlit-authenticator's key
-AUTH_NAME = "name"  # streamlit-authenticator's key
+AUTH_STATUS = "authentication_status"
+AUTH_USERNAME = "username"
+AUTH_NAME = "name"
 SIGN_IN_MESSAGE = "sign_in_message"
-COOKIE_TO_STORE = "auth_cookie_to_store"  # set on sign-in until the browser confirms the cookie
-COOKIE_TO_DELETE = "auth_cookie_to_delete"  # set on sign-out until the browser confirms the removal
-COOKIE_SET_DONE = "set"  # extra-streamlit-components' CookieManager key for set(): True once stored
-COOKIE_DELETE_DONE = "delete"  # its key for delete(): True once removed
+COOKIE_TICKET = "auth_cookie_ticket"  # (ticket, issued) until the browser has exchanged it for the cookie
+COOKIE_TO_DELETE = "auth_cookie_to_delete"  # set on sign-out: the sign-in page asks the server to drop the cookie
+AUTH_TOKEN_VERSION = "auth_token_version"  # the user's token version when this session signed in
+AUTH_LAST_ACTIVITY = "auth_last_activity"  # time.time() of this session's latest run (idle timeout)
+AUTH_LAST_TOUCH = "auth_last_touch"  # when this session last wrote the user's last_seen_at
 
 FILTER_PERIOD_KIND = "filter_period_kind"
 FILTER_PERIOD_VALUE = "filter_period_value"

@@ -290,13 +290,70 @@ def run(settings: Settings | None = None) -> None:
     keep_warm(settings)
 
 
+#: The database is probed at most this often by the readiness check (the load balancer may ask
+#: every second), and a probe that takes longer than PROBE_TIMEOUT counts as unreachable.
+PROBE_EVERY_SECONDS = 5.0
+PROBE_TIMEOUT_SECONDS = 3.0
+
+
+@dataclasses.dataclass
+class _Probe:
+    at: float = float("-inf")
+    ok: bool = False
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+
+_probe = _Probe()
+
+
+def database_reachable(settings: Settings) -> bool:
+    """One cheap query on the schema's own table (on SQLite a missing file would otherwise be
+    created empty and "answer"). Failures are logged here, never shown to the caller."""
+    from sqlalchemy import text
+
+    from ui.session_cookie import server_engine
+
+    try:
+        with server_engine(settings.database_url).connect() as connection:
+            connection.execute(text("SELECT 1 FROM alembic_version LIMIT 1")).first()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        LOG.warning("readiness: the database did not answer", exc_info=True)
+        return False
+
+
+async def _database_ok() -> bool:
+    import asyncio
+
+    from starlette.concurrency import run_in_threadpool
+
+    now = time.monotonic()
+    if now - _probe.at < PROBE_EVERY_SECONDS or not _probe.lock.acquire(blocking=False):
+        return _probe.ok  # a recent answer, or a probe already under way
+    try:
+        try:
+            ok = await asyncio.wait_for(run_in_threadpool(database_reachable, Settings.from_env()),
+                                        PROBE_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            ok = False
+        _probe.at, _probe.ok = time.monotonic(), ok
+        return ok
+    finally:
+        _probe.lock.release()
+
+
 async def ready_endpoint(_request) -> "JSONResponse":
-    """``GET /api/ready``: 200 once the warm-up is done, 503 before (or while a failed one is
-    retried), with the warm-up's state as JSON."""
+    """``GET /api/ready``: 200 once the warm-up is done and the database answers, 503 otherwise.
+
+    Anyone can call it, so it says only whether and at what stage: never the database's host,
+    user or error text (those go to the server log), nor counts of scopes or panels."""
     from starlette.responses import JSONResponse
 
-    status = readiness.as_dict()
-    return JSONResponse(status, status_code=200 if status["ready"] else 503, headers={"Cache-Control": "no-store"})
+    state = readiness.as_dict()["state"]
+    if state == "ready" and not await _database_ok():
+        state = "database unreachable"
+    body = {"ready": state == "ready", "state": state}
+    return JSONResponse(body, status_code=200 if body["ready"] else 503, headers={"Cache-Control": "no-store"})
 
 
 THREAD_NAME = "dashboard-warm-up"

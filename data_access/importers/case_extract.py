@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 
 from data_access.importers.problems import ImportResult, ProblemLog
 from data_access.importers.ram import BatchWriter, execute_many, fetch_rows, json_before
-from data_access.importers.reading import read_whole_sheet, scan
+from data_access.importers.reading import FileLimits, read_whole_sheet, scan
 from data_access.models import (
     Appointment,
     Borough,
@@ -41,7 +41,10 @@ from data_access.validation import (
     BOOL_REASON,
     DATE_REASON,
     TIMESTAMP_REASON,
+    check_text_fields,
     choice_reason,
+    column_limits,
+    db_value,
     dates_for_storage,
     parse_bools,
     parse_choice,
@@ -96,6 +99,17 @@ EVENT_KINDS = {
 }
 SCORE_MIN, SCORE_MAX = 1, 5  # DOMAIN.md Decision 6 (configurable in settings)
 
+#: A provider's extract is a few records per referral: thousands of rows, not millions (issue 14:
+#: a 200 MB file ran the import out of memory). Larger files are refused before they are parsed.
+LIMITS = FileLimits(max_bytes=50 * 1024 * 1024, max_rows=500_000)
+#: Text columns and the database column each is stored in (its length is the limit).
+TEXT_LIMITS = column_limits({
+    "referral_ref": Referral.referral_ref, "referral_source": Referral.referral_source,
+    "crime_type": Referral.crime_type, **{c: getattr(Referral, c) for c in EQUALITY},
+    "exit_reason": Referral.exit_reason, "description": ReferralOutcome.description,
+    "service": OnwardReferral.service,
+})
+
 
 class Lookups:
     """Reference names the file may use, matched ignoring case and spacing."""
@@ -123,6 +137,7 @@ class Lookups:
 
 def _validate(raw: pd.DataFrame, lines: pd.Series, log: ProblemLog, look: Lookups, missing: set[str]) -> pd.DataFrame:
     """Typed records; every problem added to ``log``."""
+    unstorable = check_text_fields(log, raw, lines, TEXT_LIMITS)
     typed = pd.DataFrame(index=raw.index)
     for column in CASE_COLUMNS:
         typed[column] = text_or_none(raw[column])
@@ -211,6 +226,9 @@ def _validate(raw: pd.DataFrame, lines: pd.Series, log: ProblemLog, look: Lookup
             first = lines[rows.index[rows["referral_ref"] == rows.at[index, "referral_ref"]][0]]
             log.add(int(lines[index]), "referral_ref", rows.at[index, "referral_ref"],
                     f"has more than one {rtype} record in the file (first on row {first})")
+    # Already refused; keep their references out of the look-up query (PostgreSQL refuses a NUL
+    # even as a query parameter).
+    typed.loc[unstorable, "referral_ref"] = None
     return typed
 
 
@@ -396,15 +414,7 @@ class CaseWriter(BatchWriter):
         self._insert_new(OnwardReferral.__table__, ["referral_pk", "service", "referred_on"], records, result)
 
 
-def _v(value):
-    if value is None or value is pd.NA:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value.item() if hasattr(value, "item") else value
+_v = db_value  # missing → NULL (never the text 'NaN' on PostgreSQL), numpy → Python
 
 
 def _day(value) -> str | None:
@@ -429,7 +439,8 @@ def import_case_extract(engine: Engine, source, *, file_name: str | None = None,
     scanned = scan(source, file_name)
     result = ImportResult(kind=KIND, file_name=scanned.name, sha256=scanned.sha256)
     log = result.problems
-    sheet = read_whole_sheet(scanned, log, sheet="records", columns=CASE_COLUMNS, required=REQUIRED_COLUMNS)
+    sheet = read_whole_sheet(scanned, log, sheet="records", columns=CASE_COLUMNS, required=REQUIRED_COLUMNS,
+                             limits=LIMITS)
     if sheet is None:
         return result
     mapping, raw, lines = sheet

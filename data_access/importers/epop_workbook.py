@@ -22,9 +22,19 @@ from sqlalchemy.orm import Session
 
 from data_access.importers.problems import ImportResult
 from data_access.importers.ram import BatchWriter
-from data_access.importers.reading import read_whole_sheet, scan
+from data_access.importers.reading import FileLimits, read_whole_sheet, scan
 from data_access.models import EpopAction, EpopPlan, InspectionRecommendation, Region
-from data_access.validation import DATE_REASON, choice_reason, parse_choice, parse_dates, report_bad, text_or_none
+from data_access.validation import (
+    DATE_REASON,
+    check_text_fields,
+    choice_reason,
+    column_limits,
+    db_value,
+    parse_choice,
+    parse_dates,
+    report_bad,
+    text_or_none,
+)
 from domain.epop import parse_target_date
 
 KIND = "epop-plan"
@@ -35,6 +45,14 @@ SCOPES = ("region", "approved_premises", "national", "inspection")
 RESPONSES = ("Agreed", "Partly Agreed", "Not Agreed")
 STATUSES = ("not started", "in progress", "complete", "blocked", "dropped")  # DOMAIN.md Decision 7
 COM_B = ("capability", "opportunity", "motivation")
+#: A plan is tens to hundreds of actions (issue 14: a 6 MB compressed workbook tied the server up).
+LIMITS = FileLimits(max_bytes=10 * 1024 * 1024, max_rows=10_000, max_unzipped_bytes=50 * 1024 * 1024)
+#: Text columns and the database column each is stored in (Text columns: LONG_TEXT_LIMIT).
+TEXT_LIMITS = column_limits({
+    "plan_title": EpopPlan.title, "recommendation": InspectionRecommendation.text,
+    "action_code": EpopAction.printed_code, "action": EpopAction.text, "owner": EpopAction.owner_role,
+    "target_date": EpopAction.target_date_raw, "snapshot": EpopAction.snapshot,
+})
 
 
 def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, user: str = "cli",
@@ -44,7 +62,7 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
     scanned = scan(source, file_name)
     result = ImportResult(kind=KIND, file_name=scanned.name, sha256=scanned.sha256)
     log = result.problems
-    sheet = read_whole_sheet(scanned, log, sheet="actions", columns=EPOP_COLUMNS, required=REQUIRED)
+    sheet = read_whole_sheet(scanned, log, sheet="actions", columns=EPOP_COLUMNS, required=REQUIRED, limits=LIMITS)
     if sheet is None:
         return result
     mapping, raw, lines = sheet
@@ -54,6 +72,7 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
         return result
     raw = raw.astype(str)
     result.rows_read = len(raw)
+    check_text_fields(log, raw, lines, TEXT_LIMITS)
     typed = pd.DataFrame({c: text_or_none(raw[c]) for c in EPOP_COLUMNS})
     for column in REQUIRED:
         report_bad(log, raw[column], typed[column].isna(), lines, column, "is blank but a value is required")
@@ -94,7 +113,7 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
             session = Session(bind=connection)
             scope = typed["scope"].iat[0]
             plan = EpopPlan(scope=scope, region_code=region.iat[0] if len(region) else None,
-                            title=typed["plan_title"].iat[0][:200], source="import")
+                            title=typed["plan_title"].iat[0], source="import")
             session.add(plan)
             session.flush()
             writer.record("epop_plans", plan.id, "insert")
@@ -106,8 +125,9 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
                 if pd.notna(number.iat[i]):
                     key = int(number.iat[i])
                     if key not in recommendations:
-                        rec = InspectionRecommendation(plan_id=plan.id, number=key, text=row["recommendation"] or "",
-                                                       response=row["response"])
+                        rec = InspectionRecommendation(plan_id=plan.id, number=key,
+                                                       text=db_value(row["recommendation"]) or "",
+                                                       response=db_value(row["response"]))
                         session.add(rec)
                         session.flush()
                         writer.record("inspection_recommendations", rec.id, "insert")
@@ -115,11 +135,13 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
                     rec_id = recommendations[key]
                 target = targets[i]
                 due = row["due_date"].date() if pd.notna(row["due_date"]) else target.date
-                status = row["status"] or ("complete" if target.is_completed else "not started")
-                action = EpopAction(plan_id=plan.id, printed_code=row["action_code"], text=row["action"],
-                                    com_b=row["com_b"], owner_role=row["owner"], due_date=due, status=status,
-                                    recommendation_id=rec_id, target_date_raw=(row["target_date"] or None),
-                                    snapshot=row["snapshot"])
+                status = db_value(row["status"]) or ("complete" if target.is_completed else "not started")
+                # db_value: a blank cell is NULL, never the text 'NaN' (PostgreSQL stored it so).
+                action = EpopAction(plan_id=plan.id, printed_code=db_value(row["action_code"]),
+                                    text=db_value(row["action"]), com_b=db_value(row["com_b"]),
+                                    owner_role=db_value(row["owner"]), due_date=due, status=status,
+                                    recommendation_id=rec_id, target_date_raw=db_value(row["target_date"]),
+                                    snapshot=db_value(row["snapshot"]))
                 session.add(action)
                 added.append(action)
             session.flush()

@@ -43,6 +43,63 @@ _ARROW_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
+class FileLimits:
+    """What an import will hold, checked as the file streams in (issue 14): the file's size,
+    its rows and columns, and for a workbook (a zip archive) what it unpacks to, so a small
+    compressed file cannot make the server unpack gigabytes."""
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int = 200
+    #: The workbook's parts as the archive declares them, unpacked (zipfile reads no further).
+    max_unzipped_bytes: int = 100 * 1024 * 1024
+    #: Unpacked / packed size of any one part: real sheets compress 5–20 times.
+    max_zip_ratio: int = 200
+    max_zip_entries: int = 500
+
+
+#: Any workbook, whatever the import, is unpacked only within these.
+WORKBOOK_LIMITS = FileLimits(max_bytes=1 << 40, max_rows=2_000_000)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def file_limit_problem(source: Source, log: ProblemLog, limits: FileLimits) -> bool:
+    """Add a whole-file problem if the file is larger than ``limits`` allow. True if added."""
+    if source.size > limits.max_bytes:
+        log.add(None, None, None, f"the file is {_megabytes(source.size)}; this import takes files up to "
+                                  f"{_megabytes(limits.max_bytes)} (split it, or ask an administrator)")
+        return True
+    return False
+
+
+def workbook_limit_problem(source: Source, log: ProblemLog, limits: FileLimits = WORKBOOK_LIMITS) -> bool:
+    """Check a workbook's zip directory before anything is unpacked. True if a problem was added."""
+    import zipfile
+
+    try:
+        with source.open() as handle, zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        log.add(None, None, None, "the Excel workbook cannot be opened (it is damaged or not a workbook)")
+        return True
+    unpacked = sum(e.file_size for e in entries)
+    if len(entries) > limits.max_zip_entries:
+        reason = f"the workbook has {len(entries):,} parts; at most {limits.max_zip_entries:,} are read"
+    elif unpacked > limits.max_unzipped_bytes:
+        reason = (f"the workbook unpacks to {_megabytes(unpacked)}; at most {_megabytes(limits.max_unzipped_bytes)} "
+                  "is read (save it as CSV, or split it)")
+    elif any(e.file_size > limits.max_zip_ratio * max(e.compress_size, 1) and e.file_size > 1 << 20 for e in entries):
+        reason = "the workbook is compressed far more than a real sheet would be; it was not unpacked"
+    else:
+        return False
+    log.add(None, None, None, reason)
+    return True
+
+
+@dataclass(frozen=True)
 class Source:
     """An uploaded or local file, scanned once: its hash, format and text encoding."""
 
@@ -157,17 +214,19 @@ def select_columns(frame: pd.DataFrame, mapping: dict[int, str], columns: list[s
 
 
 def open_table(
-    source: Source, log: ProblemLog, *, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS, columnar: bool = False
+    source: Source, log: ProblemLog, *, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS, columnar: bool = False,
+    limits: FileLimits = WORKBOOK_LIMITS,
 ) -> Table | None:
     """Headings + chunks, or None (with a problem logged) if the file is not a readable table.
 
     ``columnar``: read a CSV file with Arrow (see the module's description); reading may then
     raise :class:`IrregularCsv`, after which the caller opens the file again without it.
+    ``limits``: a workbook is unpacked only within them (a CSV's rows are the caller's to count).
     """
     if format_problem(source, log):
         return None
     if source.format == "xlsx":
-        return _open_workbook(source, log, sheet)
+        return _open_workbook(source, log, sheet, limits)
     table = _open_csv(source, log, chunk_rows)
     if table is not None and columnar:
         if any("\n" in h or "\r" in h for h in table.headings):
@@ -326,8 +385,14 @@ def cell_text(value) -> str:
     return str(value).strip() if isinstance(value, str) else str(value)
 
 
-def read_sheet_rows(source: Source, sheet: str | None) -> tuple[str, list[list[str]]]:
-    """(sheet title, rows as text) of a workbook sheet; trailing empty rows dropped."""
+class TooManyRows(Exception):
+    """A sheet has more rows than the import takes (raised while streaming, before the rest is read)."""
+
+
+def read_sheet_rows(source: Source, sheet: str | None, limits: FileLimits = WORKBOOK_LIMITS) -> tuple[str, list[list[str]]]:
+    """(sheet title, rows as text) of a workbook sheet; trailing empty rows dropped.
+
+    Rows stream from the archive and reading stops at ``limits.max_rows`` (:class:`TooManyRows`)."""
     from openpyxl import load_workbook
 
     with source.open() as handle:
@@ -335,7 +400,11 @@ def read_sheet_rows(source: Source, sheet: str | None) -> tuple[str, list[list[s
         try:
             names = workbook.sheetnames
             title = sheet if sheet in names else names[0]
-            rows = [[cell_text(v) for v in row] for row in workbook[title].iter_rows(values_only=True)]
+            rows = []
+            for row in workbook[title].iter_rows(values_only=True, max_col=limits.max_columns + 1):
+                if len(rows) > limits.max_rows:  # the heading row is not counted
+                    raise TooManyRows(limits.max_rows)
+                rows.append([cell_text(v) for v in row])
         finally:
             workbook.close()
     while rows and all(v == "" for v in rows[-1]):
@@ -343,9 +412,20 @@ def read_sheet_rows(source: Source, sheet: str | None) -> tuple[str, list[list[s
     return title, rows
 
 
-def _open_workbook(source: Source, log: ProblemLog, sheet: str | None) -> Table | None:
+def too_many_rows_problem(log: ProblemLog, limit: int) -> None:
+    log.add(None, None, None, f"the file has more than {limit:,} rows, more than this import takes; "
+                              "split it into smaller files")
+
+
+def _open_workbook(source: Source, log: ProblemLog, sheet: str | None,
+                   limits: FileLimits = WORKBOOK_LIMITS) -> Table | None:
+    if workbook_limit_problem(source, log, limits):
+        return None
     try:
-        _, rows = read_sheet_rows(source, sheet)
+        _, rows = read_sheet_rows(source, sheet, limits)
+    except TooManyRows:
+        too_many_rows_problem(log, limits.max_rows)
+        return None
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         log.add(None, None, None, f"the Excel workbook cannot be opened ({type(exc).__name__})")
         return None
@@ -428,20 +508,32 @@ def read_ahead(items: Iterator[Item], *, depth: int = 1) -> Iterator[Item]:
 
 
 def read_whole_sheet(
-    source: Source, log: ProblemLog, *, sheet: str, columns, required
+    source: Source, log: ProblemLog, *, sheet: str, columns, required, limits: FileLimits
 ) -> tuple[dict, pd.DataFrame, pd.Series] | None:
     """Open a small file (case extract, EPOP workbook), check its headings, and return its
     heading mapping, every row in the expected columns and each row's spreadsheet line.
 
-    ``None`` when the file could not be read at all (the problem is already in ``log``).
+    ``None`` when the file could not be read at all, or is larger than ``limits`` (checked on
+    the size before parsing, and on the rows as they stream in); the problem is in ``log``.
     """
     from data_access.validation import check_headings  # validation imports this module's siblings
 
-    table = open_table(source, log, sheet=sheet)
+    if file_limit_problem(source, log, limits):
+        return None
+    table = open_table(source, log, sheet=sheet, limits=limits, chunk_rows=min(CHUNK_ROWS, limits.max_rows + 1))
     if table is None:
         return None
+    if len(table.headings) > limits.max_columns:
+        log.add(None, None, None, f"the file has {len(table.headings):,} columns; at most {limits.max_columns} are read")
+        return None
     mapping = check_headings(table.headings, columns, log, required=required)
-    frames = [(select_columns(frame, mapping, list(columns)), lines) for frame, lines in table.chunks]
+    frames, held = [], 0
+    for frame, lines in table.chunks:
+        held += len(frame)
+        if held > limits.max_rows:
+            too_many_rows_problem(log, limits.max_rows)
+            return None
+        frames.append((select_columns(frame, mapping, list(columns)), lines))
     if not frames:
         return mapping, pd.DataFrame(columns=list(columns)), pd.Series([], dtype=int)
     raw = pd.concat([frame for frame, _ in frames], ignore_index=True)

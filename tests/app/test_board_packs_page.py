@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import mark_signed_in
+
 from data_access.db import make_engine
 from data_access.demo import seed_demo
 from data_access.settings import PROJECT_ROOT
@@ -29,8 +31,7 @@ def _open(database_url, monkeypatch, username: str) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", database_url)
     monkeypatch.setenv("DASHBOARD_SEED_DEMO", "0")
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
+    mark_signed_in(at, username)
     at.run()
     at.switch_page(PAGE)
     at.run()

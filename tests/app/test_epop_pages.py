@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import mark_signed_in
+
 from data_access import epop
 from data_access.db import make_engine, session_scope
 from data_access.demo import create_demo_users
 from data_access.epop_demo import seed_epop_demo
-from data_access.models import EpopAction, EpopPlan, User
+from data_access.models import DatasetMeta, EpopAction, EpopPlan, User
 from data_access.settings import PROJECT_ROOT
 from data_access.setup import initialise
 from sqlalchemy import select
@@ -30,6 +32,8 @@ def database_url(tmp_path_factory):
     with session_scope(engine) as session:
         seed_epop_demo(session, np.random.default_rng(11), as_of=dt.date(2026, 3, 31))
         create_demo_users(session)
+        # Demo accounts sign in only to a database marked as the demo (issue 14).
+        session.add(DatasetMeta(key="demo", value="{}"))
     engine.dispose()
     return url
 
@@ -41,8 +45,7 @@ def app(database_url, monkeypatch):
 
     def signed_in(username: str, page: str | None = None) -> AppTest:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
+        mark_signed_in(at, username)
         at.run()
         if page:
             at.switch_page(str(PROJECT_ROOT / PAGES[page]))
@@ -136,3 +139,26 @@ def test_update_saves_then_version_clash_is_refused(app, database_url):
     at.button(key="FormSubmitter:epop_update_form-Save update").click().run()
     errors = "\n".join(str(e.value) for e in at.error)
     assert "Not saved" in errors and "is now version" in errors
+
+
+def test_saving_again_after_a_clash_keeps_the_editors_own_status(app, database_url):
+    """Issue 14: the retry after a conflict saved the other person's status as the editor's."""
+    at = app("spoc", "region")
+    action_label = next(s for s in at.selectbox if s.key == "epop_edit_action").value
+    action_id = int(action_label.rsplit("[#", 1)[1].rstrip("]"))
+    next(s for s in at.selectbox if s.label == "Status").set_value("in progress")
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:  # someone else saves "blocked" after the form was drawn
+        national = session.scalar(select(User).where(User.username == "national"))
+        row = epop.action_frame(session, [epop.region_plan_id(session, "J")]).set_index("action_id").loc[action_id]
+        epop.record_action_update(session, national, action_id, int(row.version), "blocked", 60, "Venue fell through", None)
+    at.text_area[0].input("Booked the venue")
+    at.button(key="FormSubmitter:epop_update_form-Save update").click().run()
+    assert "Not saved" in "\n".join(str(e.value) for e in at.error)
+    # The form is redrawn from the re-read action, with the editor's own choice kept.
+    assert next(s for s in at.selectbox if s.label == "Status").value == "in progress"
+    at.button(key="FormSubmitter:epop_update_form-Save update").click().run()
+    assert any("Saved: the action is now 'in progress'" in str(s.value) for s in at.success), _text(at)
+    with session_scope(engine) as session:
+        latest = epop.action_frame(session, [epop.region_plan_id(session, "J")]).set_index("action_id").loc[action_id]
+    assert latest.status == "in progress"

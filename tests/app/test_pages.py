@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from tests.app.conftest import mark_signed_in
+
 from data_access.db import make_engine, session_scope
 from data_access.models import Borough, Contract, Provider, Referral, User
 from data_access.scoping import ReferralFilters, referrals_select, scope_for_user
@@ -52,8 +54,7 @@ def env(app_env):
 
 def open_page(username: str, page: str | None = None, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
+    mark_signed_in(at, username)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()

@@ -13,6 +13,7 @@ from data_access.db import make_engine, session_scope
 from data_access.models import AuditLog
 from data_access.settings import PROJECT_ROOT, Settings
 from tests.app.conftest import signed_in_app
+from tests.conftest import POSTGRES_URL
 from ui import navigation, panel_data, warm
 
 #: Panels listing the signed-in provider's own imports: keyed on the user, so not warmed.
@@ -82,8 +83,8 @@ def test_page_imports_are_read_from_the_page_files():
 
 def test_the_warm_up_declares_no_custom_component():
     """A component declared outside a page run is never registered (its files answer 404): the
-    sign-in cookie was never stored when the warm-up imported ui.auth. In a fresh interpreter, so
-    nothing is imported yet."""
+    sign-in cookie was once never stored because the warm-up imported the library that declared
+    its component. In a fresh interpreter, so nothing is imported yet."""
     code = """
 import json
 import streamlit.components.v1 as components
@@ -94,14 +95,14 @@ components.declare_component = spy
 from ui import warm
 warm.import_page_libraries()
 during = list(declared)
-import ui.auth  # what the first page run imports: the detector does see its component
+import extra_streamlit_components  # control: a library that declares one at import is seen
 print(json.dumps([during, declared]))
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
                             timeout=120, check=True)
     during, after = json.loads(result.stdout.strip().splitlines()[-1])
     assert during == []
-    assert after, "importing ui.auth declares the cookie component"
+    assert after, "the detector sees a component declared at import"
 
 
 def test_a_failed_warm_up_is_retried_until_it_succeeds(monkeypatch):
@@ -126,18 +127,52 @@ def test_a_database_that_cannot_be_reached_is_reported_not_raised(monkeypatch):
     assert status.error
 
 
-def test_readiness_endpoint_answers_503_until_ready(monkeypatch):
+def test_readiness_endpoint_answers_503_until_ready(monkeypatch, app_env):
     status = warm.Readiness()
     monkeypatch.setattr(warm, "readiness", status)
+    monkeypatch.setattr(warm, "_probe", warm._Probe())
     response = asyncio.run(warm.ready_endpoint(None))
     assert response.status_code == 503
-    assert json.loads(response.body)["state"] == "starting"
+    assert json.loads(response.body) == {"ready": False, "state": "starting"}
     status.update(state="ready", seconds=1.5, scopes=2, panels=40)
     response = asyncio.run(warm.ready_endpoint(None))
     assert response.status_code == 200
-    assert json.loads(response.body) == {"ready": True, "state": "ready", "seconds": 1.5, "scopes": 2,
-                                         "panels": 40, "rewarms": 0, "error": None}
+    # Only whether it is ready: no timings, scope counts or database details for the anonymous.
+    assert json.loads(response.body) == {"ready": True, "state": "ready"}
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_readiness_reveals_nothing_about_a_failed_database(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", "postgresql://secret_role@127.0.0.1:1/secret_db")
+    status = warm.Readiness()
+    status.update(state="failed", error="OperationalError: connection to 127.0.0.1 as secret_role failed")
+    monkeypatch.setattr(warm, "readiness", status)
+    response = asyncio.run(warm.ready_endpoint(None))
+    assert response.status_code == 503
+    assert b"secret" not in response.body and b"127.0.0.1" not in response.body
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs DASHBOARD_TEST_POSTGRES_URL")
+def test_readiness_goes_unready_when_the_database_goes_away(monkeypatch):
+    from data_access.schema import upgrade
+    from tests.conftest import _drop_postgres, _private_postgres
+
+    name, engine = _private_postgres(POSTGRES_URL)
+    try:
+        upgrade(engine)
+        monkeypatch.setenv("DASHBOARD_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        engine.dispose()
+        status = warm.Readiness()
+        status.update(state="ready")
+        monkeypatch.setattr(warm, "readiness", status)
+        monkeypatch.setattr(warm, "_probe", warm._Probe())
+        assert asyncio.run(warm.ready_endpoint(None)).status_code == 200
+    finally:
+        _drop_postgres(POSTGRES_URL, name)  # the database goes away (its connections are ended)
+    monkeypatch.setattr(warm, "_probe", warm._Probe())  # past the probe's 5 s cache
+    response = asyncio.run(warm.ready_endpoint(None))
+    assert response.status_code == 503
+    assert json.loads(response.body) == {"ready": False, "state": "database unreachable"}
 
 
 def test_new_data_is_warmed_again_once_its_version_shows(warmed, app_env):

@@ -106,6 +106,19 @@ def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, *
     wait_for_run(page)
 
 
+def wait_for_sign_in_cookie(context, *, present: bool = True, timeout_s: float = 15.0) -> dict | None:
+    """The sign-in cookie once the browser holds it (or None once it is gone, ``present=False``).
+
+    It is HttpOnly, so it is read from the browser context, not document.cookie."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = next((c for c in context.cookies() if c["name"] == COOKIE_NAME), None)
+        if (found is not None) == present:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"the sign-in cookie was {'never stored' if present else 'never removed'}")
+
+
 def fill_sign_in_form(page, username: str, password: str) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)

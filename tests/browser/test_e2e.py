@@ -150,8 +150,9 @@ def test_a_reload_after_signing_in_keeps_the_user_signed_in(live_server, new_con
     context = new_context()
     page = context.new_page()
     sp.sign_in(page, live_server.base_url, "spoc")
-    page.wait_for_function(f"() => document.cookie.includes('{sp.COOKIE_NAME}=')", timeout=15_000)
-    assert any(c["name"] == sp.COOKIE_NAME for c in context.cookies()), "no sign-in cookie was stored"
+    cookie = sp.wait_for_sign_in_cookie(context)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("() => document.cookie").find(sp.COOKIE_NAME) == -1  # no page script can read it
     page.reload()
     sp.wait_for_run(page)
     page.get_by_role("button", name="Sign out").wait_for(timeout=15_000)
@@ -161,11 +162,11 @@ def test_after_signing_out_a_reload_asks_for_sign_in_again(live_server, new_cont
     context = new_context()
     page = context.new_page()
     sp.sign_in(page, live_server.base_url, "national")
-    page.wait_for_function(f"() => document.cookie.includes('{sp.COOKIE_NAME}=')", timeout=15_000)
+    sp.wait_for_sign_in_cookie(context)
     page.get_by_role("button", name="Sign out").click()
     sp.wait_for_run(page)
     page.get_by_role("button", name="Sign in").wait_for()
-    page.wait_for_function(f"() => !document.cookie.includes('{sp.COOKIE_NAME}=')", timeout=15_000)
+    sp.wait_for_sign_in_cookie(context, present=False)
     page.reload()
     sp.wait_for_run(page)
     page.get_by_role("button", name="Sign in").wait_for(timeout=15_000)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from data_access.db import make_engine, session_scope
-from data_access.models import Hub, Referral
+from data_access.models import EpopAction, EpopPlan, Hub, Referral
 from tests.browser.conftest import ARTIFACTS, new_context, playwright_browser  # noqa: F401 - fixtures
 from tests.browser.server import make_demo_database, start_server
 
@@ -44,6 +44,12 @@ def attack_server(playwright_browser, tmp_path_factory):  # noqa: F811 - fixture
                 end_requested_by_pp_reason=text, referral_ref=text[:40], caseworker_id=text[:60]))
         hub = session.scalars(select(Hub).order_by(Hub.id)).first()
         hub.name = "Bolton <img src=x onerror=window.__pwned=1> **hub**"
+        # Imported EPOP text (issue 14: Markdown images and links in plan titles rendered).
+        for n, plan in enumerate(session.scalars(select(EpopPlan).order_by(EpopPlan.id))):
+            plan.title = f"Plan {n} ![i](x) [click me](javascript:window.__pwned=1) {HOSTILE_TEXT[n % len(HOSTILE_TEXT)]}"
+        for n, action in enumerate(session.scalars(select(EpopAction).order_by(EpopAction.id).limit(40))):
+            action.snapshot = "![i](x)"[:40]
+            action.text = HOSTILE_TEXT[n % len(HOSTILE_TEXT)]
     engine.dispose()
     server = start_server(url, ARTIFACTS / "attack-server.log")
     yield server

@@ -9,6 +9,7 @@ import re
 import jwt
 import pytest
 
+from data_access import accounts
 from data_access.settings import DEMO_COOKIE_KEY
 from tests.browser import streamlit_page as sp
 from ui.navigation import PAGES, pages_for
@@ -16,10 +17,10 @@ from ui.navigation import PAGES, pages_for
 pytestmark = pytest.mark.usefixtures("playwright_browser")
 
 
-def _cookie(username: str, *, key: str = DEMO_COOKIE_KEY, expires_in: dt.timedelta = dt.timedelta(hours=1)) -> str:
-    """A re-authentication cookie in streamlit-authenticator's format (HS256 JWT)."""
-    exp = (dt.datetime.now() + expires_in).timestamp()
-    return jwt.encode({"username": username, "exp_date": exp}, key, algorithm="HS256")
+def _cookie(username: str, *, key: str = DEMO_COOKIE_KEY, expires_in: dt.timedelta = dt.timedelta(hours=1),
+            version: int = 0) -> str:
+    """A sign-in cookie in the app's format (data_access.accounts: HS256 JWT with the token version)."""
+    return accounts.issue_token(username, version, key, purpose=accounts.SESSION, lifetime=expires_in)
 
 
 def _page_with_cookie(new_context, server, value: str | None, path: str = "/"):
@@ -60,7 +61,7 @@ def test_an_unsigned_or_garbled_cookie_is_refused(attack_server, new_context):
 
 
 def test_an_alg_none_cookie_is_refused_and_the_form_still_shows(attack_server, new_context):
-    none_alg = jwt.encode({"username": "admin", "exp_date": 4102444800}, None, algorithm="none")
+    none_alg = jwt.encode({"sub": "admin", "ver": 0, "pur": "session", "exp": 4102444800}, None, algorithm="none")
     context = new_context()
     context.add_cookies([{"name": sp.COOKIE_NAME, "value": none_alg, "url": attack_server.base_url}])
     page = context.new_page()
@@ -117,3 +118,31 @@ def test_hostile_free_text_is_shown_as_text_on_every_page(attack_server, new_con
                 })"""
             )
             assert interpreted == {"pwned": False, "img": 0, "js_links": 0, "scripts": 0}, spec.title
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused(attack_server, new_context):
+    """Issue 14: a copied cookie kept working for 24 hours after sign-out."""
+    context = new_context()
+    page = context.new_page()
+    sp.sign_in(page, attack_server.base_url, "commissioner")
+    copied = sp.wait_for_sign_in_cookie(context)
+    assert copied["httpOnly"]
+    page.get_by_role("button", name="Sign out").click()
+    sp.wait_for_run(page)
+    page.get_by_role("button", name="Sign in").wait_for()
+    replay = _page_with_cookie(new_context, attack_server, copied["value"])
+    assert not sp.is_signed_in(replay)
+    replay.get_by_role("button", name="Sign in").wait_for()
+
+
+def test_the_server_sends_security_headers_and_a_bare_readiness_answer(attack_server):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(attack_server.base_url + "/") as response:
+        headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    with urllib.request.urlopen(attack_server.base_url + "/api/ready") as response:
+        assert json.load(response) == {"ready": True, "state": "ready"}
+        assert response.headers["Referrer-Policy"] == "same-origin"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:50:58.667264
+Create Date: 2026-12-01 17:51:19.043733
 """
 from alembic import op
 import sqlalchemy as sa
@@ -189,6 +189,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('code', name=op.f('pk_regions')),
     sa.UniqueConstraint('name', name=op.f('uq_regions_name'))
     )
+    op.create_table('sign_in_throttle',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('blocked_until', sa.DateTime(), nullable=True),
+    sa.Column('last_failure_at', sa.DateTime(), nullable=True),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_throttle'))
+    )
     op.create_table('boroughs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
@@ -294,9 +302,9 @@ def upgrade() -> None:
     sa.Column('provider_id', sa.Integer(), nullable=True),
     sa.Column('region_code', sa.String(length=1), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('failed_sign_ins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('token_version', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_users_provider_id_providers')),
     sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_users_region_code_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -783,6 +791,7 @@ def downgrade() -> None:
 
     op.drop_table('contracts')
     op.drop_table('boroughs')
+    op.drop_table('sign_in_throttle')
     op.drop_table('regions')
     op.drop_table('providers')
     op.drop_table('needs')
