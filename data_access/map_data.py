@@ -12,8 +12,9 @@ from sqlalchemy import Engine, func, select
 
 from data_access import epop
 from data_access.db import session_scope
-from data_access.models import Borough, DemandUnit, Forecast, Hub, Referral
+from data_access.models import Borough, DemandUnit, Forecast, Hub, Pdu, Referral
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
+from geo.maps import PduSet
 from metrics.epop import progress_by_plan
 
 
@@ -46,12 +47,12 @@ def demand_unit_figures(engine: Engine, scope: AccessScope, filters: ReferralFil
 
 def hub_figures(engine: Engine, scope: AccessScope, filters: ReferralFilters,
                 start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Active hubs: ``name``, ``borough``, ``postcode``, ``latitude``, ``longitude``,
-    ``referrals`` received in the period."""
+    """Open (active) hubs: ``name``, ``borough``, ``postcode``, ``latitude``, ``longitude``,
+    ``opening_pattern``, ``referrals`` received in the period."""
     counts = _received(scope, filters, start, end, Referral.hub_id)
     stmt = (
         select(Hub.name, Borough.name.label("borough"), Hub.postcode, Hub.latitude, Hub.longitude,
-               func.coalesce(counts.c.referrals, 0).label("referrals"))
+               Hub.opening_pattern, func.coalesce(counts.c.referrals, 0).label("referrals"))
         .join(Borough, Borough.id == Hub.borough_id)
         .outerjoin(counts, counts.c.key == Hub.id)
         .where(Hub.active.is_(True))
@@ -60,6 +61,26 @@ def hub_figures(engine: Engine, scope: AccessScope, filters: ReferralFilters,
     with session_scope(engine) as session:
         result = session.execute(stmt)
         return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def open_hub_positions(session) -> pd.DataFrame:
+    """``latitude``, ``longitude`` of every open hub (for working out reach)."""
+    rows = session.execute(select(Hub.latitude, Hub.longitude).where(Hub.active.is_(True))).all()
+    return pd.DataFrame(rows, columns=["latitude", "longitude"])
+
+
+def gm_pdus_in_force(engine: Engine, on: dt.date | None) -> PduSet:
+    """The PDU of each GM demand unit, as the database holds it (one PDU set: today's).
+
+    ``on`` is the date the map says the PDUs are in force on. When PDU sets carry the dates
+    they are in force, this is where the set in force on ``on`` is chosen.
+    """
+    stmt = (select(DemandUnit.name.label("demand_unit"), Pdu.number.label("pdu_number"),
+                   Pdu.name.label("pdu_name"))
+            .join(Pdu, Pdu.number == DemandUnit.pdu_number).order_by(DemandUnit.name))
+    with session_scope(engine) as session:
+        rows = session.execute(stmt).all()
+    return PduSet(on, pd.DataFrame(rows, columns=["demand_unit", "pdu_number", "pdu_name"]))
 
 
 def region_action_plan_progress(engine: Engine, user, as_of: dt.date) -> pd.DataFrame:

@@ -106,3 +106,20 @@ def test_outside_demo_mode_a_missing_cookie_key_stops_the_app(tmp_path, monkeypa
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert any("DASHBOARD_COOKIE_KEY" in e.value for e in at.error)
     assert not at.text_input  # no sign-in form with an insecure key
+
+
+def test_each_role_lands_on_its_own_first_page(app_env):
+    """Issue 18: the EPOP roles landed on Maps (their first page in menu order); they land on
+    their plan. The other roles land on their first page."""
+    from ui.navigation import landing_page
+
+    # The headings the landing pages draw (not the menu titles).
+    expected = {"spoc": "EPOP action plan", "national": "EPOP action plans: national view",
+                "commissioner": "GMIRS Well-being Support Service"}
+    for username, title in expected.items():
+        at = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), username, "demo")
+        assert not at.exception
+        assert [t.value for t in at.title] == [title], username
+    assert landing_page("epop_spoc").path == "app_pages/epop_region.py"
+    assert landing_page("provider").title == "Overview"
+    assert landing_page("nobody") is None
