@@ -106,7 +106,8 @@ REACH_BANDS = BandScheme(
 )
 
 #: Ordered classes, light to dark, with bar glyphs so the order reads without colour.
-SEQUENTIAL_COLOURS = ("#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C")
+#: (The lightest is kept well off white, so the lowest class is not mistaken for the page.)
+SEQUENTIAL_COLOURS = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
 SEQUENTIAL_SYMBOLS = ("▁", "▂", "▄", "▆", "█")
 
 
@@ -189,7 +190,7 @@ def _layer(kind: str, data, *, layer_id: str, accessors: dict[str, object] | Non
 
 
 def choropleth_layer(areas: gpd.GeoDataFrame, band_keys: pd.Series, scheme: BandScheme,
-                     tooltips: pd.Series, *, layer_id: str, opacity: int = 210,
+                     tooltips: pd.Series, *, layer_id: str, opacity: int = 230,
                      selected: pd.Series | None = None, extra: dict[str, pd.Series] | None = None
                      ) -> pdk.Layer:
     """GeoJsonLayer shading ``areas`` by band, each feature with a plain-text ``tooltip``.
@@ -231,18 +232,23 @@ def outline_layer(areas: gpd.GeoDataFrame, tooltips: pd.Series, *, layer_id: str
 def label_layer(points: pd.DataFrame, *, layer_id: str, size_px: int = 13,
                 offset_px: tuple[int, int] = (0, 0), anchor: str = "middle",
                 bold: bool = True) -> pdk.Layer:
-    """Text labels (``lon``, ``lat``, ``text``) on a white backing so they read over any fill.
+    """Text labels (``lon``, ``lat``, ``text``; optional ``dx``, ``dy`` screen-pixel nudges
+    for labels that would collide) on a white backing so they read over any fill.
 
     Not pickable: the area or hub under a label gives the tooltip and takes the click.
     """
     data = pd.DataFrame({"lon": points["lon"].astype(float).round(5).to_numpy(),
                          "lat": points["lat"].astype(float).round(5).to_numpy(),
                          "text": points["text"].astype(str).to_numpy()})
+    accessors: dict[str, object] = {"get_position": ["lon", "lat"], "get_text": "text"}
+    options: dict[str, object] = {"get_pixel_offset": list(offset_px)}
+    if "dx" in points:
+        data["dx"], data["dy"] = points["dx"].to_numpy(), points["dy"].to_numpy()
+        accessors, options = {**accessors, "get_pixel_offset": ["dx", "dy"]}, {}
     return _layer(
-        "TextLayer", data, layer_id=layer_id,
-        accessors={"get_position": ["lon", "lat"], "get_text": "text"},
+        "TextLayer", data, layer_id=layer_id, accessors=accessors, **options,
         pickable=False, get_size=size_px, size_units="pixels", get_color=LABEL_RGBA,
-        get_text_anchor=anchor, get_alignment_baseline="center", get_pixel_offset=list(offset_px),
+        get_text_anchor=anchor, get_alignment_baseline="center",
         background=True, get_background_color=[255, 255, 255, 215], background_padding=[3, 1, 3, 1],
         font_family="Arial, Helvetica, sans-serif", font_weight="bold" if bold else "normal",
         character_set="auto",

@@ -247,6 +247,11 @@ def gm_map(units: pd.DataFrame, hubs: pd.DataFrame, *, measure: str, start: dt.d
                      legend_frame(*legend), notes, details, "Borough", alt)
 
 
+#: Screen-pixel nudges for region labels that would otherwise overlap on the national map
+#: (London's sits on South Central's: looked at in headless Chromium, issue 18).
+REGION_LABEL_NUDGES = {"F": (-28, 0), "L": (22, -6)}
+
+
 def regions_map(values: pd.DataFrame, *, title: str, as_of: dt.date | None,
                 selected_region: str | None = None, number_format: str = "{:.0f}",
                 unit: str = "", basemap: str | None = None) -> MapFigure:
@@ -280,8 +285,11 @@ def regions_map(values: pd.DataFrame, *, title: str, as_of: dt.date | None,
                                                 layer_id="pdus", width_pixels=1.5,
                                                 colour=[60, 60, 60, 220]))
     label_names = regions["region_name"] + "\n" + shown
-    deck_layers.append(layers.label_layer(layers.label_points(regions, label_names),
-                                          layer_id="region_labels", size_px=11))
+    nudges = regions["region_code"].map(REGION_LABEL_NUDGES)
+    label_at = layers.label_points(regions, label_names).assign(
+        dx=[n[0] if isinstance(n, tuple) else 0 for n in nudges],
+        dy=[n[1] if isinstance(n, tuple) else 0 for n in nudges])
+    deck_layers.append(layers.label_layer(label_at, layer_id="region_labels", size_px=11))
     if not pdus.empty:
         deck_layers.append(layers.label_layer(
             layers.label_points(pdus, pdus["pdu_name"]), layer_id="pdu_labels", size_px=10,

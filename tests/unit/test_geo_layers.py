@@ -74,7 +74,8 @@ EXPECTED = {
     "regions": {"@@type": "GeoJsonLayer", **AREA_OPTIONS},
     "pdus": {"@@type": "GeoJsonLayer", "filled": False, "getLineColor": [60, 60, 60, 220], "getLineWidth": 1.5,
              "lineWidthMinPixels": 1.5, "lineWidthUnits": "pixels", "pickable": True, "stroked": True},
-    "region_labels": {"@@type": "TextLayer", **LABEL_OPTIONS, "fontWeight": "bold", "getSize": 11},
+    "region_labels": {"@@type": "TextLayer", **LABEL_OPTIONS, "fontWeight": "bold", "getSize": 11,
+                      "getPixelOffset": "@@=[dx, dy]"},
     "pdu_labels": {"@@type": "TextLayer", **LABEL_OPTIONS, "fontWeight": "normal", "getSize": 10},
 }
 
