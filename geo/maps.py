@@ -208,13 +208,13 @@ def gm_map(units: pd.DataFrame, hubs: pd.DataFrame, *, measure: str, start: dt.d
     ])
     deck_layers += [layers.hub_layer(hubs, hub_tips), labels]  # names drawn over everything
 
-    # Beside the map: five short columns that fit its width (every figure is in ``details``).
+    # Beside the map: four short columns that fit its width (every figure is in ``details``).
     table = pd.DataFrame({
         "Unit": frame["name"],
         "Referrals": frame["referrals_shown"],
         "Band": frame["band"],
-        "Open hub": frame["borough"].map(hub_word).fillna("no data"),
-        "% ≤ 5 km": frame["borough"].map(within5),
+        "Hub; ≤ 5 km": [f"{hub_word.get(b, 'no data')}; {within5.get(b, float('nan')):.0f}%"
+                        for b in frame["borough"]],
     })
     details = pd.DataFrame({
         "Demand unit": frame["name"],

@@ -28,11 +28,18 @@ def clicked(key: str, layer_id: str) -> dict | None:
 
 
 def legend_styler(legend: pd.DataFrame):
-    """The legend as a table whose first column is the band's colour (a swatch)."""
+    """One layer's legend as a table whose first column is the band's colour (a swatch)."""
     frame = pd.DataFrame({"Colour": [""] * len(legend), "Symbol": legend["symbol"].to_numpy(),
-                          "Band": legend["band"].to_numpy(), "Layer": legend["layer"].to_numpy()})
-    swatches = [f"background-color: {c}; border: 1px solid #0B0C0C" for c in legend["colour"]]
+                          "Band": legend["band"].to_numpy()})
+    swatches = [f"background-color: {c}" for c in legend["colour"]]
     return frame.style.apply(lambda _column: swatches, subset=["Colour"])
+
+
+def show_legend(legend: pd.DataFrame, key: str) -> None:
+    """Each layer's bands under the layer's name: colour swatch, symbol and band together."""
+    for number, (layer, bands) in enumerate(legend.groupby("layer", sort=False)):
+        st.caption(f"**{layer}**")
+        st.dataframe(legend_styler(bands), hide_index=True, key=f"{key}_legend_{number}", width="stretch")
 
 
 def show_map(figure: MapFigure, key: str, *, on_click: Callable[[], None] | None = None,
@@ -48,8 +55,7 @@ def show_map(figure: MapFigure, key: str, *, on_click: Callable[[], None] | None
                             on_select=on_click, selection_mode="single-object")
         st.caption("Legend: colour, symbol and band (the symbol and band are in every tooltip "
                    "and table, so colour is never the only cue).")
-        st.dataframe(legend_styler(figure.legend), hide_index=True, key=f"{key}_legend",
-                     width="stretch")
+        show_legend(figure.legend, key)
     with right:
         rows = figure.details[figure.details[figure.area_column] == selected] if selected else None
         if rows is not None and not rows.empty:

@@ -203,8 +203,47 @@ def test_the_gm_map_draws_boroughs_and_hubs(live_server, new_context, artifacts)
         for name, *_rest, lat, lon in DEMO_HUBS:  # a white disc at each hub, its fill
             x, y = _pixel(view, image, lon, lat)
             assert min(image.getpixel((x, y))) > 225, f"no hub marker at {name}: {image.getpixel((x, y))}"
+        # The tables beside the maps and the legends are read without scrolling sideways.
+        widths = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller'))
+            .filter(s => s.clientWidth > 0).map(s => [s.scrollWidth, s.clientWidth])""")
+        assert len(widths) >= 4 and all(w <= c + 1 for w, c in widths), f"a table scrolls sideways: {widths}"
     finally:
         context.close()  # a frozen renderer would otherwise eat the CPU for the tests after it
+
+
+def test_clicking_a_borough_selects_it_in_the_filters_and_shows_its_figures(live_server, new_context, artifacts):
+    from data_access.demo import DEMO_HUBS
+    from geo import layers
+    from geo.boundaries import load_gm_demand_units
+    from geo.maps import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
+
+    units = load_gm_demand_units()
+    view = fit_view(tuple(units.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
+    wigan = units.loc[units["name"] == "Wigan", "geometry"].iloc[0]
+    label = layers.label_points(units[units["name"] == "Wigan"], units.loc[units["name"] == "Wigan", "name"],
+                                avoid=[(lat, lon) for *_rest, lat, lon in DEMO_HUBS])
+    # A place in Wigan away from its edges, its name and its hub: what a person would click.
+    busy = shapely.union_all([shapely.Point(label["lon"].iloc[0], label["lat"].iloc[0]).buffer(0.03),
+                              *(shapely.Point(lon, lat).buffer(0.02) for *_r, lat, lon in DEMO_HUBS)])
+    spot = wigan.buffer(-0.01).difference(busy).representative_point()
+    page = new_context().new_page()
+    sp.sign_in(page, live_server.base_url, "commissioner")
+    sp.go_to(page, "Maps")
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"]').first.locator("canvas").first
+    image = _canvas_image(page, 0, artifacts / "commissioner-map-before-click.png")
+    x, y = _pixel(view, image, spot.x, spot.y)
+    box = canvas.bounding_box()
+    # As a mouse does: move onto the borough (deck.gl picks on hover), then press and release.
+    page.mouse.move(box["x"] + x - 6, box["y"] + y - 6)
+    page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+    page.get_by_text("Wigan: ", exact=False).first.wait_for()  # its tooltip: deck.gl has picked it
+    page.mouse.down()
+    page.mouse.up()
+    sp.wait_for_run(page)
+    assert sp.selectbox_value(page, "Borough") == "Wigan"
+    assert "borough=Wigan" in page.url
+    assert page.get_by_text("Wigan (selected)").count() == 1, "the borough's figures are shown beside the map"
+    assert sp.error_messages(page) == []
 
 
 def test_signing_out_returns_to_the_sign_in_form(live_server, new_context):

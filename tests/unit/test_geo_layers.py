@@ -141,7 +141,8 @@ def test_gm_map_json(measure):
     labels = sorted(row["text"] for row in deck["layers"][3]["data"])
     assert labels == sorted(_units()["name"])
     assert len(figure.table) == 11 and "Boundary approximated" in figure.details
-    assert len(figure.table.columns) <= 5, "the table beside the map must fit beside it"
+    assert len(figure.table.columns) <= 4, "the table beside the map must fit beside it"
+    assert figure.table.set_index("Unit").loc["Wigan", "Hub; ≤ 5 km"] == "yes (1); 47%"
     assert paths.ATTRIBUTION in figure.notes
     assert any("straight-line distance" in note for note in figure.notes)
     assert {"layer", "symbol", "band", "colour"} <= set(figure.legend.columns)
