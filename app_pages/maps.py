@@ -71,12 +71,16 @@ st.title("Maps")
 basemap = BASEMAPS[st.selectbox("Basemap", list(BASEMAPS), key="maps_basemap",
                                 help="A basemap needs internet access; boundaries draw without one.")]
 
-if ctx.scope.sees_referrals:
-    st.subheader("Greater Manchester: referrals, hubs, PDUs and reach")
-    measure = st.radio("Shade demand units by", list(GM_MEASURES), format_func=GM_MEASURES.get,
+# One map at a time: each deck is its own WebGL context, which a browser without a GPU
+# compiles and draws in software; the map in the other tab is drawn when it is opened.
+gm_tab, national_tab = st.tabs(["Greater Manchester", "England and Wales"]) if ctx.scope.sees_referrals else (
+    None, st.container())
+if gm_tab is not None:
+    gm_tab.subheader("Greater Manchester: referrals, hubs, PDUs and reach")
+    measure = gm_tab.radio("Shade demand units by", list(GM_MEASURES), format_func=GM_MEASURES.get,
                        horizontal=True, key="maps_gm_measure")
     # Reach is worked out when hubs are saved; the toggle only adds its (light) layer.
-    show_reach = st.toggle("Show reach (straight-line distance to the nearest hub)", value=False, key="maps_reach")
+    show_reach = gm_tab.toggle("Show reach (straight-line distance to the nearest hub)", value=False, key="maps_reach")
     # The map shows every demand unit: the geography filters pick the one described beside it.
     every_area = dataclasses.replace(ctx.filters, region_code=None, pdu_number=None, borough_id=None, hub_id=None)
     today = dt.date.today()
@@ -89,14 +93,17 @@ if ctx.scope.sees_referrals:
     figure = _gm_map(units, hubs, pdus, repr((view, borough)), measure=measure, start=ctx.period.start,
                      end=ctx.period.end, as_of=ctx.as_of, show_reach=show_reach, basemap=basemap,
                      selected_borough=borough)
-    show_map(figure, "map_gm", on_click=_borough_clicked, selected=borough)
+    with gm_tab:
+        show_map(figure, "map_gm", on_click=_borough_clicked, selected=borough)
 
-st.subheader("England and Wales: the 12 probation regions")
+national_tab.subheader("England and Wales: the 12 probation regions")
 progress = _region_progress(ctx.engine, ctx.settings.database_url, ctx.data_version, ctx.user, ctx.user.role,
                             ctx.user.region_code, ctx.as_of)
-region = st.selectbox("Show PDUs of region", ["All", *REGIONS], key="maps_region",
-                      format_func=lambda c: c if c == "All" else f"{c} {REGIONS[c]}")
+region = national_tab.selectbox("Show PDUs of region", ["All", *REGIONS], key="maps_region",
+                                format_func=lambda c: c if c == "All" else f"{c} {REGIONS[c]}")
 selected_region = None if region == "All" else region
-show_map(_regions_map(progress, repr((ctx.settings.database_url, ctx.data_version, ctx.user.role, ctx.user.region_code)),
-                      as_of=ctx.as_of, selected_region=selected_region, basemap=basemap),
-         "map_regions", on_click=_region_clicked, selected=selected_region)
+with national_tab:
+    show_map(_regions_map(progress, repr((ctx.settings.database_url, ctx.data_version, ctx.user.role,
+                                          ctx.user.region_code)),
+                          as_of=ctx.as_of, selected_region=selected_region, basemap=basemap),
+             "map_regions", on_click=_region_clicked, selected=selected_region)
