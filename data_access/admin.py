@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from data_access.batches import import_history, undo_batch
+from data_access.map_data import open_hub_positions
 from data_access.models import (
     AuditLog,
     Borough,
@@ -34,7 +35,6 @@ from data_access.models import (
     Region,
     User,
 )
-from data_access.map_data import open_hub_positions
 from data_access.scoping import ROLES, AccessScope
 from domain.catalogue import KPI_CATALOGUE, kpi
 from geo.reach import precompute_reach
