@@ -66,9 +66,11 @@ else:
 set_context(PageContext(engine=engine, settings=settings, user=user, scope=scope, filters=filters,
                         period=period, as_of=as_of, data_version=version))
 sections = navigation.pages_for(user.role)
+landing = navigation.landing_page(user.role)
 st.navigation(
     {
-        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path) for spec in specs]
+        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec == landing)
+                  for spec in specs]
         for section, specs in sections.items()
     }
 ).run()

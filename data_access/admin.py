@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from data_access import accounts
 from data_access.batches import import_history, undo_batch
 from data_access.figure_settings import EDITABLE, stored_settings
+from data_access.map_data import open_hub_positions
 from data_access.models import (
     AuditLog,
     Borough,
@@ -42,6 +43,7 @@ from data_access.models import (
 from data_access.scoping import ROLES, AccessScope
 from domain.catalogue import KPI_CATALOGUE, kpi
 from domain.end_reasons import SL002_CLASSES, VOCABULARIES, default_end_reasons
+from geo.reach import precompute_reach
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,60}$")
 MIN_PASSWORD_LENGTH = 12
@@ -466,6 +468,9 @@ def save_hub(session: Session, actor: AccessScope, *, name: str, borough_id: int
     after = {c: getattr(hub, c) for c in ("name", "borough_id", "postcode", "latitude", "longitude", "address", "active")}
     _audit(session, actor, "hub_added" if before is None else "hub_updated", "hub", hub.id,
            {"before": before, "after": after})
+    # Reach depends only on where the open hubs are: work it out now, once, rather than when
+    # someone next opens the Maps page (issue 18).
+    precompute_reach(open_hub_positions(session))
     return hub
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from data_access.bulk import bulk_insert, frame_rows
 from data_access.db import session_scope
 from data_access.kpi_summary import refresh_kpi_summary
+from data_access.map_data import open_hub_positions
 from data_access.models import (
     Appointment,
     Borough,
@@ -59,6 +60,7 @@ from data_access.models import (
 )
 from domain.catalogue import NEEDS
 from domain.end_reasons import default_end_reasons
+from geo.reach import precompute_reach
 
 SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11
 FULLY_OPERATIONAL = dt.date(2023, 12, 1)
@@ -288,6 +290,7 @@ def _seed_organisations(session: Session) -> dict:
         session.flush()
         hub_ids.setdefault(borough_id[borough], []).append(hub.id)
     session.flush()
+    precompute_reach(open_hub_positions(session))  # as saving a hub does (issue 18)
     return {"contract_by_borough": contract_by_borough, "provider_by_borough": provider_by_borough,
             "hub_ids": hub_ids}
 

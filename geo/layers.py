@@ -18,11 +18,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 GM_VIEW = pdk.ViewState(latitude=53.51, longitude=-2.32, zoom=9.2)
 ENGLAND_WALES_VIEW = pdk.ViewState(latitude=52.7, longitude=-2.6, zoom=5.4)
 OUTLINE_RGBA = [60, 60, 60, 255]
+LABEL_RGBA = [11, 12, 12, 255]  # GOV.UK text colour
+HUB_FILL_RGBA = [255, 255, 255, 255]
+HUB_RING_RGBA = [11, 12, 12, 255]
+HUB_MIN_PX, HUB_MAX_PX = 6.0, 13.0
+SELECTED_EDGE_PX = 4
+#: Reach is drawn in 1 km squares of postcodes: ~1,300 discs for Greater Manchester, light
+#: enough for a browser without a GPU (500 m gave ~4,100 and a 0.7 MB deck).
+REACH_CELL_M = 1000.0
 
 
 def hex_to_rgba(colour: str, alpha: int = 255) -> list[int]:
@@ -97,7 +106,8 @@ REACH_BANDS = BandScheme(
 )
 
 #: Ordered classes, light to dark, with bar glyphs so the order reads without colour.
-SEQUENTIAL_COLOURS = ("#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C")
+#: (The lightest is kept well off white, so the lowest class is not mistaken for the page.)
+SEQUENTIAL_COLOURS = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
 SEQUENTIAL_SYMBOLS = ("▁", "▂", "▄", "▆", "█")
 
 
@@ -144,96 +154,171 @@ def _features(frame: gpd.GeoDataFrame, properties: list[str]) -> dict:
     return keep.__geo_interface__
 
 
+#: Simplification tolerance (degrees) for each view: about a third of a screen pixel there,
+#: so the outline drawn is the same and the browser gets a fraction of the vertices.
+#: (GM at zoom ~10: ~75 m a pixel; England and Wales at zoom ~5.4: ~2 km; a region at 7.2: ~550 m.)
+TOLERANCE_GM = 0.0003
+TOLERANCE_NATIONAL = 0.01
+TOLERANCE_REGION = 0.002
+
+
+def simplified(areas: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """``areas`` with geometry simplified to ``tolerance`` degrees and coordinates rounded to
+    a tenth of it: the deck's size is mostly vertices, each printed in full."""
+    out = areas.copy()
+    decimals = math.ceil(-math.log10(tolerance)) + 1
+    geometry = shapely.simplify(out.geometry.values, tolerance, preserve_topology=True)
+    out["geometry"] = shapely.transform(geometry, lambda xy: np.round(xy, decimals))
+    return out
+
+
+def _layer(kind: str, data, *, layer_id: str, accessors: dict[str, object] | None = None,
+           **options) -> pdk.Layer:
+    """A pydeck layer whose ``accessors`` are read per object and whose ``options`` reach
+    deck.gl exactly as given.
+
+    pydeck turns every string keyword into a deck.gl expression ("@@=…"): right for an
+    accessor naming a field (``get_radius="radius"``), wrong for a literal option
+    (``radius_units="meters"`` became the expression ``meters``, undefined for every hub, so
+    each circle covered the whole view: issue 18). Options are therefore set on the layer
+    after pydeck has built it, where its serialiser writes them as they are.
+    """
+    layer = pdk.Layer(kind, data=data, id=layer_id, **(accessors or {}))
+    for name, value in options.items():
+        setattr(layer, name, value)
+    return layer
+
+
 def choropleth_layer(areas: gpd.GeoDataFrame, band_keys: pd.Series, scheme: BandScheme,
-                     tooltips: pd.Series, *, layer_id: str, opacity: int = 200) -> pdk.Layer:
-    """GeoJsonLayer shading ``areas`` by band, each feature with a plain-text ``tooltip``."""
+                     tooltips: pd.Series, *, layer_id: str, opacity: int = 230,
+                     selected: pd.Series | None = None, extra: dict[str, pd.Series] | None = None
+                     ) -> pdk.Layer:
+    """GeoJsonLayer shading ``areas`` by band, each feature with a plain-text ``tooltip``.
+
+    ``selected`` (booleans) draws those areas with a thick dark edge; ``extra`` adds
+    properties (e.g. the area's name) that a click hands back to the page.
+    """
     frame = areas[["geometry"]].copy()
     frame["fill"] = [hex_to_rgba(scheme.band(k).colour, opacity) for k in band_keys]
     frame["tooltip"] = tooltips.to_numpy()
-    return pdk.Layer(
-        "GeoJsonLayer",
-        data=_features(frame, ["fill", "tooltip"]),
-        id=layer_id,
-        pickable=True,
-        stroked=True,
-        filled=True,
-        get_fill_color="properties.fill",
-        get_line_color=OUTLINE_RGBA,
-        line_width_min_pixels=1,
+    chosen = selected.to_numpy() if selected is not None else np.zeros(len(frame), bool)
+    frame["edge"] = [SELECTED_EDGE_PX if s else 1 for s in chosen]
+    for name, values in (extra or {}).items():
+        frame[name] = values.to_numpy()
+    return _layer(
+        "GeoJsonLayer", _features(frame, ["fill", "tooltip", "edge", *(extra or {})]),
+        layer_id=layer_id,
+        accessors={"get_fill_color": "properties.fill", "get_line_width": "properties.edge"},
+        pickable=True, stroked=True, filled=True, auto_highlight=True,
+        highlight_color=[255, 255, 255, 90],
+        get_line_color=OUTLINE_RGBA, line_width_units="pixels", line_width_min_pixels=1,
     )
 
 
 def outline_layer(areas: gpd.GeoDataFrame, tooltips: pd.Series, *, layer_id: str,
-                  width_pixels: float = 1.5, pickable: bool = True) -> pdk.Layer:
-    """Unfilled boundaries (e.g. PDUs over regions) with a tooltip each."""
+                  width_pixels: float = 1.5, pickable: bool = True,
+                  colour: list[int] | None = None, dashed: bool = False) -> pdk.Layer:
+    """Unfilled boundaries (e.g. PDUs over regions or boroughs) with a tooltip each."""
     frame = areas[["geometry"]].copy()
     frame["tooltip"] = tooltips.to_numpy()
-    return pdk.Layer(
-        "GeoJsonLayer",
-        data=_features(frame, ["tooltip"]),
-        id=layer_id,
-        pickable=pickable,
-        stroked=True,
-        filled=True,
-        get_fill_color=[0, 0, 0, 0],
-        get_line_color=[20, 20, 20, 220],
-        line_width_min_pixels=width_pixels,
+    return _layer(
+        "GeoJsonLayer", _features(frame, ["tooltip"]), layer_id=layer_id,
+        pickable=pickable, stroked=True, filled=False,
+        get_line_color=colour or [20, 20, 20, 230], line_width_units="pixels",
+        get_line_width=width_pixels, line_width_min_pixels=width_pixels,
     )
 
 
-def hub_layer(hubs: pd.DataFrame, band_keys: pd.Series, scheme: BandScheme,
-              tooltips: pd.Series, *, layer_id: str = "hubs") -> pdk.Layer:
-    """Hubs as circles sized by ``referrals`` (area ∝ count) and filled by band, outlined."""
+def label_layer(points: pd.DataFrame, *, layer_id: str, size_px: int = 13,
+                offset_px: tuple[int, int] = (0, 0), anchor: str = "middle",
+                bold: bool = True) -> pdk.Layer:
+    """Text labels (``lon``, ``lat``, ``text``; optional ``dx``, ``dy`` screen-pixel nudges
+    for labels that would collide) on a white backing so they read over any fill.
+
+    Not pickable: the area or hub under a label gives the tooltip and takes the click.
+    """
+    data = pd.DataFrame({"lon": points["lon"].astype(float).round(5).to_numpy(),
+                         "lat": points["lat"].astype(float).round(5).to_numpy(),
+                         "text": points["text"].astype(str).to_numpy()})
+    accessors: dict[str, object] = {"get_position": ["lon", "lat"], "get_text": "text"}
+    options: dict[str, object] = {"get_pixel_offset": list(offset_px)}
+    if "dx" in points:
+        data["dx"], data["dy"] = points["dx"].to_numpy(), points["dy"].to_numpy()
+        accessors, options = {**accessors, "get_pixel_offset": ["dx", "dy"]}, {}
+    return _layer(
+        "TextLayer", data, layer_id=layer_id, accessors=accessors, **options,
+        pickable=False, get_size=size_px, size_units="pixels", get_color=LABEL_RGBA,
+        get_text_anchor=anchor, get_alignment_baseline="center",
+        background=True, get_background_color=[255, 255, 255, 215], background_padding=[3, 1, 3, 1],
+        font_family="Arial, Helvetica, sans-serif", font_weight="bold" if bold else "normal",
+        character_set="auto",
+    )
+
+
+def label_points(areas: gpd.GeoDataFrame, names: pd.Series, *, avoid: list[tuple[float, float]] = (),
+                 clearance: float = 0.02) -> pd.DataFrame:
+    """One label point inside each area, as far from its edges as can be (the pole of
+    inaccessibility of its largest part) and at least ``clearance`` degrees from each point in
+    ``avoid`` (e.g. hubs, so a marker does not hide the name) where the area leaves room."""
+    from shapely.ops import polylabel
+
+    keep_clear = shapely.union_all([shapely.Point(lon, lat).buffer(clearance) for lat, lon in avoid]) \
+        if avoid else None
+    points = []
+    for shape in areas.geometry:
+        room = shape.difference(keep_clear) if keep_clear is not None else shape
+        room = room if not room.is_empty else shape
+        parts = getattr(room, "geoms", [room])
+        largest = max(parts, key=lambda part: part.area)
+        points.append(polylabel(largest, tolerance=0.002))
+    return pd.DataFrame({"lon": [p.x for p in points], "lat": [p.y for p in points],
+                         "text": names.to_numpy()})
+
+
+def hub_layer(hubs: pd.DataFrame, tooltips: pd.Series, *, layer_id: str = "hubs") -> pdk.Layer:
+    """Hubs as places: a white disc in a thick black ring (a station on a transit map), in
+    screen pixels so it reads at every zoom; its area grows with ``referrals``."""
     referrals = hubs["referrals"].fillna(0).astype(float).clip(lower=0)
     data = pd.DataFrame(
         {
             "lon": hubs["longitude"].astype(float).round(5).to_numpy(),
             "lat": hubs["latitude"].astype(float).round(5).to_numpy(),
-            "radius": (300 + 40 * np.sqrt(referrals)).round(0).to_numpy(),
-            "fill": [hex_to_rgba(scheme.band(k).colour) for k in band_keys],
+            "radius": np.minimum(HUB_MAX_PX, HUB_MIN_PX + np.sqrt(referrals) / 3).round(1).to_numpy(),
             "tooltip": tooltips.to_numpy(),
+            "name": hubs["name"].to_numpy(),
+            "borough": hubs["borough"].to_numpy(),
         }
     )
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=data,
-        id=layer_id,
-        pickable=True,
-        stroked=True,
-        filled=True,
-        get_position=["lon", "lat"],
-        get_radius="radius",
-        radius_units="meters",
-        get_fill_color="fill",
-        get_line_color=[0, 0, 0, 255],
-        line_width_min_pixels=2,
+    return _layer(
+        "ScatterplotLayer", data, layer_id=layer_id,
+        accessors={"get_position": ["lon", "lat"], "get_radius": "radius"},
+        pickable=True, stroked=True, filled=True, radius_units="pixels",
+        get_fill_color=HUB_FILL_RGBA, get_line_color=HUB_RING_RGBA,
+        line_width_units="pixels", get_line_width=3, line_width_min_pixels=3,
     )
 
 
-def reach_layer(cells: pd.DataFrame, cell_m: float = 500.0, *, layer_id: str = "reach"
+def reach_layer(cells: pd.DataFrame, cell_m: float = REACH_CELL_M, *, layer_id: str = "reach"
                 ) -> pdk.Layer:
-    """Postcode cells coloured by straight-line distance band to the nearest hub."""
+    """Postcode cells coloured by straight-line distance band to the nearest hub: a disc
+    of the cell's size, in metres on the ground, at the cell's centre."""
     keys = cells["median_km"].map(reach_band)
     data = pd.DataFrame(
         {
             "lon": cells["longitude"].to_numpy(),
             "lat": cells["latitude"].to_numpy(),
-            "fill": [hex_to_rgba(REACH_BANDS.band(k).colour, 150) for k in keys],
+            "fill": [hex_to_rgba(REACH_BANDS.band(k).colour, 170) for k in keys],
             "tooltip": [
-                f"{n} postcodes · median {km:.1f} km to nearest hub · {REACH_BANDS.band(k).text}"
+                f"{n} postcodes, median {km:.1f} km to a hub (straight line): {REACH_BANDS.band(k).label}"
                 for n, km, k in zip(cells["postcodes"], cells["median_km"], keys)
             ],
         }
     )
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=data,
-        id=layer_id,
-        pickable=True,
-        get_position=["lon", "lat"],
-        get_radius=cell_m * 0.5,
-        radius_units="meters",
-        get_fill_color="fill",
+    return _layer(
+        "ScatterplotLayer", data, layer_id=layer_id,
+        accessors={"get_position": ["lon", "lat"], "get_fill_color": "fill"},
+        pickable=True, stroked=False, filled=True, radius_units="meters",
+        get_radius=round(cell_m * 0.6), radius_min_pixels=1,
     )
 
 

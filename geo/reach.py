@@ -1,11 +1,18 @@
 """Reach: straight-line distance from every GM postcode to its nearest hub.
 
 Straight-line ("as the crow flies") distance in British National Grid metres. It is not
-travel time: the map and table say so.
+travel time: the map and table say so. (No road or public-transport network for Greater
+Manchester is available offline from a package registry here, so travel time is not offered.)
+
+The reach of a set of hubs depends only on where the open hubs are, so it is worked out once
+per set of positions (:func:`reach_for`) and kept: saving or importing hubs calls
+:func:`precompute_reach`, and the Maps page then only reads it, whether or not the reach
+layer is switched on.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -62,7 +69,7 @@ def reach_by_borough(hubs: pd.DataFrame, bands_km: tuple[float, ...] = REACH_BAN
     return out.round({c: 1 for c in out.columns if c.startswith("pct_") or c.endswith("_km")})
 
 
-def reach_cells(hubs: pd.DataFrame, cell_m: float = 500.0) -> pd.DataFrame:
+def reach_cells(hubs: pd.DataFrame, cell_m: float = 1000.0) -> pd.DataFrame:
     """Postcodes binned into square cells (for a light map layer): cell centre
     ``latitude``/``longitude``, ``postcodes``, ``median_km`` to the nearest hub."""
     x, y, _ = _postcode_grid()
@@ -81,3 +88,36 @@ def reach_cells(hubs: pd.DataFrame, cell_m: float = 500.0) -> pd.DataFrame:
     return pd.DataFrame({"latitude": np.round(lat, 5), "longitude": np.round(lon, 5),
                          "postcodes": cells["postcodes"].to_numpy(),
                          "median_km": cells["median_km"].round(2).to_numpy()})
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Reach of one set of hub positions: per borough (:func:`reach_by_borough`) and per
+    1 km cell (:func:`reach_cells`)."""
+
+    by_borough: pd.DataFrame
+    cells: pd.DataFrame
+
+
+def _positions(hubs: pd.DataFrame) -> tuple[tuple[float, float], ...]:
+    located = hubs.dropna(subset=["latitude", "longitude"])
+    return tuple(sorted({(round(float(lat), 6), round(float(lon), 6))
+                         for lat, lon in zip(located["latitude"], located["longitude"])}))
+
+
+@lru_cache(maxsize=16)
+def _reach_at(positions: tuple[tuple[float, float], ...]) -> Reach:
+    hubs = pd.DataFrame(positions, columns=["latitude", "longitude"])
+    return Reach(reach_by_borough(hubs), reach_cells(hubs))
+
+
+def reach_for(hubs: pd.DataFrame) -> Reach:
+    """The reach of ``hubs`` (``latitude``, ``longitude``), computed once per set of
+    positions in this process (names, counts and order do not change it)."""
+    return _reach_at(_positions(hubs))
+
+
+def precompute_reach(hubs: pd.DataFrame) -> Reach:
+    """Work out the reach of a new set of hubs now (called when hubs are saved or imported),
+    so the first person to open the Maps page after it does not wait for it."""
+    return reach_for(hubs)

@@ -55,6 +55,17 @@ def pages_for(role: str, *, only_existing: bool = True) -> dict[str, list[PageSp
     return sections
 
 
+#: Where a role lands after signing in, if not on its first page in menu order: the EPOP
+#: roles on their plan (issue 18: they landed on Maps, the first page they may use).
+LANDING = {"epop_spoc": "app_pages/epop_region.py", "epop_national": "app_pages/epop_national.py"}
+
+
+def landing_page(role: str) -> PageSpec | None:
+    """The page ``role`` sees first after signing in (the navigation's default page)."""
+    specs = [spec for section in pages_for(role).values() for spec in section]
+    return next((spec for spec in specs if spec.path == LANDING.get(role)), specs[0] if specs else None)
+
+
 def url_paths() -> list[str]:
     """Every page's address, whoever may use it."""
     return [spec.url_path for spec in PAGES if spec.url_path]

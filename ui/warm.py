@@ -215,11 +215,23 @@ def warm_scope(engine: Engine, settings: Settings, scope: AccessScope) -> int:
     return count
 
 
+def _warm_reach(engine: Engine) -> None:
+    """The open hubs' reach, as saving or importing hubs works it out (for a replica that
+    starts on a database whose hubs were saved by another process)."""
+    from data_access.db import session_scope
+    from data_access.map_data import open_hub_positions
+    from geo.reach import precompute_reach
+
+    with session_scope(engine) as session:
+        precompute_reach(open_hub_positions(session))
+
+
 def warm_all(engine: Engine, settings: Settings, status: Readiness) -> str:
     """Every active scope's first views at the current data version; returns that version."""
     from ui.context import data_version
 
     version = data_version(engine, settings.database_url)
+    _warm_reach(engine)
     panels_done = 0
     scopes = active_scopes(engine)
     for number, scope in enumerate(scopes, 1):

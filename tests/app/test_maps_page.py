@@ -43,3 +43,22 @@ def test_reach_layer_is_off_until_asked_for(app_env):
     at.toggle(key="maps_reach").set_value(True).run()
     layer_ids = [layer.get("id") for deck in _decks(at) for layer in deck["layers"]]
     assert any("reach" in str(i) for i in layer_ids)
+
+
+def test_a_borough_chosen_in_the_filters_is_described_beside_the_map_which_keeps_every_borough(app_env):
+    at = signed_in_app("commissioner", str(PROJECT_ROOT / MAPS)).run()
+    at.selectbox(key="filter_borough").set_value("Wigan").run()
+    assert not at.exception
+    assert any(m.value == "**Wigan** (selected)" for m in at.markdown)
+    gm = _decks(at)[0]
+    units = next(layer for layer in gm["layers"] if layer["id"] == "gm_units")["data"]["features"]
+    assert len(units) == 11, "the map still shows every demand unit"
+    edges = {f["properties"]["name"]: f["properties"]["edge"] for f in units}
+    assert edges["Wigan"] > edges["Bolton"]
+
+
+def test_pdus_in_force_are_on_the_map_with_their_date(app_env):
+    at = signed_in_app("commissioner", str(PROJECT_ROOT / MAPS)).run()
+    layer_ids = [layer["id"] for layer in _decks(at)[0]["layers"]]
+    assert "gm_pdus" in layer_ids
+    assert any("PDUs in force on" in c.value for c in at.caption)

@@ -213,3 +213,20 @@ def test_the_readme_postgres_recipe_gives_no_demo_and_users_add_makes_the_first_
         assert any(b.label == "Sign out" for b in at.sidebar.button), [e.value for e in at.error]
     finally:
         _drop_postgres(POSTGRES_URL, name)
+
+
+def test_each_role_lands_on_its_own_first_page(app_env):
+    """Issue 18: the EPOP roles landed on Maps (their first page in menu order); they land on
+    their plan. The other roles land on their first page."""
+    from ui.navigation import landing_page
+
+    # The headings the landing pages draw (not the menu titles).
+    expected = {"spoc": "EPOP action plan", "national": "EPOP action plans: national view",
+                "commissioner": "GMIRS Well-being Support Service"}
+    for username, title in expected.items():
+        at = _sign_in(AppTest.from_file(APP, default_timeout=60).run(), username, "demo")
+        assert not at.exception
+        assert [t.value for t in at.title] == [title], username
+    assert landing_page("epop_spoc").path == "app_pages/epop_region.py"
+    assert landing_page("provider").title == "Overview"
+    assert landing_page("nobody") is None

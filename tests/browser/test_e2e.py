@@ -1,19 +1,23 @@
 """End to end in headless Chromium against the real server: each role signs in through the
 form, opens every page it may use (taken from ``ui.navigation.pages_for``, so a page added
 later is covered without touching this file), and sees no error box; a filter changes the
-figures; a CSV downloads with the data shown; the map's deck.gl canvas is drawn."""
+figures; a CSV downloads with the data shown; both maps draw their areas and hubs (read from the
+canvas's pixels at known places)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+from collections import Counter
 from urllib.parse import urlparse
 
 import pytest
+import shapely
 from PIL import Image
 
 from tests.browser import streamlit_page as sp
-from ui.navigation import pages_for
+from ui.navigation import landing_page, pages_for
 
 
 def _role_page_params():
@@ -48,9 +52,9 @@ def test_every_page_of_every_role_opens_without_an_error(role, spec, role_page, 
     assert sp.error_messages(page) == []
     main = page.locator('[data-testid="stMain"]')
     assert main.locator("h1").count() >= 1, f"{spec.title} shows no heading"
-    first = next(s for specs in pages_for(role).values() for s in specs)
+    first = landing_page(role)
     path = urlparse(page.url).path
-    assert path == ("/" if spec == first else f"/{spec.url_path}"), path  # the first page is the default
+    assert path == ("/" if spec == first else f"/{spec.url_path}"), path  # the landing page is the default
     page.screenshot(path=str(artifacts / f"{role}-{spec.url_path}.png"), full_page=True)
 
 
@@ -105,26 +109,86 @@ def test_a_csv_download_holds_the_data_shown(role_page):
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
-def _assert_deck_canvas_drawn(page, shot) -> None:
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+#: Resolves once the browser has painted twice more: deck.gl draws on animation frames.
+TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+
+
+def _canvas_image(page, index: int, shot) -> Image.Image:
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').nth(index)
+    chart.scroll_into_view_if_needed()
     canvas = chart.locator("canvas").first
     canvas.wait_for(state="visible")
-    size = canvas.evaluate("c => [c.width, c.height]")
+    size = canvas.evaluate("c => [c.clientWidth, c.clientHeight]")
     assert size[0] > 100 and size[1] > 100, size
-    # Drawn means more than a blank rectangle: boundaries and hubs put many colours on it.
-    page.wait_for_timeout(1500)  # deck.gl draws on the next animation frames after mounting
+    page.evaluate(TWO_FRAMES)
+    page.wait_for_timeout(1000)
     canvas.screenshot(path=str(shot))
-    colours = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20) or []
-    assert len(colours) > 20, f"the map canvas looks blank ({len(colours)} colours)"
+    return Image.open(shot).convert("RGB")
 
 
-def test_the_map_draws_its_deck_gl_canvas(role_page, artifacts):
-    page = role_page("epop_spoc")  # England and Wales regions map
+def _pixel(view, image: Image.Image, lon: float, lat: float) -> tuple[int, int]:
+    """Where deck.gl's Web Mercator view (512-pixel world) puts (lon, lat) in the canvas."""
+    scale = 512 * 2 ** view.zoom
+
+    def world(lo, la):
+        return ((lo + 180) / 360 * scale,
+                (1 - math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / math.pi) / 2 * scale)
+
+    x, y = world(lon, lat)
+    cx, cy = world(view.longitude, view.latitude)
+    return round(x - cx + image.width / 2), round(y - cy + image.height / 2)
+
+
+def _far(a, b, distance: int = 40) -> bool:
+    return sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5 > distance
+
+
+def _assert_areas_drawn(image: Image.Image, view, areas) -> None:
+    """A drawn map, not a blank or flat one: the page shows through outside the areas, inside
+    each area (a grid of points, so a label or marker cannot decide it) the fill differs from
+    that background, and no single drawn colour covers most of the canvas (the old hub circles
+    made it one solid rectangle, which anti-aliased corners gave 31 colours)."""
+    background = image.getpixel((3, 3))
+    assert min(background) > 235, f"outside the areas the page should show through, not {background}"
+    for name, shape in areas:
+        inner = shape.buffer(-0.2 * math.sqrt(shape.area))
+        inner = inner if not inner.is_empty else shape
+        west, south, east, north = inner.bounds
+        grid = [shapely.Point(west + (east - west) * i / 8, south + (north - south) * j / 8)
+                for i in range(9) for j in range(9)]
+        points = [_pixel(view, image, p.x, p.y) for p in grid if inner.contains(p)] or [
+            _pixel(view, image, *inner.representative_point().coords[0])]
+        colours = [image.getpixel(p) for p in points if 0 <= p[0] < image.width and 0 <= p[1] < image.height]
+        filled = [c for c in colours if _far(c, background)]
+        # A label's white backing may cover part of a small area: most of it shows the fill.
+        assert len(filled) >= max(1, len(colours) / 2), f"{name} is not drawn: {Counter(colours).most_common(3)}"
+    # The page shows through around an irregular outline (GM fills ~40% of its canvas), so the
+    # background is left out of "no colour covers most", and must itself leave room for a map.
+    total = image.width * image.height
+    counts = sorted(((n, c) for n, c in image.getcolors(maxcolors=1 << 24)), reverse=True)
+    drawn = [(n, c) for n, c in counts if _far(c, background, 8)]
+    assert sum(n for n, _ in drawn) / total > 0.2, "the map is (almost) blank"
+    share = drawn[0][0] / total
+    assert share < 0.5, f"one colour {drawn[0][1]} covers {share:.0%} of the map: it is flat"
+
+
+def test_the_regions_map_draws_every_region(role_page, artifacts):
+    from geo.boundaries import load_regions
+    from geo.maps import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
+
+    page = role_page("epop_spoc")  # England and Wales regions map only
     sp.go_to(page, "Maps")
-    _assert_deck_canvas_drawn(page, artifacts / "epop_spoc-map-canvas.png")
+    regions = load_regions()
+    view = fit_view(tuple(regions.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX, padding=0.02)
+    image = _canvas_image(page, 0, artifacts / "epop_spoc-map-canvas.png")
+    _assert_areas_drawn(image, view, zip(regions["region_name"], regions.geometry))
 
 
-def test_the_gm_map_draws_without_freezing_the_browser(live_server, new_context, artifacts):
+def test_the_gm_map_draws_boroughs_and_hubs(live_server, new_context, artifacts):
+    from data_access.demo import DEMO_HUBS
+    from geo.boundaries import load_gm_demand_units
+    from geo.maps import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
+
     context = new_context()
     page = context.new_page()
     try:
@@ -132,9 +196,55 @@ def test_the_gm_map_draws_without_freezing_the_browser(live_server, new_context,
         sp.sidebar_link(page, "Maps").first.click()
         sp.wait_for_run(page, timeout_s=30)  # a board member would have given up long before
         assert sp.error_messages(page) == []
-        _assert_deck_canvas_drawn(page, artifacts / "commissioner-map-canvas.png")
+        units = load_gm_demand_units()
+        view = fit_view(tuple(units.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
+        image = _canvas_image(page, 0, artifacts / "commissioner-map-canvas.png")
+        _assert_areas_drawn(image, view, zip(units["name"], units.geometry))
+        for name, *_rest, lat, lon in DEMO_HUBS:  # a white disc at each hub, its fill
+            x, y = _pixel(view, image, lon, lat)
+            assert min(image.getpixel((x, y))) > 225, f"no hub marker at {name}: {image.getpixel((x, y))}"
+        # The tables beside the maps and the legends are read without scrolling sideways.
+        widths = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller'))
+            .filter(s => s.clientWidth > 0).map(s => [s.scrollWidth, s.clientWidth])""")
+        # (the legend tables and the table beside the GM map; the other tab's are hidden)
+        assert len(widths) >= 3 and all(w <= c + 1 for w, c in widths), f"a table scrolls sideways: {widths}"
     finally:
         context.close()  # a frozen renderer would otherwise eat the CPU for the tests after it
+
+
+def test_clicking_a_borough_selects_it_in_the_filters_and_shows_its_figures(live_server, new_context, artifacts):
+    from data_access.demo import DEMO_HUBS
+    from geo import layers
+    from geo.boundaries import load_gm_demand_units
+    from geo.maps import MAP_HEIGHT_PX, MAP_WIDTH_PX, fit_view
+
+    units = load_gm_demand_units()
+    view = fit_view(tuple(units.total_bounds), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)
+    wigan = units.loc[units["name"] == "Wigan", "geometry"].iloc[0]
+    label = layers.label_points(units[units["name"] == "Wigan"], units.loc[units["name"] == "Wigan", "name"],
+                                avoid=[(lat, lon) for *_rest, lat, lon in DEMO_HUBS])
+    # A place in Wigan away from its edges, its name and its hub: what a person would click.
+    busy = shapely.union_all([shapely.Point(label["lon"].iloc[0], label["lat"].iloc[0]).buffer(0.03),
+                              *(shapely.Point(lon, lat).buffer(0.02) for *_r, lat, lon in DEMO_HUBS)])
+    spot = wigan.buffer(-0.01).difference(busy).representative_point()
+    page = new_context().new_page()
+    sp.sign_in(page, live_server.base_url, "commissioner")
+    sp.go_to(page, "Maps")
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"]').first.locator("canvas").first
+    image = _canvas_image(page, 0, artifacts / "commissioner-map-before-click.png")
+    x, y = _pixel(view, image, spot.x, spot.y)
+    box = canvas.bounding_box()
+    # As a mouse does: move onto the borough (deck.gl picks on hover), then press and release.
+    page.mouse.move(box["x"] + x - 6, box["y"] + y - 6)
+    page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+    page.get_by_text("Wigan: ", exact=False).first.wait_for()  # its tooltip: deck.gl has picked it
+    page.mouse.down()
+    page.mouse.up()
+    sp.wait_for_run(page)
+    assert sp.selectbox_value(page, "Borough") == "Wigan"
+    assert "borough=Wigan" in page.url
+    assert page.get_by_text("Wigan (selected)").count() == 1, "the borough's figures are shown beside the map"
+    assert sp.error_messages(page) == []
 
 
 def test_signing_out_returns_to_the_sign_in_form(live_server, new_context):

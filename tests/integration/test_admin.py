@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import bcrypt
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -133,6 +134,22 @@ def test_contract_geography_is_replaced_and_audited(db):
         table = admin.contract_geography(session, ADMIN)
     assert table.loc[table["reference"] == "T-LOT", "boroughs"].iloc[0] in {"Bolton", "Bury"}
     assert [d["after"] for _, d in audit_rows(db, "contract_geography_set")] == [sorted(ids), ids[:1]]
+
+
+def test_saving_a_hub_works_out_the_reach_of_the_open_hubs_there_and_then(db):
+    """Issue 18: reach is worked out when hubs are saved, not when the Maps page asks."""
+    from geo import reach
+
+    reach._reach_at.cache_clear()
+    with session_scope(db) as session:
+        bolton = session.scalar(select(Borough.id).where(Borough.name == "Bolton"))
+        admin.save_hub(session, ADMIN, name="Bolton reach hub", borough_id=bolton, postcode="BL1 1RU")
+        open_hubs = pd.DataFrame(session.execute(select(Hub.latitude, Hub.longitude).where(Hub.active.is_(True))).all(),
+                                 columns=["latitude", "longitude"])
+    assert reach._reach_at.cache_info().currsize == 1
+    before = reach._reach_at.cache_info().hits
+    assert reach.reach_for(open_hubs).by_borough.set_index("borough").loc["Bolton", "pct_within_10km"] > 0
+    assert reach._reach_at.cache_info().hits == before + 1  # read, not worked out again
 
 
 def test_editing_a_hub_without_a_postcode_keeps_its_position(db):
