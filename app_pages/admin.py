@@ -13,7 +13,7 @@ from data_access.db import session_scope
 from data_access.scoping import ROLES
 from ui import panel_data
 from ui.context import page_context
-from ui.figure_settings_form import figure_settings_form
+from ui.figure_settings_form import figure_settings_form, spc_rebase_form
 
 ctx = page_context()
 st.title("Admin")
@@ -85,7 +85,8 @@ with tab_forecasts:
         days = st.number_input("Days the published forecast covers", 1, 3660, int(forecasts["period_days"].iloc[0]) if len(forecasts) else 365)
         if st.form_submit_button("Save the assumption"):
             apply(lambda s: admin.set_forecast_period(s, ctx.scope, int(days)), "Saved the forecast period.")
-    figure_settings_form(ctx, apply)  # DS1 bound, suppression, distance scale (data_access.figure_settings)
+    figure_settings_form(ctx, apply)  # DS1 bound, suppression, distance scale, SPC rules (data_access.figure_settings)
+    spc_rebase_form(ctx, apply)
     labels = dict(zip(forecasts["id"], forecasts["demand_unit"] + " (" + forecasts["base_date"].astype(str) + ")"))
     forecast_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="admin_forecast_id")
     with st.form("admin_forecast_form"):

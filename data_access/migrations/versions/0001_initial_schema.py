@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 16:48:13.634633
+Create Date: 2026-12-01 17:11:59.446401
 """
 from alembic import op
 import sqlalchemy as sa
@@ -179,6 +179,15 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_regions')),
     sa.UniqueConstraint('name', name=op.f('uq_regions_name'))
+    )
+    op.create_table('spc_rebases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kpi_code', sa.String(length=10), nullable=True),
+    sa.Column('rebase_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('recorded_by', sa.String(length=60), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spc_rebases'))
     )
     op.create_table('boroughs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -720,6 +729,7 @@ def downgrade() -> None:
 
     op.drop_table('contracts')
     op.drop_table('boroughs')
+    op.drop_table('spc_rebases')
     op.drop_table('regions')
     op.drop_table('providers')
     op.drop_table('needs')
