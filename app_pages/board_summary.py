@@ -27,7 +27,8 @@ if st.toggle("Show every measure's SPC chart (small multiples)", key="board_spc_
 
 readiness = panel_data(ctx, panels.extension_readiness)
 show(ctx, readiness, "board_extension", table=True,
-     columns=["code", "contract year", "value", "target", "against target", "months met", "assurance", "variation"])
+     columns=["code", "contract year", "value", "target", "against target", "months met", "on the year before",
+              "assurance", "variation"])
 
 changed = panel_data(ctx, panels.what_changed)
 show(ctx, changed, "board_what_changed", empty_message="Nothing changed enough to report.")

@@ -1,5 +1,8 @@
 """Command line for analysts.
 
+``python -m metrics spc --code CODE …``: one measure's SPC chart as the KPIs page draws it
+(``metrics.spc_cli``).
+
 ``python -m metrics scorecard --from YYYY-MM-DD --to YYYY-MM-DD [--as-of YYYY-MM-DD]
 [--borough NAME | --pdu NUMBER | --region CODE | --contract REF | --provider ID] [--suppress]
 --format json|csv|table``
@@ -28,6 +31,7 @@ from data_access.settings import Settings
 from metrics.disclosure import SUPPRESSED, displayable_rate
 from metrics.queries import demand_units_for, scorecard
 from metrics.results import KpiResult
+from metrics.spc_cli import add_spc_command, run_spc
 from reports.cli import add_pack_command, run_pack
 
 FIELDS = ("code", "title", "numerator", "denominator", "value", "target", "trigger", "status", "definition")
@@ -56,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--suppress", action="store_true", help="apply disclosure control to counts and rates")
     card.add_argument("--format", choices=("json", "csv", "table"), default="json")
     add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
+    add_spc_command(sub, _date)  # metrics/spc_cli.py: python -m metrics spc …
     return parser
 
 
@@ -176,11 +181,13 @@ def _table(rows: list[dict], card, described: dict, *, suppressed: bool, setting
 
 def main(argv: Sequence[str] | None = None, out=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.start > args.end:
+    if args.start is not None and args.end is not None and args.start > args.end:
         raise SystemExit("--from must not be after --to")
     settings = Settings.from_env()
     if args.command == "pack":
         return run_pack(args, settings, out or sys.stdout)
+    if args.command == "spc":
+        return run_spc(args, settings, out or sys.stdout, _resolve_filters)
     return run_scorecard(args, settings, out or sys.stdout)
 
 

@@ -789,7 +789,7 @@ def spc_overview(card: Scorecard, charts: dict[str, Panel], figures_: FigureSett
         if withheld:
             v_icon, a_icon, v_text, a_text = "no_data", "none", SMALL_NUMBERS, SMALL_NUMBERS
         elif chart is None:
-            v_icon, a_icon, v_text, a_text = "no_data", "none", NOT_CHARTED, spc.ASSURANCE_ICONS["none"]
+            v_icon, a_icon, v_text, a_text = "no_data", "none", NOT_CHARTED, "No assurance (not charted)"
         else:
             v_icon, a_icon = chart.extra.get("variation_icon", "no_data"), chart.extra.get("assurance_icon", "none")
             v_text = spc.VARIATION_ICONS[v_icon] if v_icon != "no_data" else chart.extra["variation"]
@@ -813,9 +813,10 @@ def spc_overview(card: Scorecard, charts: dict[str, Panel], figures_: FigureSett
     if not rows:
         title = "No measures for this view"
     else:
-        title = (f"{len(rows)} measures: special cause concern in "
-                 + (", ".join(concern) if concern else "none")
-                 + "; consistently failing target: " + (", ".join(failing) if failing else "none"))
+        title = (f"{len(rows)} measures: "
+                 + (f"special cause concern in {', '.join(concern)}" if concern else "no special cause concern")
+                 + "; " + (f"consistently failing target: {', '.join(failing)}" if failing
+                           else "none consistently failing target"))
         if explained:
             title += f"; status and SPC seem to disagree for {', '.join(explained)} (explained)"
     rule_set = next((c.extra.get("rule_set") for c in charts.values()), figures_.spc_rule_set)
@@ -859,6 +860,7 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
         entry = kpi(code)
         chart = charts.get(code)
         frame = frame.assign(day=pd.to_datetime(frame["month"]).dt.date)
+        previous: float | None = None
         for year in years:
             months = frame[(frame["day"] >= year.start.replace(day=1)) & (frame["day"] <= min(year.end, end))]
             numerator, denominator = int(months["numerator"].sum()), int(months["denominator"].sum())
@@ -870,6 +872,8 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
             counted = [v for v in rated if v is not None]
             met = sum(_meets(v, entry) for v in counted) if entry.target is not None else None
             latest_year = year is years[-1]
+            change = None if value is None or previous is None else value - previous
+            previous = value
             rows.append({
                 "code": code, "measure": entry.title,
                 "contract year": year.label.split(" (")[0].replace("Contract year ", "")
@@ -879,6 +883,7 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
                 "against target": (NO_DATA if value is None or entry.target is None
                                    else "met" if _meets(value, entry) else "below target"),
                 "months met": (NO_DATA if not counted or met is None else f"{met} of {len(counted)}"),
+                "on the year before": "" if change is None else f"{change:+.1f} points",
                 "assurance": chart.extra["assurance"] if latest_year and chart is not None else "",
                 "variation": chart.extra["variation"] if latest_year and chart is not None else "",
                 "assurance_icon": chart.extra.get("assurance_icon", "none") if latest_year and chart else "",
@@ -896,7 +901,8 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
     notes = ("GMIRS spec §1.11: 18 months from September 2023, with a further year (2025/26) subject to "
              "successful delivery and funding. Contract years run April to March (the first from 4 September 2023).",
              "Value: the year's cases meeting the measure over its cases; months met: months whose value reached "
-             "the target, of the months with cases that may be shown. Assurance and variation: the latest year "
+             "the target, of the months with cases that may be shown; on the year before: the change in percentage "
+             "points. Assurance and variation: the latest year "
              f"only, from the XmR chart of the last {SPC_MONTHS} months (as on the KPIs page).")
     return Panel(title, frame, "% of cases", notes)
 
