@@ -877,7 +877,7 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
             rows.append({
                 "code": code, "measure": entry.title,
                 "contract year": year.label.split(" (")[0].replace("Contract year ", "")
-                + (" (to date)" if year.end > end else ""),
+                + (" to date" if year.end > end else ""),
                 "value": NO_DATA if not denominator else WITHHELD_RATE if value is None else f"{value:.1f}%",
                 "target": pct(entry.target, 0) if entry.target is not None else "no target",
                 "against target": (NO_DATA if value is None or entry.target is None
