@@ -171,7 +171,7 @@ def spc_chart(data: pd.DataFrame, target: float | None, rebases: tuple = (), *, 
     rules = data["rule"].fillna("")
     labels = rules.where(rules != rules.shift(fill_value=""), "")
     if compact:
-        labels = labels.where(False, "")
+        labels = pd.Series("", index=labels.index)  # a small multiple has no room for the rule names
     for rebase in rebases:
         # A process change an admin recorded: the new mean and limits start at this month.
         figure.add_vline(x=str(rebase["month"]), line_dash="dot", line_color="#3D3D3D")
