@@ -895,9 +895,9 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
     latest = frame.groupby("code").tail(1)
     assured = list(latest.loc[latest["assurance_icon"] == "consistently_pass", "code"])
     failing = list(latest.loc[latest["assurance_icon"] == "consistently_fail", "code"])
-    title = (f"Extension readiness ({latest['contract year'].iloc[0]}): assured to meet target "
-             + (", ".join(assured) if assured else "none") + "; consistently failing "
-             + (", ".join(failing) if failing else "none"))
+    title = (f"Extension readiness ({latest['contract year'].iloc[0]}): "
+             + (f"assured to meet target: {', '.join(assured)}" if assured else "no measure assured to meet its target")
+             + "; " + (f"consistently failing: {', '.join(failing)}" if failing else "none consistently failing"))
     notes = ("GMIRS spec §1.11: 18 months from September 2023, with a further year (2025/26) subject to "
              "successful delivery and funding. Contract years run April to March (the first from 4 September 2023).",
              "Value: the year's cases meeting the measure over its cases; months met: months whose value reached "

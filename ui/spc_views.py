@@ -18,8 +18,10 @@ from ui import charts
 from ui.context import PageContext
 from ui.panels import as_of_caption, data_download
 
-OVERVIEW_COLUMNS = ["code", "measure", "value", "target", "status", "latest month", "latest %", "process limits %",
-                    "variation icon", "variation", "assurance icon", "assurance"]
+#: The icons come straight after the code (MDC summary-table order), so they are in view without
+#: scrolling the table sideways; their words follow at the end.
+OVERVIEW_COLUMNS = ["code", "variation icon", "assurance icon", "measure", "value", "target", "status", "latest month",
+                    "latest %", "process limits %", "variation", "assurance"]
 
 
 @functools.cache
@@ -47,12 +49,13 @@ def spc_overview(ctx: PageContext, overview: panels.Panel, key: str) -> None:
                            "assurance icon": data["assurance_icon"].map(lambda n: icon_uri("assurance", n))})
     st.dataframe(table[OVERVIEW_COLUMNS], hide_index=True, key=f"tbl_{key}", column_config={
         "variation icon": st.column_config.ImageColumn("variation icon", help="Making Data Count variation icon; "
-                                                       "the next column says it in words"),
+                                                       "the variation column says it in words"),
         "assurance icon": st.column_config.ImageColumn("assurance icon", help="Making Data Count assurance icon; "
-                                                       "the next column says it in words")})
+                                                       "the assurance column says it in words"),
+        "measure": st.column_config.TextColumn("measure", width="medium")})
     for row in data[data["explanation"] != ""].itertuples(index=False):
-        st.markdown(f"**{row.code}** ({row.status}; {row.variation.split(':')[0].lower()}; "
-                    f"{row.assurance_icon.replace('_', ' ')}): {row.explanation}")
+        st.markdown(f"**{row.code}** ({row.status}; {row.variation.split(': ', 1)[-1]}; "
+                    f"assurance {row.assurance_icon.replace('_', ' ')}): {row.explanation}")
     for note in overview.notes:
         st.caption(note)
     data_download(data, key=key, file_name=f"{key}.csv")
