@@ -44,6 +44,16 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+def add_scope_options(parser: argparse.ArgumentParser) -> None:
+    """The view's area or organisation (one at most), as ``_resolve_filters`` reads them."""
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--borough", help="borough name, e.g. Bolton")
+    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C)")
+    scope.add_argument("--region", help="region letter code, e.g. J")
+    scope.add_argument("--contract", help="contract reference")
+    scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,16 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--from", dest="start", type=_date, required=True)
     card.add_argument("--to", dest="end", type=_date, required=True)
     card.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
-    scope = card.add_mutually_exclusive_group()
-    scope.add_argument("--borough", help="borough name, e.g. Bolton")
-    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C)")
-    scope.add_argument("--region", help="region letter code, e.g. J")
-    scope.add_argument("--contract", help="contract reference")
-    scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+    add_scope_options(card)
     card.add_argument("--suppress", action="store_true", help="apply disclosure control to counts and rates")
     card.add_argument("--format", choices=("json", "csv", "table"), default="json")
     add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
-    add_spc_command(sub, _date)  # metrics/spc_cli.py: python -m metrics spc …
+    add_spc_command(sub, _date, add_scope_options)  # metrics/spc_cli.py: python -m metrics spc …
     return parser
 
 

@@ -834,6 +834,9 @@ def extension_readiness(db: Db, inp: PanelInputs) -> Panel:
     months with cases, and the SPC assurance and latest variation (the same XmR charts as the
     KPIs page), for the decision on the extension. One fetch of the monthly series since the
     service began; the SPC charts are cut from it."""
+    if inp.end < SERVICE_START:
+        return Panel(f"No contract year before the service began ({SERVICE_START:%d %B %Y})",
+                     pd.DataFrame(), "% of cases")
     series = monthly_series(db, inp.referrals, start=SERVICE_START, end=inp.end, as_of=inp.as_of)
     window = spc_window_start(inp.end)
     charts = spc_charts_from({code: frame[pd.to_datetime(frame["month"]).dt.date >= window].reset_index(drop=True)

@@ -31,20 +31,16 @@ POINT_FIELDS = ("month", "numerator", "denominator", "value", "mean", "lower", "
                 "upper_computed", "signal", "rule", "segment")
 
 
-def add_spc_command(sub, date) -> None:
-    """Add ``spc`` to the command line's subcommands; ``date`` parses its dates (``metrics.__main__``)."""
+def add_spc_command(sub, date, add_scope_options) -> None:
+    """Add ``spc`` to the command line's subcommands; ``date`` parses its dates and
+    ``add_scope_options`` adds the area options (both ``metrics.__main__``'s)."""
     parser = sub.add_parser("spc", help="one measure's SPC chart: points, limits as displayed, signals, icons")
     parser.add_argument("--code", required=True, type=str.upper, choices=KPI_CODES, metavar="CODE",
                         help="measure code, e.g. DS2")
     parser.add_argument("--from", dest="start", type=date, help="period start (default: the quarter of --as-of)")
     parser.add_argument("--to", dest="end", type=date, help="period end; the chart's latest month")
     parser.add_argument("--as-of", dest="as_of", type=date, help="default: latest date in the data")
-    scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--borough", help="borough name, e.g. Bolton")
-    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C)")
-    scope.add_argument("--region", help="region letter code, e.g. J")
-    scope.add_argument("--contract", help="contract reference")
-    scope.add_argument("--provider", help="provider organisation id or number")
+    add_scope_options(parser)
     parser.add_argument("--format", choices=("json", "csv", "table"), default="json")
 
 
@@ -143,7 +139,11 @@ def run_spc(args, settings, out, resolve_filters) -> int:
             as_of = args.as_of or panels.data_as_of(conn)
             if as_of is None:
                 raise SystemExit("no referral data loaded")
-            view = spc_view(conn, filters, view_period(args.start, args.end, as_of), as_of, settings, args.code)
+            period = view_period(args.start, args.end, as_of)
+            if period.end < panels.SERVICE_START:
+                raise SystemExit(f"no SPC chart: the period ends before the service began "
+                                 f"({panels.SERVICE_START:%d %B %Y})")
+            view = spc_view(conn, filters, period, as_of, settings, args.code)
     finally:
         engine.dispose()
     write(view, args.format, out)

@@ -176,3 +176,9 @@ def test_extension_readiness_by_contract_year_hand_worked():
 @pytest.mark.parametrize("length", [6, 7])
 def test_figures_carry_the_spc_settings(length):
     assert panels.figures(None, inputs(spc_run_length=length)).spc_run_length == length
+
+
+def test_extension_readiness_before_the_service_began_is_an_empty_panel_not_a_traceback():
+    early = inputs().with_period(periods.quarter(dt.date(2023, 6, 1)))
+    panel = panels.extension_readiness(None, early)  # answers before touching the database
+    assert panel.data.empty and panel.title == "No contract year before the service began (04 September 2023)"
