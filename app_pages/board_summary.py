@@ -3,7 +3,7 @@
 import streamlit as st
 
 from metrics import panels
-from ui import charts
+from ui import charts, spc_views
 from ui.context import page_context
 from ui.panel_data import distance_panels, panel_data, show
 
@@ -12,15 +12,23 @@ st.title("Board summary")
 st.caption(f"{ctx.period.label}: what is off target, what changed, and where.")
 
 # The scorecard and SPC charts are cached per view and shared with the KPIs page.
-tiles = panels.tiles_from(panel_data(ctx, panels.period_scorecard), panel_data(ctx, panels.spc_charts),
-                         panel_data(ctx, panels.figures))
+card, spc, figures = panel_data(ctx, panels.period_scorecard), panel_data(ctx, panels.spc_charts), panel_data(ctx, panels.figures)
+tiles = panels.tiles_from(card, spc, figures)
 show(ctx, tiles, "board_tiles")
 for start in range(0, len(tiles.data), 4):
     for column, row in zip(st.columns(4), tiles.data.iloc[start:start + 4].itertuples(index=False)):
         with column.container(border=True):
             st.metric(f"{row.code}", row.value)
-            st.caption(f"{row.measure}  \nTarget {row.target} · {row.status}  \nVariation: {row.variation}  \n"
-                       f"Assurance: {row.assurance}")
+            st.caption(f"{row.measure}  \nTarget {row.target} · {row.status}")
+# Variation and assurance as Making Data Count icons with their words (the overview), not one word a tile.
+spc_views.spc_overview(ctx, panels.spc_overview(card, spc, figures), "board_spc_overview")
+if st.toggle("Show every measure's SPC chart (small multiples)", key="board_spc_all"):
+    spc_views.spc_small_multiples(spc, "board_spc_all")
+
+readiness = panel_data(ctx, panels.extension_readiness)
+show(ctx, readiness, "board_extension", table=True,
+     columns=["code", "contract year", "value", "target", "against target", "months met", "on the year before",
+              "assurance", "variation"])
 
 changed = panel_data(ctx, panels.what_changed)
 show(ctx, changed, "board_what_changed", empty_message="Nothing changed enough to report.")

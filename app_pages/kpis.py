@@ -1,11 +1,11 @@
 """KPIs and service levels: the scorecard with definitions, the SPC verdict of every measure and
-the chart of the one chosen, the cases behind a number (for roles allowed to see them) and,
+the chart of the one chosen (or all of them as small multiples), the cases behind a number (for roles allowed to see them) and,
 for providers, the cases at risk."""
 
 import streamlit as st
 
 from metrics import panels
-from ui import charts
+from ui import spc_views
 from ui.context import page_context
 from ui.panel_data import panel_data, show
 
@@ -33,15 +33,9 @@ if card.extra["drill_codes"]:
 
 st.header("Statistical process control")
 spc = panel_data(ctx, panels.spc_charts)
-summary = panels.spc_summary(spc)
-show(ctx, summary, "kpis_spc_summary", table=True)
-if spc:
-    codes = list(spc)
-    first = panels.spc_first_to_show(spc)
-    labels = {row["code"]: f"{row['code']} {row['measure']} ({row['variation'].split(':')[0].lower()})"
-              for row in summary.data.to_dict("records")}
-    code = st.selectbox("Show the SPC chart for", codes, index=codes.index(first) if first in codes else 0,
-                        format_func=labels.get, key="kpis_spc_code")
-    chart = spc[code]
-    show(ctx, chart, f"kpis_spc_{code}", figure=charts.spc_chart(chart.data, chart.extra.get("target")),
-         empty_message=f"{code} has no cases in the last 24 months for this view.")
+overview = panels.spc_overview(card.extra["scorecard"], spc, panel_data(ctx, panels.figures))
+spc_views.spc_overview(ctx, overview, "kpis_spc_overview")
+if st.toggle("Show every measure's SPC chart (small multiples)", key="kpis_spc_all"):
+    spc_views.spc_small_multiples(spc, "kpis_spc_all")
+elif spc:
+    spc_views.spc_single_chart(ctx, spc, overview, "kpis_spc")

@@ -38,6 +38,7 @@ from data_access.models import (
     Provider,
     Region,
     SignInThrottle,
+    SpcRebase,
     User,
 )
 from data_access.scoping import ROLES, AccessScope
@@ -402,6 +403,54 @@ def set_figure_setting(session: Session, actor: AccessScope, name: str, value) -
         row.value = str(value)
         row.updated_by, row.updated_at = actor.username, dt.datetime.now(dt.UTC).replace(tzinfo=None)
     _audit(session, actor, "figure_setting_set", "figure_setting", name, {"before": before, "after": value})
+
+
+SPC_REBASE_COLUMNS = ["id", "measure", "rebase_on", "reason", "recorded_by", "recorded_at"]
+
+
+def spc_rebases(session: Session, actor: AccessScope) -> pd.DataFrame:
+    """The recorded SPC rebases (known process changes), oldest first; measure "all" for every measure."""
+    _require_admin(actor)
+    frame = _frame(session, select(SpcRebase.id, SpcRebase.kpi_code.label("measure"), SpcRebase.rebase_on,
+                                   SpcRebase.reason, SpcRebase.recorded_by, SpcRebase.recorded_at)
+                   .order_by(SpcRebase.rebase_on, SpcRebase.id))
+    if frame.empty:
+        return pd.DataFrame(columns=SPC_REBASE_COLUMNS)
+    frame["measure"] = frame["measure"].fillna("all")
+    return frame[SPC_REBASE_COLUMNS]
+
+
+def add_spc_rebase(session: Session, actor: AccessScope, code: str | None, rebase_on: dt.date, reason: str) -> int:
+    """Record a process change: from the first month on or after ``rebase_on`` the SPC chart of
+    ``code`` (None = every measure) gets a new mean and limits. A reason is required (Making
+    Data Count rebases only at a known, sustained change). Audited, so cached charts recompute."""
+    _require_admin(actor)
+    code = code.strip().upper() if code else None
+    reason = (reason or "").strip()
+    known = {entry.code for entry in KPI_CATALOGUE}
+    _raise_if([problem for problem in (
+        f"{code} is not a measure ({', '.join(sorted(known))})." if code is not None and code not in known else None,
+        "Give the reason for the rebase (the process change)." if not reason else None,
+        "The reason must be at most 300 characters." if len(reason) > 300 else None,
+        "The rebase date must be a date." if not isinstance(rebase_on, dt.date) else None,
+    ) if problem])
+    row = SpcRebase(kpi_code=code, rebase_on=rebase_on, reason=reason, recorded_by=actor.username,
+                    recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    session.add(row)
+    session.flush()
+    _audit(session, actor, "spc_rebase_added", "spc_rebase", row.id,
+           {"measure": code or "all", "rebase_on": rebase_on, "reason": reason})
+    return row.id
+
+
+def remove_spc_rebase(session: Session, actor: AccessScope, rebase_id: int) -> None:
+    """Remove a recorded rebase (audited with what it was)."""
+    _require_admin(actor)
+    row = session.get(SpcRebase, int(rebase_id))
+    _raise_if([f"No SPC rebase {rebase_id}."] if row is None else [])
+    _audit(session, actor, "spc_rebase_removed", "spc_rebase", row.id,
+           {"measure": row.kpi_code or "all", "rebase_on": row.rebase_on, "reason": row.reason})
+    session.delete(row)
 
 
 # --------------------------------------------------------------------------------------------

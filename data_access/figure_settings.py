@@ -6,17 +6,21 @@ output at once. They are held in the database, where an admin changes them (audi
 cached figures are recomputed): the forecast period (Decision 1) on the forecast rows
 (``data_access.admin.set_forecast_period``); the DS1 bound (Decision 2), the suppression
 threshold, the minimum rate denominator and the distance-travelled scale (Decision 6) in
-``figure_settings`` (``data_access.admin.set_figure_setting``). A setting an admin has not
-set keeps the deployment's value (``DASHBOARD_*``, ``data_access.settings.Settings``).
+``figure_settings`` (``data_access.admin.set_figure_setting``), with the SPC rule set and run
+length (Decision 11); and the SPC rebases an admin recorded at a known process change
+(``spc_rebases``, :func:`spc_rebases`). A setting an admin has not set keeps the deployment's
+value (``DASHBOARD_*``, ``data_access.settings.Settings``); the SPC settings default to Making
+Data Count 2023 with runs of 7.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from data_access.models import FigureSetting, Forecast
+from data_access.models import FigureSetting, Forecast, SpcRebase
 from data_access.settings import Settings
 
 
@@ -29,6 +33,33 @@ class FigureSettings:
     ds1_bound: str = "low"
     forecast_period_days: int = 365
     distance_scale: tuple[int, int] = (1, 5)
+    #: SPC rule set (a key of ``metrics.spc.RULE_SETS``) and run length for shifts and trends.
+    spc_rule_set: str = "mdc-2023"
+    spc_run_length: int = 7
+
+
+#: The SPC rule sets an admin may choose (``metrics.spc.RULE_SETS``' keys; this layer sits below
+#: ``metrics``, and ``tests/unit/test_spc_settings.py`` keeps the two the same).
+SPC_RULE_SETS = ("mdc-2023", "nhsr-0.2.2")
+#: Run lengths for a shift or trend: 7 (NHSRplotthedots, MDC today) or 6 (the older MDC Excel tool).
+SPC_RUN_LENGTHS = (7, 6)
+
+
+@dataclass(frozen=True)
+class Rebase:
+    """An SPC rebase an admin recorded at a known process change: from the first month on or
+    after ``on``, a measure's chart (``code``; None = every measure) gets a new mean and limits."""
+
+    code: str | None
+    on: dt.date
+    reason: str
+
+
+def spc_rebases(db) -> tuple[Rebase, ...]:
+    """Every recorded SPC rebase, oldest first (pages, packs and the CLI read them here)."""
+    rows = db.execute(select(SpcRebase.kpi_code, SpcRebase.rebase_on, SpcRebase.reason)
+                      .order_by(SpcRebase.rebase_on, SpcRebase.id)).all()
+    return tuple(Rebase(code, on, reason) for code, on, reason in rows)
 
 
 def forecast_period_days(db, default: int = 365) -> int:
@@ -49,6 +80,9 @@ EDITABLE: dict[str, tuple[type, object, str]] = {
     "minimum_rate_denominator": (int, lambda v: 1 <= v <= 100, "a whole number from 1 to 100"),
     "distance_scale_min": (int, lambda v: 0 <= v <= 10, "a whole number from 0 to 10"),
     "distance_scale_max": (int, lambda v: 1 <= v <= 20, "a whole number from 1 to 20"),
+    # Decision 11: which SPC rules the charts follow, named under every chart.
+    "spc_rule_set": (str, lambda v: v in SPC_RULE_SETS, "one of " + ", ".join(SPC_RULE_SETS)),
+    "spc_run_length": (int, lambda v: v in SPC_RUN_LENGTHS, "6 or 7"),
 }
 
 
@@ -68,4 +102,6 @@ def figure_settings(db, settings: Settings) -> FigureSettings:
         forecast_period_days=forecast_period_days(db, settings.forecast_period_days),
         distance_scale=(stored.get("distance_scale_min", settings.distance_scale_min),
                         stored.get("distance_scale_max", settings.distance_scale_max)),
+        spc_rule_set=stored.get("spc_rule_set", FigureSettings.spc_rule_set),
+        spc_run_length=stored.get("spc_run_length", FigureSettings.spc_run_length),
     )

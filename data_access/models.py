@@ -275,6 +275,21 @@ class FigureSetting(Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class SpcRebase(Base):
+    """A known process change an admin recorded (``data_access.admin.add_spc_rebase``): the SPC
+    chart of ``kpi_code`` (NULL = every measure) starts a new mean and limits from the first
+    month on or after ``rebase_on`` (Making Data Count: recalculate limits only after a
+    sustained change with a known cause). Drawn on the chart with its reason, and in packs."""
+
+    __tablename__ = "spc_rebases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str | None] = mapped_column(String(10))
+    rebase_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 # --------------------------------------------------------------------------------------------
 # Reference lists
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Command line for analysts.
 
+``python -m metrics spc --code CODE …``: one measure's SPC chart as the KPIs page draws it
+(``metrics.spc_cli``).
+
 ``python -m metrics scorecard --from YYYY-MM-DD --to YYYY-MM-DD [--as-of YYYY-MM-DD]
 [--borough NAME | --pdu NUMBER | --region CODE | --contract REF | --provider ID] [--suppress]
 [--official-cut] --format json|csv|table``
@@ -32,6 +35,7 @@ from metrics.disclosure import SUPPRESSED, displayable_rate
 from metrics.official import BASIS_LATEST, sl002_official
 from metrics.queries import demand_units_for, scorecard
 from metrics.results import KpiResult
+from metrics.spc_cli import add_spc_command, run_spc
 from reports.cli import add_pack_command, run_pack
 
 FIELDS = ("code", "title", "numerator", "denominator", "value", "target", "trigger", "status", "definition")
@@ -44,6 +48,16 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+def add_scope_options(parser: argparse.ArgumentParser) -> None:
+    """The view's area or organisation (one at most), as ``_resolve_filters`` reads them."""
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--borough", help="borough name, e.g. Bolton")
+    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C 1-108; 109 and up: GM PDUs created since, see info); a referral is in the PDU in force on its referral date")
+    scope.add_argument("--region", help="region letter code, e.g. J")
+    scope.add_argument("--contract", help="contract reference")
+    scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,17 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--from", dest="start", type=_date, required=True)
     card.add_argument("--to", dest="end", type=_date, required=True)
     card.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
-    scope = card.add_mutually_exclusive_group()
-    scope.add_argument("--borough", help="borough name, e.g. Bolton")
-    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C 1-108; 109 and up: GM PDUs created since, see info); a referral is in the PDU in force on its referral date")
-    scope.add_argument("--region", help="region letter code, e.g. J")
-    scope.add_argument("--contract", help="contract reference")
-    scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+    add_scope_options(card)
     card.add_argument("--suppress", action="store_true", help="apply disclosure control to counts and rates")
     card.add_argument("--official-cut", dest="official_cut", action="store_true",
                       help="add SL002 as at its official cut (16th working day of the following month)")
     card.add_argument("--format", choices=("json", "csv", "table"), default="json")
     add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
+    add_spc_command(sub, _date, add_scope_options)  # metrics/spc_cli.py: python -m metrics spc …
     return parser
 
 
@@ -203,11 +213,13 @@ def _table(rows: list[dict], card, described: dict, *, suppressed: bool, setting
 
 def main(argv: Sequence[str] | None = None, out=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.start > args.end:
+    if args.start is not None and args.end is not None and args.start > args.end:
         raise SystemExit("--from must not be after --to")
     settings = Settings.from_env()
     if args.command == "pack":
         return run_pack(args, settings, out or sys.stdout)
+    if args.command == "spc":
+        return run_spc(args, settings, out or sys.stdout, _resolve_filters)
     return run_scorecard(args, settings, out or sys.stdout)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from data_access.figure_settings import FigureSettings, figure_settings
+from data_access.figure_settings import FigureSettings, Rebase, figure_settings, spc_rebases
 from data_access.models import (
     Borough,
     Contract,
@@ -138,6 +138,10 @@ class PanelInputs:
     ds1_bound: str = "low"
     forecast_period_days: int = 365
     distance_scale: tuple[int, int] = (1, 5)
+    #: SPC rule set and run length (Decision 11) and the admin's rebases (data_access.figure_settings).
+    spc_rule_set: str = spc.DEFAULT_RULE_SET
+    spc_run_length: int = 7
+    spc_rebases: tuple[Rebase, ...] = ()
     #: What the contracts behind ``contract_ids`` are, in words (the spend panel says it).
     contracts_note: str | None = None
 
@@ -231,6 +235,7 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
         sees_case_ids=scope.sees_case_ids, suppression_threshold=figures.suppression_threshold,
         minimum_rate_denominator=figures.minimum_rate_denominator, ds1_bound=figures.ds1_bound,
         forecast_period_days=figures.forecast_period_days, distance_scale=figures.distance_scale,
+        spc_rule_set=figures.spc_rule_set, spc_run_length=figures.spc_run_length, spc_rebases=spc_rebases(db),
         contracts_note=contracts_note,
     )
 
@@ -637,7 +642,7 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
         title += f" ({len(nodata)} with no data)"
     notes = ("Status: ✔ met; ▼ below target; ▼▼ below trigger (SL002 80%); – no data (no cases due).",
              "A number that cannot be computed shows 'no data', never 0.") + tuple(card.assumptions)
-    return Panel(title, data, "% of cases meeting each measure", notes, {"drill_codes": drill})
+    return Panel(title, data, "% of cases meeting each measure", notes, {"drill_codes": drill, "scorecard": card})
 
 
 def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
@@ -669,46 +674,105 @@ def spc_window_start(end: dt.date, months: int = SPC_MONTHS) -> dt.date:
     return max(SERVICE_START.replace(day=1), dt.date(index // 12, index % 12 + 1, 1))
 
 
+def rule_set_note(rule_set: str, run_length: int) -> str:
+    """The rules a chart follows, in words (DOMAIN.md Decision 11: named under every chart)."""
+    return (f"Rules: {spc.RULE_SETS[rule_set]}; shifts and trends of {run_length} points in a row. "
+            "An administrator sets both (Admin, figure settings).")
+
+
+def _rule_labels(run_length: int) -> dict[str, str]:
+    return {**RULE_LABELS, "shift": f"run of {run_length} on one side of the mean",
+            "trend": f"{run_length} rising or falling"}
+
+
+def _rebases_for(inp: PanelInputs, code: str) -> tuple[Rebase, ...]:
+    return tuple(r for r in inp.spc_rebases if r.code in (None, code))
+
+
 def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[str, Panel]:
     """An XmR chart per monthly case measure, up to the period's end, with the rule that fired."""
-    end = inp.end
-    start = spc_window_start(end, months)
-    series = monthly_series(db, inp.referrals, start=start, end=end, as_of=inp.as_of)
+    series = monthly_series(db, inp.referrals, start=spc_window_start(inp.end, months), end=inp.end, as_of=inp.as_of)
+    return spc_charts_from(series, inp, months=months)
+
+
+def spc_charts_from(series: dict[str, pd.DataFrame], inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[str, Panel]:
+    """:func:`spc_charts` from monthly series already fetched (``metrics.queries.monthly_series``).
+
+    Each panel's ``data`` has the limits as displayed (``lower``/``upper``: a percentage's limits
+    within 0–100) beside the computed ones (``lower_computed``/``upper_computed``; every signal
+    uses these); ``extra`` names the Making Data Count icons, the rule set and run length, and
+    the rebases drawn on the chart (``rebases``: month, date recorded, reason), for pages and packs.
+    """
+    rules = rule_set_note(inp.spc_rule_set, inp.spc_run_length)
+    base = {"rule_set": inp.spc_rule_set, "run_length": inp.spc_run_length, "rebases": (),
+            "variation_icon": "no_data", "assurance_icon": "none", "assurance": ASSURANCE_LABELS[None],
+            "provisional": False, "target": None}
     charts: dict[str, Panel] = {}
     for code, frame in series.items():
         entry = kpi(code)
         points = frame[frame["denominator"] > 0].reset_index(drop=True)
         if points.empty:
-            charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (),
-                                 {"variation": NO_DATA, "assurance": ASSURANCE_LABELS[None], "provisional": False})
+            charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (rules,),
+                                 {**base, "variation": NO_DATA, "target": entry.target})
             continue
         if len(points) < 2:  # a moving range needs two months: no limits, no verdict
             charts[code] = Panel(f"{code}: only one month with cases in the last {months} months, too few to chart",
-                                 points.iloc[0:0], "%", (), {"variation": TOO_FEW_MONTHS,
-                                                             "assurance": ASSURANCE_LABELS[None], "provisional": False})
+                                 points.iloc[0:0], "%", (rules,), {**base, "variation": TOO_FEW_MONTHS,
+                                                                   "target": entry.target})
             continue
-        chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target,
-                        x=list(points["month"]))
+        months_x = list(points["month"])
+        rebases = [r for r in _rebases_for(inp, code) if months_x[0] < r.on <= months_x[-1]]
+        chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target, x=months_x,
+                        rebase_at=[r.on for r in rebases], rule_set=inp.spc_rule_set,
+                        shift_length=inp.spc_run_length, trend_length=inp.spc_run_length)
         records = pd.DataFrame(chart.as_records())
+        shown = [spc.displayed_limits(lo, up) for lo, up in zip(records["lower"], records["upper"])]
+        clip_notes = [note for note in dict.fromkeys(spc.displayed_limits(seg.lower, seg.upper)[2]
+                                                     for seg in chart.segments) if note]
         data = points.assign(
             value=points["value"].round(1), mean=records["mean"].round(1),
-            # No limits (a stretch without variation, mdc-2023 rules) are missing values, not 0.
-            lower=pd.to_numeric(records["lower"]).round(1), upper=pd.to_numeric(records["upper"]).round(1), signal=records["signal"],
-            rule=records["rule"].map(RULE_LABELS).fillna(""))
+            lower=pd.Series([lo for lo, _, _ in shown], dtype=float).round(1),
+            upper=pd.Series([up for _, up, _ in shown], dtype=float).round(1),
+            lower_computed=pd.to_numeric(records["lower"]).round(1), upper_computed=pd.to_numeric(records["upper"]).round(1),
+            signal=records["signal"], rule=records["rule"].map(_rule_labels(inp.spc_run_length)).fillna(""),
+            segment=records["segment"])
+        marked = tuple({"month": months_x[seg.start], "rebase_on": r.on, "reason": r.reason,
+                        "measure": r.code or "all"}
+                       for seg in chart.segments[1:] for r in rebases if r.on <= months_x[seg.start]
+                       and (seg.start == 0 or months_x[seg.start - 1] < r.on))
         latest = data.iloc[-1]
         variation = VARIATION_LABELS[chart.latest_signal]
         assurance = ASSURANCE_LABELS[chart.assurance]
+        variation_icon, assurance_icon = spc.variation_icon(chart), spc.assurance_icon(chart)
         title = (f"{code} {entry.title}: {latest['value']:.1f}% in {latest['month']:%B %Y}; "
                  f"{SHORT_VARIATION[chart.latest_signal]}; {assurance.split(':')[0].lower()}")
-        notes = [f"Variation: {variation}. Assurance: {assurance}.",
+        notes = [f"Variation: {spc.VARIATION_ICONS[variation_icon]}. {spc.ASSURANCE_ICONS[assurance_icon]}.",
                  "XmR chart (Making Data Count): mean ± 2.66 × mean moving range; signals marked on the points "
-                 "with the rule that fired (NHSRplotthedots rules and colours)."]
+                 "with the rule that fired.", rules]
+        notes += clip_notes
+        if chart.limits_note:
+            notes.append(chart.limits_note + " Nor is there an assurance verdict without limits.")
+        for rebase in marked:
+            notes.append(f"Rebased from {rebase['month']:%B %Y} ({rebase['measure']}, recorded for "
+                         f"{rebase['rebase_on']:%d %B %Y}): {rebase['reason']}")
         if chart.provisional:
-            notes.append(f"Limits are provisional: fewer than 13 months of data ({len(data)}).")
+            notes.append(f"Limits are provisional: fewer than 13 months of data "
+                         f"({chart.segments[-1].stop - chart.segments[-1].start}) since the latest (re)base.")
         charts[code] = Panel(title, data, "% of the month's cases", tuple(notes),
-                             {"variation": variation, "assurance": assurance, "target": entry.target,
-                              "signal": chart.latest_signal, "provisional": chart.provisional})
+                             {**base, "variation": variation, "assurance": assurance, "target": entry.target,
+                              "signal": chart.latest_signal, "provisional": chart.provisional,
+                              "variation_icon": variation_icon, "assurance_icon": assurance_icon,
+                              "limits_note": chart.limits_note, "rebases": marked, "xmr": chart})
     return charts
+
+
+def _limits_text(latest) -> str:
+    """The latest limits as displayed; "none (no variation)" for a chart without limits."""
+    if latest is None:
+        return NO_DATA
+    if pd.isna(latest.get("lower")) or pd.isna(latest.get("upper")):
+        return "none (no variation)"
+    return f"{latest['lower']:.1f}–{latest['upper']:.1f}"
 
 
 def spc_summary(charts: dict[str, Panel]) -> Panel:
@@ -724,8 +788,7 @@ def spc_summary(charts: dict[str, Panel]) -> Panel:
             "latest month": f"{latest['month']:%b %Y}" if latest is not None else "no data",
             "latest %": f"{latest['value']:.1f}" if latest is not None else "no data",
             "mean %": f"{latest['mean']:.1f}" if latest is not None else "no data",
-            "process limits %": (NO_DATA if latest is None else "none: no variation" if pd.isna(latest["lower"])
-                                 else f"{latest['lower']:.1f}–{latest['upper']:.1f}"),
+            "process limits %": _limits_text(latest),
             "variation": chart.extra["variation"], "assurance": chart.extra["assurance"],
             "points signalled": int((data["signal"] != "common").sum()) if latest is not None else 0,
             "months charted": len(data),
@@ -758,11 +821,156 @@ def spc_first_to_show(charts: dict[str, Panel]) -> str | None:
     return with_data[0] if with_data else next(iter(charts), None)
 
 
+NOT_CHARTED = "Not charted (not a monthly case measure)"
+SMALL_NUMBERS = "not shown (small numbers)"
+
+
+def spc_overview(card: Scorecard, charts: dict[str, Panel], figures_: FigureSettings | None = None) -> Panel:
+    """Every measure in Making Data Count summary-table form: the period's value and status
+    against target, the SPC chart's latest month, and its variation and assurance icons (names
+    in ``variation_icon``/``assurance_icon``, their text equivalents beside them), with one
+    sentence (``explanation``) wherever status, variation and assurance seem to disagree.
+
+    Built from a scorecard and ``spc_charts`` already computed for the same view (no query), so
+    it always agrees with the charts and the scorecard; suppression as :func:`shown_kpi`."""
+    figures_ = figures_ or FigureSettings()
+    rows = []
+    for r in card.kpis:
+        chart = charts.get(r.code)
+        shown = shown_kpi(r, figures_)
+        withheld = shown["value"] == WITHHELD_RATE
+        data = chart.data if chart is not None else pd.DataFrame()
+        latest = data.iloc[-1] if len(data) else None
+        xmr = chart.extra.get("xmr") if chart is not None else None
+        if withheld:
+            v_icon, a_icon, v_text, a_text = "no_data", "none", SMALL_NUMBERS, SMALL_NUMBERS
+        elif chart is None:
+            v_icon, a_icon, v_text, a_text = "no_data", "none", NOT_CHARTED, "No assurance (not charted)"
+        else:
+            v_icon, a_icon = chart.extra.get("variation_icon", "no_data"), chart.extra.get("assurance_icon", "none")
+            v_text = spc.VARIATION_ICONS[v_icon] if v_icon != "no_data" else chart.extra["variation"]
+            a_text = spc.ASSURANCE_ICONS[a_icon]
+        rows.append({
+            "code": r.code, "measure": r.title,
+            "value": WITHHELD_RATE if withheld else _value_text(r),
+            "target": pct(r.target, 0) if r.target is not None else "no target",
+            "status": _status_text(shown["status"]),
+            "latest month": f"{latest['month']:%b %Y}" if latest is not None else NO_DATA,
+            "latest %": NO_DATA if latest is None else WITHHELD_RATE if withheld else f"{latest['value']:.1f}",
+            "mean %": NO_DATA if latest is None or withheld else f"{latest['mean']:.1f}",
+            "process limits %": NO_DATA if withheld else _limits_text(latest),
+            "variation_icon": v_icon, "variation": v_text, "assurance_icon": a_icon, "assurance": a_text,
+            "explanation": (None if withheld or xmr is None else spc.explain(r.status, xmr)) or "",
+        })
+    frame = pd.DataFrame(rows)
+    concern = [r["code"] for r in rows if r["variation_icon"].startswith("concern")]
+    failing = [r["code"] for r in rows if r["assurance_icon"] == "consistently_fail"]
+    explained = [r["code"] for r in rows if r["explanation"]]
+    if not rows:
+        title = "No measures for this view"
+    else:
+        title = (f"{len(rows)} measures: "
+                 + (f"special cause concern in {', '.join(concern)}" if concern else "no special cause concern")
+                 + "; " + (f"consistently failing target: {', '.join(failing)}" if failing
+                           else "none consistently failing target"))
+        if explained:
+            title += f"; status and SPC seem to disagree for {', '.join(explained)} (explained)"
+    rule_set = next((c.extra.get("rule_set") for c in charts.values()), figures_.spc_rule_set)
+    run_length = next((c.extra.get("run_length") for c in charts.values()), figures_.spc_run_length)
+    notes = (f"Value and status: the period {card.start:%d %b %Y} to {card.end:%d %b %Y}. Variation and assurance: "
+             f"XmR chart of the monthly values over the last {SPC_MONTHS} months to the period's end "
+             "(Making Data Count icons; the words beside each icon say the same).",
+             rule_set_note(rule_set, run_length))
+    return Panel(title, frame, "% of cases", notes, {"scorecard": card})
+
+
+def extension_readiness(db: Db, inp: PanelInputs) -> Panel:
+    """Each monthly measure by contract year (GMIRS spec §1.11: the 2025/26 year is anticipated,
+    subject to successful delivery): the year's value against target, the months met out of the
+    months with cases, and the SPC assurance and latest variation (the same XmR charts as the
+    KPIs page), for the decision on the extension. One fetch of the monthly series since the
+    service began; the SPC charts are cut from it."""
+    if inp.end < SERVICE_START:
+        return Panel(f"No contract year before the service began ({SERVICE_START:%d %B %Y})",
+                     pd.DataFrame(), "% of cases")
+    series = monthly_series(db, inp.referrals, start=SERVICE_START, end=inp.end, as_of=inp.as_of)
+    window = spc_window_start(inp.end)
+    charts = spc_charts_from({code: frame[pd.to_datetime(frame["month"]).dt.date >= window].reset_index(drop=True)
+                              for code, frame in series.items()}, inp)
+    return readiness_from(series, charts, inp.end, figures(db, inp))
+
+
+def _meets(value: float, entry) -> bool:
+    return value <= entry.target if entry.polarity == "decrease" else value >= entry.target
+
+
+def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], end: dt.date,
+                   figures_: FigureSettings | None = None) -> Panel:
+    """:func:`extension_readiness` from monthly series and SPC charts already computed.
+
+    A year's value is the sum of its months' numerators over the sum of their denominators
+    (each case counted in the month of its cohort date, as the scorecard does); a month is met
+    when its value reaches the target. Small numbers: a year or month on fewer cases than the
+    minimum rate denominator is not shown and not counted as met or missed."""
+    figures_ = figures_ or FigureSettings()
+    years = periods.periods_between(SERVICE_START, end, "contract_year", SERVICE_START)
+    rows = []
+    for code, frame in series.items():
+        entry = kpi(code)
+        chart = charts.get(code)
+        frame = frame.assign(day=pd.to_datetime(frame["month"]).dt.date)
+        previous: float | None = None
+        for year in years:
+            months = frame[(frame["day"] >= year.start.replace(day=1)) & (frame["day"] <= min(year.end, end))]
+            numerator, denominator = int(months["numerator"].sum()), int(months["denominator"].sum())
+            value = displayable_rate(numerator, denominator, minimum_denominator=figures_.minimum_rate_denominator,
+                                     threshold=figures_.suppression_threshold) if denominator else None
+            rated = [displayable_rate(int(n), int(d), minimum_denominator=figures_.minimum_rate_denominator,
+                                      threshold=figures_.suppression_threshold)
+                     for n, d in zip(months["numerator"], months["denominator"]) if d > 0]
+            counted = [v for v in rated if v is not None]
+            met = sum(_meets(v, entry) for v in counted) if entry.target is not None else None
+            latest_year = year is years[-1]
+            change = None if value is None or previous is None else value - previous
+            previous = value
+            rows.append({
+                "code": code, "measure": entry.title,
+                "contract year": year.label.split(" (")[0].replace("Contract year ", "")
+                + (" to date" if year.end > end else ""),
+                "value": NO_DATA if not denominator else WITHHELD_RATE if value is None else f"{value:.1f}%",
+                "target": pct(entry.target, 0) if entry.target is not None else "no target",
+                "against target": (NO_DATA if value is None or entry.target is None
+                                   else "met" if _meets(value, entry) else "below target"),
+                "months met": (NO_DATA if not counted or met is None else f"{met} of {len(counted)}"),
+                "on the year before": "" if change is None else f"{change:+.1f} points",
+                "assurance": chart.extra["assurance"] if latest_year and chart is not None else "",
+                "variation": chart.extra["variation"] if latest_year and chart is not None else "",
+                "assurance_icon": chart.extra.get("assurance_icon", "none") if latest_year and chart else "",
+                "variation_icon": chart.extra.get("variation_icon", "no_data") if latest_year and chart else "",
+            })
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return Panel("No measure has cases since the service began", frame, "% of cases")
+    latest = frame.groupby("code").tail(1)
+    assured = list(latest.loc[latest["assurance_icon"] == "consistently_pass", "code"])
+    failing = list(latest.loc[latest["assurance_icon"] == "consistently_fail", "code"])
+    title = (f"Extension readiness ({latest['contract year'].iloc[0]}): "
+             + (f"assured to meet target: {', '.join(assured)}" if assured else "no measure assured to meet its target")
+             + "; " + (f"consistently failing: {', '.join(failing)}" if failing else "none consistently failing"))
+    notes = ("GMIRS spec §1.11: 18 months from September 2023, with a further year (2025/26) subject to "
+             "successful delivery and funding. Contract years run April to March (the first from 4 September 2023).",
+             "Value: the year's cases meeting the measure over its cases; months met: months whose value reached "
+             "the target, of the months with cases that may be shown; on the year before: the change in percentage "
+             "points. Assurance and variation: the latest year "
+             f"only, from the XmR chart of the last {SPC_MONTHS} months (as on the KPIs page).")
+    return Panel(title, frame, "% of cases", notes)
+
+
 def figures(db: Db, inp: PanelInputs) -> FigureSettings:
     """The figure settings a view's panels were computed with (for panels assembled from
     other cached panels, such as the board's tiles)."""
     return FigureSettings(inp.suppression_threshold, inp.minimum_rate_denominator, inp.ds1_bound,
-                          inp.forecast_period_days, inp.distance_scale)
+                          inp.forecast_period_days, inp.distance_scale, inp.spc_rule_set, inp.spc_run_length)
 
 
 def shown_kpi(result: KpiResult, figures_: FigureSettings) -> dict:

@@ -486,7 +486,8 @@ def displayed_limits(
     note = None
     if clipped:
         note = (f"Process limits shown within {minimum:g}–{maximum:g}; the computed "
-                + " and ".join(clipped) + " lie outside the scale a value can take.")
+                + " and ".join(clipped) + (" lie" if len(clipped) > 1 else " lies")
+                + " outside the scale a value can take.")
     return shown_lower, shown_upper, note
 
 

@@ -18,7 +18,7 @@ from data_access.scoping import ROLES
 from domain.end_reasons import SL002_REASON_DECISION
 from ui import panel_data
 from ui.context import PageContext
-from ui.figure_settings_form import figure_settings_form
+from ui.figure_settings_form import figure_settings_form, spc_rebase_form
 
 
 def apply(ctx: PageContext, change, success: str) -> None:
@@ -102,7 +102,9 @@ def forecasts_tab(ctx: PageContext, forecasts: pd.DataFrame) -> None:
         if st.form_submit_button("Save the assumption"):
             apply(ctx, lambda s: admin.set_forecast_period(s, ctx.scope, int(days)), "Saved the forecast period.")
     # DS1 bound, suppression, distance scale (data_access.figure_settings)
+    # DS1 bound, suppression, distance scale, SPC rules (data_access.figure_settings); SPC rebases
     figure_settings_form(ctx, lambda change, success: apply(ctx, change, success))
+    spc_rebase_form(ctx, lambda change, success: apply(ctx, change, success))
     labels = dict(zip(forecasts["id"], forecasts["demand_unit"] + " (" + forecasts["base_date"].astype(str) + ")"))
     forecast_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="admin_forecast_id")
     with st.form("admin_forecast_form"):

@@ -148,8 +148,12 @@ def lines_by_group(data: pd.DataFrame, x: str, y: str, group: str, *, reference:
 
 
 @cached
-def spc_chart(data: pd.DataFrame, target: float | None) -> go.Figure:
-    """XmR chart: process limits, mean, target, and each point shaped, coloured and labelled by signal."""
+def spc_chart(data: pd.DataFrame, target: float | None, rebases: tuple = (), *, height: int | None = None,
+              compact: bool = False) -> go.Figure:
+    """XmR chart: process limits (as displayed: a percentage's within 0–100; none for a series
+    without variation), mean, target, a dotted vertical line with its reason at each rebase
+    (``metrics.panels.spc_charts`` extra ``rebases``), and each point shaped, coloured and
+    labelled by signal. ``compact``: a small multiple (no rule labels, no legend)."""
     figure = go.Figure()
     figure.add_scatter(x=data["month"], y=data["upper"], name="Upper process limit", mode="lines",
                        line=dict(color="#3D3D3D", dash="dash"))
@@ -166,6 +170,13 @@ def spc_chart(data: pd.DataFrame, target: float | None) -> go.Figure:
     # names its rule on hover.
     rules = data["rule"].fillna("")
     labels = rules.where(rules != rules.shift(fill_value=""), "")
+    if compact:
+        labels = pd.Series("", index=labels.index)  # a small multiple has no room for the rule names
+    for rebase in rebases:
+        # A process change an admin recorded: the new mean and limits start at this month.
+        figure.add_vline(x=str(rebase["month"]), line_dash="dot", line_color="#3D3D3D")
+        figure.add_annotation(x=rebase["month"], y=1, yref="paper", text=f"Rebased: {rebase['reason']}"[:60],
+                              showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=11))
     for signal, part in data.assign(label=labels, rule=rules).groupby("signal", sort=False):
         figure.add_scatter(
             x=part["month"], y=part["value"], mode="markers+text", name=f"{signal.capitalize()} point",
@@ -173,7 +184,9 @@ def spc_chart(data: pd.DataFrame, target: float | None) -> go.Figure:
             text=part["label"], textposition="top center",
             customdata=part[["numerator", "denominator", "rule"]],
             hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<br>%{customdata[2]}")
-    return _layout(figure, y_title="%")
+    if compact:
+        figure.update_layout(showlegend=False, margin=dict(l=10, r=10, t=30, b=10))
+    return _layout(figure, y_title="%", **({"height": height} if height else {}))
 
 
 @cached

@@ -144,7 +144,8 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         return [(panels.headline, {}), *at_risk, (panels.monthly_against_expectation, {})]
 
     def board(ctx):
-        return [(panels.period_scorecard, {}), (panels.spc_charts, {}), (panels.figures, {}), (panels.what_changed, {}),
+        return [(panels.period_scorecard, {}), (panels.spc_charts, {}), (panels.figures, {}),
+                (panels.extension_readiness, {}), (panels.what_changed, {}),
                 (panels.forecast_bands, {"by": "borough"}), (panels.complexity_mix, {}), _distance(ctx)]
 
     def kpis(ctx):
@@ -154,7 +155,7 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         card = panel_data(ctx, panels.scorecard_panel)
         drill = [(panels.kpi_cases, {"code": card.extra["drill_codes"][0]})] if card.extra["drill_codes"] else []
         return [*views, (panels.scorecard_panel, {}), (panels.sl002_official_panel, {}),
-                (panels.sl002_end_reason_decision, {}), *drill, (panels.spc_charts, {})]
+                (panels.sl002_end_reason_decision, {}), *drill, (panels.spc_charts, {}), (panels.figures, {})]
 
     def referrals(ctx):
         return [(panels.figures, {}), (panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),

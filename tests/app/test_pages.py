@@ -192,10 +192,13 @@ def test_kpi_drill_down_lists_cases_for_a_commissioner(env):
 def test_kpis_page_shows_every_measure_s_spc_verdict_and_the_chart_chosen(env):
     at = open_page("commissioner", "kpis")
     charts = expected_panel(env, "commissioner", panels.spc_charts)
-    summary = panels.spc_summary(charts)
-    assert summary.title in text_of(at)
-    shown = next(d.value for d in at.dataframe if "variation" in d.value.columns and "latest %" in d.value.columns)
-    assert list(shown["code"]) == list(charts) and list(shown["variation"]) == list(summary.data["variation"])
+    card = expected_panel(env, "commissioner", panels.period_scorecard)
+    overview = panels.spc_overview(card, charts, expected_panel(env, "commissioner", panels.figures))
+    assert overview.title in text_of(at)
+    shown = next(d.value for d in at.dataframe if "variation icon" in d.value.columns)
+    assert list(shown["code"]) == [r.code for r in card.kpis]
+    assert list(shown["variation"]) == list(overview.data["variation"])
+    assert list(shown["assurance"]) == list(overview.data["assurance"])
     picker = at.selectbox(key="kpis_spc_code")
     first = panels.spc_first_to_show(charts)
     assert picker.value == first and charts[first].title in text_of(at)

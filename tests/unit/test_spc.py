@@ -295,7 +295,7 @@ def test_percentage_limits_are_displayed_within_0_to_100_with_a_note():
     from metrics.spc import displayed_limits
 
     assert displayed_limits(93.3, 100.2) == (93.3, 100.0, pytest.approx(
-        "Process limits shown within 0–100; the computed upper limit 100.2 lie outside the scale a value can take."))
+        "Process limits shown within 0–100; the computed upper limit 100.2 lies outside the scale a value can take."))
     lower, upper, note = displayed_limits(-3.5, 104.1)
     assert (lower, upper) == (0.0, 100.0) and "lower limit -3.5 and upper limit 104.1" in note
     assert displayed_limits(71.8, 99.0) == (71.8, 99.0, None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:51:19.043733
+Create Date: 2026-12-01 17:52:07.089150
 """
 from alembic import op
 import sqlalchemy as sa
@@ -196,6 +196,15 @@ def upgrade() -> None:
     sa.Column('last_failure_at', sa.DateTime(), nullable=True),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_throttle'))
+    )
+    op.create_table('spc_rebases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kpi_code', sa.String(length=10), nullable=True),
+    sa.Column('rebase_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('recorded_by', sa.String(length=60), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_spc_rebases'))
     )
     op.create_table('boroughs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -791,6 +800,7 @@ def downgrade() -> None:
 
     op.drop_table('contracts')
     op.drop_table('boroughs')
+    op.drop_table('spc_rebases')
     op.drop_table('sign_in_throttle')
     op.drop_table('regions')
     op.drop_table('providers')
