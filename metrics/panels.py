@@ -36,9 +36,9 @@ from data_access.models import (
     Referral,
 )
 from data_access.scoping import AccessScope, ReferralFilters
-from metrics import breakdowns, findings, periods, spc
+from metrics import breakdowns, compare, findings, periods, spc
 from metrics.benchmarking import wilson_interval
-from domain.catalogue import COMPLEXITY_REFERENCE, kpi
+from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.dates import working_day_deadline, working_days_between
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
@@ -135,6 +135,10 @@ class PanelInputs:
     distance_scale: tuple[int, int] = (1, 5)
     #: What the contracts behind ``contract_ids`` are, in words (the spend panel says it).
     contracts_note: str | None = None
+    #: The provider the view is limited to (a provider's own account, or the provider filter).
+    provider_id: int | None = None
+    #: The whole view in words: what areas are compared with (Compare areas).
+    view_label: str = "Greater Manchester"
 
     @property
     def start(self) -> dt.date:
@@ -226,8 +230,16 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
         sees_case_ids=scope.sees_case_ids, suppression_threshold=figures.suppression_threshold,
         minimum_rate_denominator=figures.minimum_rate_denominator, ds1_bound=figures.ds1_bound,
         forecast_period_days=figures.forecast_period_days, distance_scale=figures.distance_scale,
-        contracts_note=contracts_note,
+        contracts_note=contracts_note, provider_id=provider_id, view_label=view_label(scope, filters),
     )
+
+
+def view_label(scope: AccessScope, filters: ReferralFilters) -> str:
+    """The whole view in words, the comparator of Compare areas: Greater Manchester for an
+    unfiltered commissioner, the provider's own contract for a provider (issue 17)."""
+    if scope.role == "provider":
+        return "the provider's whole contract"
+    return "the whole view (as filtered)" if filters.describe() else "Greater Manchester"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1193,3 +1205,57 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
              + (f"; {len(below)} measures below target" if below else "; all measures with data on target"))
     return Panel(title, data, None, (forecast_note(inp.forecast_period_days),))
 
+
+
+# --------------------------------------------------------------------------------------------
+# Compare areas, Fingertips style (issue 17 part 2)
+# --------------------------------------------------------------------------------------------
+
+COMPARE_BY = compare.AREA_KINDS
+
+
+def _compare_settings(inp: PanelInputs) -> dict:
+    return dict(start=inp.start, end=inp.end, as_of=inp.as_of, demand_unit_ids=inp.demand_unit_ids,
+                provider_id=inp.provider_id, ds1_bound=inp.ds1_bound, forecast_period_days=inp.forecast_period_days,
+                threshold=inp.suppression_threshold, minimum_denominator=inp.minimum_rate_denominator,
+                comparator_label=inp.view_label)
+
+
+def compare_areas_panel(db: Db, inp: PanelInputs, *, code: str, by: str = "borough") -> Panel:
+    """One measure across the view's boroughs, PDUs, hubs or providers against the whole view
+    (:func:`metrics.compare.compare_areas`), with one as-of date (the view's) for every area.
+    ``data`` is the table as shown; ``extra`` holds the funnel (points, limits, comparator)
+    and the outliers beyond the 99.8% limits."""
+    result = compare.compare_areas(db, inp.referrals, code=code, by=by, **_compare_settings(inp))
+    notes = list(result.notes)
+    if result.outliers:
+        notes.append("Outside the 99.8% funnel limits: " + ", ".join(result.outliers) + ".")
+    elif len(result.funnel):
+        notes.append("No area lies outside the 99.8% funnel limits.")
+    return Panel(result.title, result.table, "%", tuple(notes), extra={
+        "code": code, "by": by, "funnel": result.funnel, "funnel_limits": result.funnel_limits,
+        "outliers": result.outliers, "comparator": result.comparator_value,
+        "comparator_label": result.comparator_label, "as_of": result.as_of})
+
+
+def compare_matrix_panel(db: Db, inp: PanelInputs, *, by: str = "borough") -> Panel:
+    """Every measure × every area of the view on one screen, each cell the value shown by
+    :func:`compare_areas_panel` with ▲ better, ● similar, ▼ worse than the whole view."""
+    results = compare.kpi_matrix_results(db, inp.referrals, codes=list(KPI_CODES), by=by, **_compare_settings(inp))
+    frame = compare.matrix_frame(results, by)
+    worse = sum(cell.endswith("▼") for column in frame.columns for cell in frame[column])
+    better = sum(cell.endswith("▲") for column in frame.columns for cell in frame[column])
+    kind = compare._KIND_WORD[by]
+    title = (f"Every measure by {kind}: {plural(worse, 'result')} worse and {plural(better, 'result')} better "
+             f"than {inp.view_label}" if worse or better
+             else f"Every measure by {kind}: no {kind} differs from {inp.view_label}")
+    notes = [f"Each cell: the value (%) and ▲ better, ● similar, ▼ worse than {inp.view_label} "
+             "(Wilson 95% interval, polarity-aware); no symbol: not compared. DS1 is referrals received "
+             "as a % of the forecast, not compared.",
+             f"{compare.NOT_SHOWN}: fewer than {inp.minimum_rate_denominator} cases, or a count of 1 to "
+             f"{inp.suppression_threshold - 1} people (hidden with the counts that would give it back)."]
+    suppressed = [r.code for r in results if len(r.notes) > 2]  # compare_areas adds its suppression note third
+    if suppressed:
+        notes.append("Counts suppressed behind these measures' values: " + ", ".join(suppressed) + ".")
+    data = frame.reset_index().rename(columns={frame.index.name: "area"})
+    return Panel(title, data, "%", tuple(notes), extra={"by": by, "as_of": results[0].as_of if results else None})
