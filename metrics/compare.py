@@ -249,27 +249,20 @@ def compare_areas(
         rows.append({"area": label, "numerator": int(result.numerator), "denominator": result.denominator,
                      "value": result.value, "months": months})
 
-    if not proportion:
-        table = pd.DataFrame([{"area": r["area"], "met": f"{r['numerator']:,}", "cases": NOT_SHOWN,
-                               "value": "no data" if r["value"] is None else f"{r['value']:.1f}",
-                               "ci95": NOT_SHOWN, "ci998": NOT_SHOWN, "comparison": "not compared",
-                               "trend": "not compared"} for r in rows], columns=list(LABELS))
-        notes = ("DS1 compares referrals received with a forecast, not a share of cases: "
-                 "no intervals or comparison are computed.",)
-        return AreaComparison(code, by, f"{code} by {_KIND_WORD[by]}: referrals against forecast",
-                              comparator_label, overall.value if overall else None, table,
-                              pd.DataFrame(columns=["area", "cases", "value"]), pd.DataFrame(), (), as_of, notes)
-
-    if overall is not None and overall.denominator:
+    if overall is not None:
         # Referrals of the view in no listed area (no hub recorded, a borough outside every
         # PDU's units…) get a row of their own: the whole view's counts are published on the KPI
         # page, so without it "whole − areas" would give back a small count (DOMAIN.md
         # "Suppression": totals are protected against).
         rest_met = int(overall.numerator) - sum(r["numerator"] for r in rows)
-        rest_cases = int(overall.denominator) - sum(int(r["denominator"]) for r in rows)
-        if rest_cases > 0:
+        rest_cases = (int(overall.denominator or 0) - sum(int(r["denominator"]) for r in rows)) if proportion else None
+        if (rest_cases or 0) > 0 or (not proportion and rest_met > 0):
             rows.append({"area": f"No {_KIND_WORD[by]} recorded", "numerator": rest_met, "denominator": rest_cases,
-                         "value": 100 * rest_met / rest_cases, "months": pd.DataFrame(), "residual": True})
+                         "value": 100 * rest_met / rest_cases if rest_cases else None, "months": pd.DataFrame(),
+                         "residual": True})
+    if not proportion:
+        return _referrals_against_forecast(code, by, rows, overall, comparator_label, as_of, threshold)
+
     counts = pd.DataFrame({"met": [r["numerator"] for r in rows],
                            "not_met": [int(r["denominator"]) - r["numerator"] for r in rows]},
                           index=[r["area"] for r in rows])
@@ -325,6 +318,29 @@ def compare_areas(
                      f"nor for areas with fewer than {minimum_denominator} cases.")
     return AreaComparison(code, by, title, comparator_label, None if comparator is None else 100 * comparator,
                           table, funnel, limits, outliers, as_of, tuple(notes))
+
+
+def _referrals_against_forecast(code: str, by: str, rows: list[dict], overall, comparator_label: str,
+                                as_of: dt.date | None, threshold: int) -> AreaComparison:
+    """DS1 by area: referrals received (a count of people, so suppressed with its total) and
+    their share of the area's forecast. The forecast is published (Referrals page), so a
+    hidden count's share is withheld too: share × forecast would give it back."""
+    received = pd.DataFrame({"received": [r["numerator"] for r in rows]}, index=[r["area"] for r in rows])
+    protected = suppress_counts(received, threshold=threshold, what="people") if len(rows) else None
+    out = []
+    for i, r in enumerate(rows):
+        hidden = bool(protected.suppressed.iloc[i]["received"]) if protected else False
+        value = NOT_SHOWN if hidden else "no data" if r["value"] is None else f"{r['value']:.1f}"
+        out.append({"area": r["area"], "met": SUPPRESSED if hidden else f"{r['numerator']:,}", "cases": NOT_SHOWN,
+                    "value": value, "ci95": NOT_SHOWN, "ci998": NOT_SHOWN, "comparison": "not compared",
+                    "trend": "not compared"})
+    notes = ["DS1 compares referrals received with a forecast, not a share of cases: "
+             "no intervals or comparison are computed."]
+    if protected is not None and protected.note:
+        notes.append(protected.note + f" The share of the forecast is {NOT_SHOWN} beside a hidden count.")
+    return AreaComparison(code, by, f"{code} by {_KIND_WORD[by]}: referrals against forecast", comparator_label,
+                          overall.value if overall else None, pd.DataFrame(out, columns=list(LABELS)),
+                          pd.DataFrame(columns=["area", "cases", "value"]), pd.DataFrame(), (), as_of, tuple(notes))
 
 
 def _finding(code: str, by: str, table: pd.DataFrame, comparator_label: str) -> str:

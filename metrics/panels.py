@@ -1254,7 +1254,7 @@ def compare_matrix_panel(db: Db, inp: PanelInputs, *, by: str = "borough") -> Pa
              "as a % of the forecast, not compared.",
              f"{compare.NOT_SHOWN}: fewer than {inp.minimum_rate_denominator} cases, or a count of 1 to "
              f"{inp.suppression_threshold - 1} people (hidden with the counts that would give it back)."]
-    suppressed = [r.code for r in results if len(r.notes) > 2]  # compare_areas adds its suppression note third
+    suppressed = [r.code for r in results if any(note.startswith(SUPPRESSED) for note in r.notes)]
     if suppressed:
         notes.append("Counts suppressed behind these measures' values: " + ", ".join(suppressed) + ".")
     data = frame.reset_index().rename(columns={frame.index.name: "area"})
