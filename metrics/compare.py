@@ -30,7 +30,7 @@ from data_access.models import Borough, DemandUnit, Hub, Pdu, Provider, Referral
 from data_access.scoping import ReferralFilters, apply_filters
 from domain.catalogue import kpi
 from metrics.benchmarking import CONFIDENCE_95, CONFIDENCE_998, compare_with_benchmark, wilson_interval
-from metrics.disclosure import SUPPRESSED, suppress_counts
+from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts
 from metrics.queries import Db, demand_units_for, monthly_series, scorecard
 
 AREA_KINDS: dict[str, str] = {"borough": "Borough", "pdu": "PDU", "hub": "Hub", "provider": "Provider"}
@@ -233,6 +233,14 @@ def compare_areas(
     proportion = code != "DS1"  # DS1's denominator is a forecast, not a count of cases
     comparator = (overall.numerator / overall.denominator
                   if overall is not None and overall.denominator and proportion else None)
+    # The whole view's cases are published (KPIs page), so its rate beside them would give back
+    # a met or not-met count of 1–4 people (DOMAIN.md "Suppression": no rate beside a hidden
+    # count): then the comparator is withheld and nothing is compared with it.
+    comparator_withheld = comparator is not None and displayable_rate(
+        int(overall.numerator), int(overall.denominator), minimum_denominator=minimum_denominator,
+        threshold=threshold, protect_numerator=True) is None
+    if comparator_withheld:
+        comparator = None
 
     rows = []
     for label, values in areas(db, by, provider_id, referrals=referrals, demand_unit_ids=demand_unit_ids):
@@ -309,10 +317,14 @@ def compare_areas(
                                     "area"])
 
     title = _finding(code, by, table, comparator_label)
-    notes = [f"Compared with {comparator_label} ({'no data' if comparator is None else f'{100 * comparator:.1f}%'}) "
+    shown_comparator = NOT_SHOWN if comparator_withheld else "no data" if comparator is None else f"{100 * comparator:.1f}%"
+    notes = [f"Compared with {comparator_label} ({shown_comparator}) "
              "using Wilson score 95% intervals: similar when the comparator lies within the area's interval, "
              "otherwise better or worse by the measure's polarity (Fingertips convention).",
              TREND_DEFINITION]
+    if comparator_withheld:
+        notes.append(f"The rate for {comparator_label} is {NOT_SHOWN}: it rests on a count of 1 to {threshold - 1} "
+                     f"people or fewer than {minimum_denominator} cases, so no area is compared with it.")
     if protected is not None and protected.note:
         notes.append(protected.note + f" Rates, intervals and comparisons are {NOT_SHOWN} for those areas, "
                      f"nor for areas with fewer than {minimum_denominator} cases.")

@@ -145,3 +145,17 @@ def test_ds1_referrals_in_no_borough_get_a_row_of_their_own(reference_engine):
     rows = result.table.set_index("area")
     assert rows.loc["No borough recorded", ["met", "value"]].tolist() == ["[c]", "not shown"]
     assert rows.loc["Oldham", "met"] == "[c]"
+
+
+def test_the_whole_view_s_rate_is_withheld_when_it_would_give_back_a_small_count(reference_engine):
+    # Bolton 20 of 20, Bury 13 of 15: the whole view is 33 of 35, and its 35 cases are published
+    # on the KPIs page, so 94.3% beside them would give back the 2 people not met.
+    with session_scope(reference_engine) as session:
+        _sl002_referrals(session, "Bolton", 20, 0, 100)
+        _sl002_referrals(session, "Bury", 13, 2, 200)
+    result = _compare(reference_engine)
+    assert result.comparator_value is None
+    assert "94.3" not in " ".join(result.notes) + result.title
+    assert any("so no area is compared with it" in note for note in result.notes)
+    assert result.funnel_limits.empty and result.outliers == ()
+    assert set(result.table["comparison"]) <= {"not compared", "not shown"}
