@@ -209,6 +209,9 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, comparator: float, c
     """Value against cases with the 95% and 99.8% funnel limits around the comparator; areas
     beyond the 99.8% limits named beside their marker, with a shape as well as a colour."""
     figure = go.Figure()
+    # Limits from a little below the smallest area shown (areas under the minimum denominator
+    # are not plotted): the funnel's mouth at 1–5 cases would squash the scale to 0–100%.
+    limits = limits[limits["cases"] >= 0.8 * points["cases"].min()]
     for level, dash, width in (("998", "dash", 1.5), ("95", "dot", 1.5)):
         label = "99.8% limits" if level == "998" else "95% limits"
         for i, side in enumerate(("upper", "lower")):
@@ -230,8 +233,8 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, comparator: float, c
                            text=part["area"], textposition="middle right", textfont=dict(color="#1A1A1A"),
                            customdata=part[["area"]],
                            hovertemplate="%{customdata[0]}: %{y:.1f}% of %{x} cases<extra></extra>")
-    low = min(points["value"].min(), limits["lower_998"].min())
-    figure.update_yaxes(range=[max(0, low - 5), 101])
+    low = min(points["value"].min(), limits["lower_998"].min(), comparator)
+    figure.update_yaxes(range=[max(0, low - 5), 102])
     return _layout(figure, height=420, x_title="Cases (denominator)", y_title="%")
 
 
