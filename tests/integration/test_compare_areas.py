@@ -159,3 +159,31 @@ def test_the_whole_view_s_rate_is_withheld_when_it_would_give_back_a_small_count
     assert any("so no area is compared with it" in note for note in result.notes)
     assert result.funnel_limits.empty and result.outliers == ()
     assert set(result.table["comparison"]) <= {"not compared", "not shown"}
+
+
+def test_the_cli_prints_the_hand_worked_comparison(crafted, monkeypatch):
+    import csv
+    import io
+    import json
+
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", crafted.url.render_as_string(hide_password=False))
+    args = ["compare", "--code", "SL002", "--by", "borough", "--from", "2024-04-01", "--to", "2024-04-30",
+            "--as-of", "2024-05-31"]
+    out = io.StringIO()
+    assert main([*args, "--format", "json"], out=out) == 0
+    printed = json.loads(out.getvalue())
+    assert printed["comparator"] == 75.0 and printed["comparator_label"] == "Greater Manchester"
+    rows = {r["area"]: r for r in printed["areas"]}
+    assert [rows["Bury"][k] for k in ("met", "cases", "value", "ci95", "comparison")] == [
+        "10", "20", "50.0", "29.9–70.1", "worse"]
+    assert rows["Bolton"]["comparison"] == "better"
+    out = io.StringIO()
+    assert main([*args, "--format", "csv"], out=out) == 0
+    assert {r["area"]: r["value"] for r in csv.DictReader(io.StringIO(out.getvalue()))}["Bolton"] == "100.0"
+    out = io.StringIO()
+    assert main([*args, "--format", "table", "--borough", "Bury"], out=out) == 0
+    text = out.getvalue()
+    assert text.splitlines()[0].startswith("SL002")
+    assert "Bolton" not in text and "Bury" in text  # the view narrowed to Bury lists only Bury
