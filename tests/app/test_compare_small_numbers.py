@@ -9,24 +9,18 @@ import pandas as pd
 import pytest
 
 from data_access.db import make_engine
-from data_access.demo import seed_demo
-from data_access.setup import initialise
 from domain.catalogue import KPI_CODES
 from metrics import panels
 from metrics.disclosure import SUPPRESSED
 from tests.app.test_compare_page import frames, open_compare
 from tests.app.test_pages import expected_panel
+from tests.browser.server import make_demo_database
 
 
 @pytest.fixture(scope="module")
 def demo_db_url(tmp_path_factory) -> str:
     """Overrides tests/app/conftest.py's 3,000 referrals with 150: small counts everywhere."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('smalldb') / 'small.db'}"
-    engine = make_engine(url)
-    initialise(engine)
-    seed_demo(engine, referrals=150)
-    engine.dispose()
-    return url
+    return make_demo_database(tmp_path_factory.mktemp("smalldb") / "small.db", referrals=150)
 
 
 @pytest.fixture()
