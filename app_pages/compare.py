@@ -22,9 +22,11 @@ for param, options, key in (("measure", KPI_CODES, "compare_code"), ("by", tuple
         st.session_state[key] = st.query_params[param]  # a shared link opens on its choices
 
 left, right = st.columns([3, 2])
-code = left.selectbox("Measure", KPI_CODES, index=KPI_CODES.index("DS2"),  # the example
+first = panels.COMPARE_FIRST_VIEW
+code = left.selectbox("Measure", KPI_CODES, index=KPI_CODES.index(first["code"]),
                       format_func=lambda c: f"{c} {kpi(c).title}", key="compare_code")
-by = right.radio("Compare by", list(BY), format_func=BY.get, horizontal=True, key="compare_by")
+by = right.radio("Compare by", list(BY), index=list(BY).index(first["by"]), format_func=BY.get, horizontal=True,
+                 key="compare_by")
 for param, value in (("measure", code), ("by", by)):
     if st.query_params.get(param) != value:
         st.query_params[param] = value

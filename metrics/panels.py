@@ -1212,6 +1212,8 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
 # --------------------------------------------------------------------------------------------
 
 COMPARE_BY = compare.AREA_KINDS
+#: What the Compare areas page opens on (the warm-up computes it ahead): DS2, the issue's example.
+COMPARE_FIRST_VIEW = {"code": "DS2", "by": "borough"}
 
 
 def _compare_settings(inp: PanelInputs) -> dict:
