@@ -209,9 +209,9 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, comparator: float, c
     """Value against cases with the 95% and 99.8% funnel limits around the comparator; areas
     beyond the 99.8% limits named beside their marker, with a shape as well as a colour."""
     figure = go.Figure()
-    # Limits from a little below the smallest area shown (areas under the minimum denominator
+    # Limits from half the smallest area shown (areas under the minimum denominator
     # are not plotted): the funnel's mouth at 1–5 cases would squash the scale to 0–100%.
-    limits = limits[limits["cases"] >= 0.8 * points["cases"].min()]
+    limits = limits[limits["cases"] >= 0.5 * points["cases"].min()]
     for level, dash, width in (("998", "dash", 1.5), ("95", "dot", 1.5)):
         label = "99.8% limits" if level == "998" else "95% limits"
         for i, side in enumerate(("upper", "lower")):
