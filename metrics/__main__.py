@@ -10,6 +10,10 @@
 ``--official-cut`` adds SL002 as at its official cut (the 16th working day of the month after
 each month, DOMAIN.md Decision 10) beside the latest figure; a ``basis`` column says which is which.
 
+``python -m metrics compare --code CODE --by borough|pdu|hub|provider [--from --to] [--as-of]
+[scope options as for scorecard] --format json|csv|table``: the Compare areas page's figures
+(``metrics.panels.compare_areas_panel``), suppressed as on the page.
+
 The database is ``DASHBOARD_DATABASE_URL`` (``data_access.settings.Settings.from_env``). Runs
 with full read access (``analyst_scope``): it is for administrators on the database host.
 """
@@ -31,6 +35,9 @@ from data_access.figure_settings import FigureSettings, figure_settings
 from data_access.models import Borough, Contract, Provider
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
 from data_access.settings import Settings
+from domain.catalogue import KPI_CODES
+from metrics import panels, periods
+from metrics.compare import AREA_KINDS, LABELS
 from metrics.disclosure import SUPPRESSED, displayable_rate
 from metrics.official import BASIS_LATEST, sl002_official
 from metrics.queries import demand_units_for, scorecard
@@ -70,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--official-cut", dest="official_cut", action="store_true",
                       help="add SL002 as at its official cut (16th working day of the following month)")
     card.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    compare = sub.add_parser("compare", help="one measure across boroughs, PDUs, hubs or providers (Compare areas)")
+    compare.add_argument("--code", required=True, choices=KPI_CODES)
+    compare.add_argument("--by", required=True, choices=tuple(AREA_KINDS))
+    compare.add_argument("--from", dest="start", type=_date, help="default: the page's default period")
+    compare.add_argument("--to", dest="end", type=_date)
+    compare.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
+    add_scope_options(compare)
+    compare.add_argument("--format", choices=("json", "csv", "table"), default="json")
     add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
     add_spc_command(sub, _date, add_scope_options)  # metrics/spc_cli.py: python -m metrics spc …
     return parser
@@ -211,6 +226,52 @@ def _table(rows: list[dict], card, described: dict, *, suppressed: bool, setting
     return buffer.getvalue()
 
 
+def run_compare(args, settings: Settings, out) -> int:
+    """The Compare areas page's table for a view, from the same panel function and inputs
+    (``panels.inputs_for``) as the page: its default period and as-of date unless given."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            filters, described = _resolve_filters(conn, args)
+            as_of = args.as_of or panels.data_as_of(conn)
+            if args.start is None:
+                if as_of is None:
+                    raise SystemExit("no data loaded: give --from and --to")
+                period = periods.periods_between(panels.SERVICE_START, as_of, "quarter", panels.SERVICE_START)[-1]
+            else:
+                period = periods.custom(args.start, args.end)
+            scope = analyst_scope()
+            inputs = panels.inputs_for(conn, scope, filters, referrals_select(scope, filters), period, as_of, settings)
+            result = panels.compare_areas_panel(conn, inputs, code=args.code, by=args.by)
+    finally:
+        engine.dispose()
+    rows = result.data.to_dict("records")
+    if args.format == "json":
+        extra = result.extra
+        json.dump({"code": args.code, "by": args.by, "title": result.title, "from": period.start.isoformat(),
+                   "to": period.end.isoformat(), "as_of": extra["as_of"].isoformat() if extra["as_of"] else None,
+                   "filters": described, "comparator_label": extra["comparator_label"],
+                   "comparator": None if extra["comparator"] is None else round(extra["comparator"], 2),
+                   "areas": rows, "outliers": list(extra["outliers"]), "notes": list(result.notes)},
+                  out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(result.data.columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        headers = [LABELS.get(c, c) for c in result.data.columns]
+        cells = [[str(r[c]) for c in result.data.columns] for r in rows]
+        widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
+        out.write(f"{result.title} ({period.start} to {period.end}, as of {result.extra['as_of']})\n")
+        out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
+        for c in cells:
+            out.write("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip() + "\n")
+        for note in result.notes:
+            out.write(f"{note}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, out=None) -> int:
     args = build_parser().parse_args(argv)
     if args.start is not None and args.end is not None and args.start > args.end:
@@ -220,6 +281,10 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
         return run_pack(args, settings, out or sys.stdout)
     if args.command == "spc":
         return run_spc(args, settings, out or sys.stdout, _resolve_filters)
+    if args.command == "compare":
+        if (args.start is None) != (args.end is None):
+            raise SystemExit("give both --from and --to, or neither")
+        return run_compare(args, settings, out or sys.stdout)
     return run_scorecard(args, settings, out or sys.stdout)
 
 

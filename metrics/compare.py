@@ -24,13 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import binom, norm
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
-from data_access.models import Borough, DemandUnit, Hub, Pdu, Provider
+from data_access.models import Borough, DemandUnit, Hub, Pdu, Provider, Referral
 from data_access.scoping import ReferralFilters, apply_filters
 from domain.catalogue import kpi
 from metrics.benchmarking import CONFIDENCE_95, CONFIDENCE_998, compare_with_benchmark, wilson_interval
-from metrics.disclosure import SUPPRESSED, suppress_counts
+from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts
 from metrics.queries import Db, demand_units_for, monthly_series, scorecard
 
 AREA_KINDS: dict[str, str] = {"borough": "Borough", "pdu": "PDU", "hub": "Hub", "provider": "Provider"}
@@ -67,24 +67,46 @@ class AreaComparison:
     notes: tuple[str, ...]
 
 
-def areas(db: Db, by: str, provider_id: int | None = None) -> list[tuple[str, dict]]:
-    """(label, filter values) for each area of a kind, in name order."""
+def areas(db: Db, by: str, provider_id: int | None = None, *, referrals: Select | None = None,
+          demand_unit_ids=None) -> list[tuple[str, dict]]:
+    """(label, filter values) for each area of a kind, in name order.
+
+    A narrowed view (``demand_unit_ids`` not None: a provider's contract, a region, a borough)
+    lists only the areas within it: those of its forecast units and those its ``referrals``
+    reach, so a provider sees its own boroughs, hubs and PDUs and never another provider's
+    (issue 17: "never other providers")."""
+    if by not in AREA_KINDS:
+        raise ValueError(f"compare by one of {', '.join(AREA_KINDS)}, not {by!r}")
+    narrowed = demand_unit_ids is not None
+    r = Referral.__table__.c
+    reached_boroughs = (referrals.with_only_columns(r.borough_id).where(r.borough_id.is_not(None)).distinct()
+                        if narrowed and referrals is not None else None)
+    du = DemandUnit.__table__.c
     if by == "borough":
-        rows = db.execute(select(Borough.id, Borough.name).order_by(Borough.name)).all()
-        return [(name, {"borough_id": int(i)}) for i, name in rows]
+        stmt = select(Borough.id, Borough.name).order_by(Borough.name)
+        if narrowed:
+            stmt = stmt.where(Borough.id.in_(select(du.borough_id).where(du.id.in_(list(demand_unit_ids))))
+                              | (Borough.id.in_(reached_boroughs) if reached_boroughs is not None else false()))
+        return [(name, {"borough_id": int(i)}) for i, name in db.execute(stmt).all()]
     if by == "pdu":
-        rows = db.execute(select(Pdu.number, Pdu.name).where(Pdu.number.in_(select(DemandUnit.pdu_number)))
-                          .order_by(Pdu.name)).all()
+        units = select(du.pdu_number)
+        if narrowed:
+            units = units.where(du.id.in_(list(demand_unit_ids))
+                                | (du.borough_id.in_(reached_boroughs) if reached_boroughs is not None else false()))
+        rows = db.execute(select(Pdu.number, Pdu.name).where(Pdu.number.in_(units)).order_by(Pdu.name)).all()
         return [(name, {"pdu_number": int(n)}) for n, name in rows]
     if by == "hub":
-        rows = db.execute(select(Hub.id, Hub.name).order_by(Hub.name)).all()
-        return [(name, {"hub_id": int(i)}) for i, name in rows]
-    if by == "provider":
-        stmt = select(Provider.id, Provider.name).order_by(Provider.name)
-        if provider_id is not None:
-            stmt = stmt.where(Provider.id == provider_id)
-        return [(name, {"provider_id": int(i)}) for i, name in db.execute(stmt).all()]
-    raise ValueError(f"compare by one of {', '.join(AREA_KINDS)}, not {by!r}")
+        stmt = select(Hub.id, Hub.name).order_by(Hub.name)
+        if narrowed:
+            reached_hubs = (referrals.with_only_columns(r.hub_id).where(r.hub_id.is_not(None)).distinct()
+                            if referrals is not None else None)
+            stmt = stmt.where(Hub.borough_id.in_(select(du.borough_id).where(du.id.in_(list(demand_unit_ids))))
+                              | (Hub.id.in_(reached_hubs) if reached_hubs is not None else false()))
+        return [(name, {"hub_id": int(i)}) for i, name in db.execute(stmt).all()]
+    stmt = select(Provider.id, Provider.name).order_by(Provider.name)
+    if provider_id is not None:
+        stmt = stmt.where(Provider.id == provider_id)
+    return [(name, {"provider_id": int(i)}) for i, name in db.execute(stmt).all()]
 
 
 def _card(db: Db, referrals: Select, demand_unit_ids, *, code: str, start: dt.date, end: dt.date,
@@ -211,9 +233,17 @@ def compare_areas(
     proportion = code != "DS1"  # DS1's denominator is a forecast, not a count of cases
     comparator = (overall.numerator / overall.denominator
                   if overall is not None and overall.denominator and proportion else None)
+    # The whole view's cases are published (KPIs page), so its rate beside them would give back
+    # a met or not-met count of 1–4 people (DOMAIN.md "Suppression": no rate beside a hidden
+    # count): then the comparator is withheld and nothing is compared with it.
+    comparator_withheld = comparator is not None and displayable_rate(
+        int(overall.numerator), int(overall.denominator), minimum_denominator=minimum_denominator,
+        threshold=threshold, protect_numerator=True) is None
+    if comparator_withheld:
+        comparator = None
 
     rows = []
-    for label, values in areas(db, by, provider_id):
+    for label, values in areas(db, by, provider_id, referrals=referrals, demand_unit_ids=demand_unit_ids):
         area = apply_filters(referrals, ReferralFilters(**values))
         units = _area_demand_units(db, demand_unit_ids, values) if not proportion else demand_unit_ids
         result = _card(db, area, units, as_of=as_of, **settings).kpi(code)
@@ -227,16 +257,19 @@ def compare_areas(
         rows.append({"area": label, "numerator": int(result.numerator), "denominator": result.denominator,
                      "value": result.value, "months": months})
 
+    if overall is not None:
+        # Referrals of the view in no listed area (no hub recorded, a borough outside every
+        # PDU's units…) get a row of their own: the whole view's counts are published on the KPI
+        # page, so without it "whole − areas" would give back a small count (DOMAIN.md
+        # "Suppression": totals are protected against).
+        rest_met = int(overall.numerator) - sum(r["numerator"] for r in rows)
+        rest_cases = (int(overall.denominator or 0) - sum(int(r["denominator"]) for r in rows)) if proportion else None
+        if (rest_cases or 0) > 0 or (not proportion and rest_met > 0):
+            rows.append({"area": f"No {_KIND_WORD[by]} recorded", "numerator": rest_met, "denominator": rest_cases,
+                         "value": 100 * rest_met / rest_cases if rest_cases else None, "months": pd.DataFrame(),
+                         "residual": True})
     if not proportion:
-        table = pd.DataFrame([{"area": r["area"], "met": f"{r['numerator']:,}", "cases": NOT_SHOWN,
-                               "value": "no data" if r["value"] is None else f"{r['value']:.1f}",
-                               "ci95": NOT_SHOWN, "ci998": NOT_SHOWN, "comparison": "not compared",
-                               "trend": "not compared"} for r in rows], columns=list(LABELS))
-        notes = ("DS1 compares referrals received with a forecast, not a share of cases: "
-                 "no intervals or comparison are computed.",)
-        return AreaComparison(code, by, f"{code} by {_KIND_WORD[by]}: referrals against forecast",
-                              comparator_label, overall.value if overall else None, table,
-                              pd.DataFrame(columns=["area", "cases", "value"]), pd.DataFrame(), (), as_of, notes)
+        return _referrals_against_forecast(code, by, rows, overall, comparator_label, as_of, threshold)
 
     counts = pd.DataFrame({"met": [r["numerator"] for r in rows],
                            "not_met": [int(r["denominator"]) - r["numerator"] for r in rows]},
@@ -259,10 +292,11 @@ def compare_areas(
             lo95, hi95 = (float(v) for v in wilson_interval(x, n, CONFIDENCE_95))
             lo998, hi998 = (float(v) for v in wilson_interval(x, n, CONFIDENCE_998))
             comparison = (compare_with_benchmark(x, n, comparator, polarity=entry.polarity)
-                          if comparator is not None else "not compared")
+                          if comparator is not None and not r.get("residual") else "not compared")
             row.update(value=f"{100 * x / n:.1f}", ci95=_interval(lo95, hi95), ci998=_interval(lo998, hi998),
                        comparison=comparison)
-            funnel_points.append({"area": r["area"], "cases": n, "value": 100 * x / n})
+            if not r.get("residual"):
+                funnel_points.append({"area": r["area"], "cases": n, "value": 100 * x / n})
         months = r["months"]
         row["trend"] = (trend_label(months["numerator"].to_numpy(), months["denominator"].to_numpy(), entry.polarity)
                         if len(months) else "not enough data")
@@ -283,15 +317,42 @@ def compare_areas(
                                     "area"])
 
     title = _finding(code, by, table, comparator_label)
-    notes = [f"Compared with {comparator_label} ({'no data' if comparator is None else f'{100 * comparator:.1f}%'}) "
+    shown_comparator = NOT_SHOWN if comparator_withheld else "no data" if comparator is None else f"{100 * comparator:.1f}%"
+    notes = [f"Compared with {comparator_label} ({shown_comparator}) "
              "using Wilson score 95% intervals: similar when the comparator lies within the area's interval, "
              "otherwise better or worse by the measure's polarity (Fingertips convention).",
              TREND_DEFINITION]
+    if comparator_withheld:
+        notes.append(f"The rate for {comparator_label} is {NOT_SHOWN}: it rests on a count of 1 to {threshold - 1} "
+                     f"people or fewer than {minimum_denominator} cases, so no area is compared with it.")
     if protected is not None and protected.note:
         notes.append(protected.note + f" Rates, intervals and comparisons are {NOT_SHOWN} for those areas, "
                      f"nor for areas with fewer than {minimum_denominator} cases.")
     return AreaComparison(code, by, title, comparator_label, None if comparator is None else 100 * comparator,
                           table, funnel, limits, outliers, as_of, tuple(notes))
+
+
+def _referrals_against_forecast(code: str, by: str, rows: list[dict], overall, comparator_label: str,
+                                as_of: dt.date | None, threshold: int) -> AreaComparison:
+    """DS1 by area: referrals received (a count of people, so suppressed with its total) and
+    their share of the area's forecast. The forecast is published (Referrals page), so a
+    hidden count's share is withheld too: share × forecast would give it back."""
+    received = pd.DataFrame({"received": [r["numerator"] for r in rows]}, index=[r["area"] for r in rows])
+    protected = suppress_counts(received, threshold=threshold, what="people") if len(rows) else None
+    out = []
+    for i, r in enumerate(rows):
+        hidden = bool(protected.suppressed.iloc[i]["received"]) if protected else False
+        value = NOT_SHOWN if hidden else "no data" if r["value"] is None else f"{r['value']:.1f}"
+        out.append({"area": r["area"], "met": SUPPRESSED if hidden else f"{r['numerator']:,}", "cases": NOT_SHOWN,
+                    "value": value, "ci95": NOT_SHOWN, "ci998": NOT_SHOWN, "comparison": "not compared",
+                    "trend": "not compared"})
+    notes = ["DS1 compares referrals received with a forecast, not a share of cases: "
+             "no intervals or comparison are computed."]
+    if protected is not None and protected.note:
+        notes.append(protected.note + f" The share of the forecast is {NOT_SHOWN} beside a hidden count.")
+    return AreaComparison(code, by, f"{code} by {_KIND_WORD[by]}: referrals against forecast", comparator_label,
+                          overall.value if overall else None, pd.DataFrame(out, columns=list(LABELS)),
+                          pd.DataFrame(columns=["area", "cases", "value"]), pd.DataFrame(), (), as_of, tuple(notes))
 
 
 def _finding(code: str, by: str, table: pd.DataFrame, comparator_label: str) -> str:
@@ -311,6 +372,36 @@ def _finding(code: str, by: str, table: pd.DataFrame, comparator_label: str) -> 
     return f"{code} by {kind}: " + "; ".join(parts)
 
 
+MATRIX_SYMBOLS = {"better": " ▲", "worse": " ▼", "similar": " ●"}
+
+
+def kpi_matrix_results(
+    db: Db, referrals: Select, *, codes: list[str], by: str, start: dt.date, end: dt.date,
+    as_of: dt.date | None = None, **settings,
+) -> list[AreaComparison]:
+    """:func:`compare_areas` for each measure, all with the first one's as-of date."""
+    results = []
+    for code in codes:
+        result = compare_areas(db, referrals, code=code, by=by, start=start, end=end, as_of=as_of,
+                               trend=False, **settings)
+        as_of = result.as_of
+        results.append(result)
+    return results
+
+
+def matrix_frame(results: list[AreaComparison], by: str) -> pd.DataFrame:
+    """Areas × measures: each cell the shown value and its comparison symbol; an area a measure
+    does not list (a "no hub recorded" row present for one measure only) is "–"."""
+    cells = {r.code: {a: f"{v}{MATRIX_SYMBOLS.get(c, '')}"
+                      for a, v, c in zip(r.table["area"], r.table["value"], r.table["comparison"])} for r in results}
+    index: list[str] = []
+    for r in results:
+        index += [a for a in r.table["area"] if a not in index]
+    frame = pd.DataFrame({code: [column.get(a, "–") for a in index] for code, column in cells.items()},
+                         index=pd.Index(index, name=AREA_KINDS[by]))
+    return frame
+
+
 def kpi_matrix(
     db: Db, referrals: Select, *, codes: list[str], by: str, start: dt.date, end: dt.date,
     as_of: dt.date | None = None, **settings,
@@ -318,13 +409,5 @@ def kpi_matrix(
     """Every measure × every area on one screen: each cell the shown value and its comparison
     symbol (▲ better, ● similar, ▼ worse), built from :func:`compare_areas` so it never shows
     what the single-measure view would hide."""
-    columns: dict[str, list[str]] = {}
-    index: list[str] = []
-    for code in codes:
-        result = compare_areas(db, referrals, code=code, by=by, start=start, end=end, as_of=as_of,
-                               trend=False, **settings)
-        as_of = result.as_of
-        symbols = {"better": " ▲", "worse": " ▼", "similar": " ●"}
-        index = result.table["area"].tolist() or index
-        columns[code] = [f"{v}{symbols.get(c, '')}" for v, c in zip(result.table["value"], result.table["comparison"])]
-    return pd.DataFrame(columns, index=pd.Index(index, name=AREA_KINDS[by]))
+    return matrix_frame(kpi_matrix_results(db, referrals, codes=codes, by=by, start=start, end=end, as_of=as_of,
+                                           **settings), by)

@@ -39,9 +39,9 @@ from data_access.models import (
 from data_access.reference import end_reason_classes
 from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
-from metrics import breakdowns, findings, periods, spc
+from metrics import breakdowns, compare, findings, periods, spc
 from metrics.benchmarking import wilson_interval
-from domain.catalogue import COMPLEXITY_REFERENCE, kpi
+from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.end_reasons import SL002_REASON_DECISION
 from domain.dates import working_day_deadline, working_days_between
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
@@ -144,6 +144,10 @@ class PanelInputs:
     spc_rebases: tuple[Rebase, ...] = ()
     #: What the contracts behind ``contract_ids`` are, in words (the spend panel says it).
     contracts_note: str | None = None
+    #: The provider the view is limited to (a provider's own account, or the provider filter).
+    provider_id: int | None = None
+    #: The whole view in words: what areas are compared with (Compare areas).
+    view_label: str = "Greater Manchester"
 
     @property
     def start(self) -> dt.date:
@@ -236,8 +240,16 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
         minimum_rate_denominator=figures.minimum_rate_denominator, ds1_bound=figures.ds1_bound,
         forecast_period_days=figures.forecast_period_days, distance_scale=figures.distance_scale,
         spc_rule_set=figures.spc_rule_set, spc_run_length=figures.spc_run_length, spc_rebases=spc_rebases(db),
-        contracts_note=contracts_note,
+        contracts_note=contracts_note, provider_id=provider_id, view_label=view_label(scope, filters),
     )
+
+
+def view_label(scope: AccessScope, filters: ReferralFilters) -> str:
+    """The whole view in words, the comparator of Compare areas: Greater Manchester for an
+    unfiltered commissioner, the provider's own contract for a provider (issue 17)."""
+    if scope.role == "provider":
+        return "the provider's whole contract"
+    return "the whole view (as filtered)" if filters.describe() else "Greater Manchester"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1538,3 +1550,59 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
 # Issue 13 parts 6 and 7: panels of their own modules, reachable here for ui.panel_data.
 from metrics.coverage import ram_download_windows, sl002_coverage  # noqa: E402, F401
 from metrics.official import sl002_official_panel  # noqa: E402, F401
+
+
+# --------------------------------------------------------------------------------------------
+# Compare areas, Fingertips style (issue 17 part 2)
+# --------------------------------------------------------------------------------------------
+
+COMPARE_BY = compare.AREA_KINDS
+#: What the Compare areas page opens on (the warm-up computes it ahead): DS2, the issue's example.
+COMPARE_FIRST_VIEW = {"code": "DS2", "by": "borough"}
+
+
+def _compare_settings(inp: PanelInputs) -> dict:
+    return dict(start=inp.start, end=inp.end, as_of=inp.as_of, demand_unit_ids=inp.demand_unit_ids,
+                provider_id=inp.provider_id, ds1_bound=inp.ds1_bound, forecast_period_days=inp.forecast_period_days,
+                threshold=inp.suppression_threshold, minimum_denominator=inp.minimum_rate_denominator,
+                comparator_label=inp.view_label)
+
+
+def compare_areas_panel(db: Db, inp: PanelInputs, *, code: str, by: str = "borough") -> Panel:
+    """One measure across the view's boroughs, PDUs, hubs or providers against the whole view
+    (:func:`metrics.compare.compare_areas`), with one as-of date (the view's) for every area.
+    ``data`` is the table as shown; ``extra`` holds the funnel (points, limits, comparator)
+    and the outliers beyond the 99.8% limits."""
+    result = compare.compare_areas(db, inp.referrals, code=code, by=by, **_compare_settings(inp))
+    notes = list(result.notes)
+    if result.outliers:
+        notes.append("Outside the 99.8% funnel limits: " + ", ".join(result.outliers) + ".")
+    elif len(result.funnel):
+        notes.append("No area lies outside the 99.8% funnel limits.")
+    return Panel(result.title, result.table, "%", tuple(notes), extra={
+        "code": code, "by": by, "funnel": result.funnel, "funnel_limits": result.funnel_limits,
+        "outliers": result.outliers, "comparator": result.comparator_value,
+        "comparator_label": result.comparator_label, "as_of": result.as_of})
+
+
+def compare_matrix_panel(db: Db, inp: PanelInputs, *, by: str = "borough") -> Panel:
+    """Every measure × every area of the view on one screen, each cell the value shown by
+    :func:`compare_areas_panel` with ▲ better, ● similar, ▼ worse than the whole view."""
+    results = compare.kpi_matrix_results(db, inp.referrals, codes=list(KPI_CODES), by=by, **_compare_settings(inp))
+    frame = compare.matrix_frame(results, by)
+    worse = sum(cell.endswith("▼") for column in frame.columns for cell in frame[column])
+    better = sum(cell.endswith("▲") for column in frame.columns for cell in frame[column])
+    kind = compare._KIND_WORD[by]
+    title = (f"Every measure by {kind}: {plural(worse, 'result')} worse and {plural(better, 'result')} better "
+             f"than {inp.view_label}" if worse or better
+             else f"Every measure by {kind}: no {kind} differs from {inp.view_label}")
+    notes = [f"Each cell: the value (%) and ▲ better, ● similar, ▼ worse than {inp.view_label} "
+             "(Wilson 95% interval, polarity-aware); no symbol: not compared. DS1 is referrals received "
+             "as a % of the forecast, not compared.",
+             f"{compare.NOT_SHOWN}: fewer than {inp.minimum_rate_denominator} cases, or a count of 1 to "
+             f"{inp.suppression_threshold - 1} people (hidden with the counts that would give it back)."]
+    suppressed = [r.code for r in results if any(note.startswith(SUPPRESSED) for note in r.notes)]
+    if suppressed:
+        notes.append("Counts suppressed behind these measures' values: " + ", ".join(suppressed) + ".")
+    data = frame.reset_index().rename(columns={frame.index.name: "area"})
+    return Panel(title, data, "%", tuple(notes), extra={"by": by, "as_of": results[0].as_of if results else None})

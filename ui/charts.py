@@ -211,6 +211,46 @@ def funnel_chart(data: pd.DataFrame) -> go.Figure:
     return _layout(figure, height=380)
 
 
+#: Funnel plot markers: inside the limits, above or below the 99.8% limits (shape and colour).
+FUNNEL_MARKERS = {"inside": ("circle", CATEGORICAL[0]), "above": ("triangle-up", CATEGORICAL[2]),
+                  "below": ("triangle-down", CATEGORICAL[3])}
+
+
+@cached
+def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, comparator: float, comparator_label: str,
+                outliers: tuple[str, ...] = ()) -> go.Figure:
+    """Value against cases with the 95% and 99.8% funnel limits around the comparator; areas
+    beyond the 99.8% limits named beside their marker, with a shape as well as a colour."""
+    figure = go.Figure()
+    # Limits from half the smallest area shown (areas under the minimum denominator
+    # are not plotted): the funnel's mouth at 1–5 cases would squash the scale to 0–100%.
+    limits = limits[limits["cases"] >= 0.5 * points["cases"].min()]
+    for level, dash, width in (("998", "dash", 1.5), ("95", "dot", 1.5)):
+        label = "99.8% limits" if level == "998" else "95% limits"
+        for i, side in enumerate(("upper", "lower")):
+            figure.add_scatter(x=limits["cases"], y=limits[f"{side}_{level}"], mode="lines", name=label,
+                               legendgroup=label, showlegend=i == 0, line=dict(color="#3D3D3D", dash=dash, width=width),
+                               line_shape="hv", hoverinfo="skip")
+    figure.add_hline(y=comparator, line_color="#000000", line_width=1.5,
+                     annotation_text=f"{comparator_label} {comparator:.1f}%", annotation_position="top left",
+                     annotation_font_color="#1A1A1A")
+    side = pd.Series("inside", index=points.index)
+    side[points["area"].isin(outliers) & (points["value"] > comparator)] = "above"
+    side[points["area"].isin(outliers) & (points["value"] < comparator)] = "below"
+    names = {"inside": "Within the 99.8% limits", "above": "Above the 99.8% limits", "below": "Below the 99.8% limits"}
+    for where, part in points.groupby(side, sort=False):
+        symbol, colour = FUNNEL_MARKERS[where]
+        figure.add_scatter(x=part["cases"], y=part["value"], mode="markers+text" if where != "inside" else "markers",
+                           name=names[where], marker=dict(symbol=symbol, color=colour, size=12,
+                                                          line=dict(width=1, color="#000000")),
+                           text=part["area"], textposition="middle right", textfont=dict(color="#1A1A1A"),
+                           customdata=part[["area"]],
+                           hovertemplate="%{customdata[0]}: %{y:.1f}% of %{x} cases<extra></extra>")
+    low = min(points["value"].min(), limits["lower_998"].min(), comparator)
+    figure.update_yaxes(range=[max(0, low - 5), 102])
+    return _layout(figure, height=420, x_title="Cases (denominator)", y_title="%")
+
+
 @cached
 def spend_chart(data: pd.DataFrame) -> go.Figure:
     """Cumulative spend against the cumulative funding profile; monthly spend as labelled bars."""

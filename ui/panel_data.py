@@ -119,7 +119,7 @@ def _shown_columns(data):
 
 
 def show(ctx: PageContext, result: panels.Panel, key: str, *, figure=None, columns: list[str] | None = None,
-         table: bool = False, empty_message: str | None = None) -> None:
+         table: bool = False, empty_message: str | None = None, column_config: dict | None = None) -> None:
     """Render a ``metrics.panels.Panel`` with ui.panels.panel: the table and CSV hold what is shown
     (suppressed counts as ``[c]``), optionally only ``columns``."""
     from ui.panels import panel
@@ -129,7 +129,7 @@ def show(ctx: PageContext, result: panels.Panel, key: str, *, figure=None, colum
         data = data[[c for c in columns if c in data.columns]]
     kwargs = {"empty_message": empty_message} if empty_message else {}
     panel(result.title, data, key=key, as_of=ctx.as_of, figure=figure if not result.data.empty else None,
-          unit=result.unit, notes=result.notes, show_table=table, **kwargs)
+          unit=result.unit, notes=result.notes, show_table=table, column_config=column_config, **kwargs)
 
 
 def distance_panels(ctx: PageContext, by: str | None = None) -> tuple[panels.Panel, panels.Panel]:

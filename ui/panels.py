@@ -39,8 +39,10 @@ def panel(
     notes: Sequence[str] = (),
     empty_message: str = "Nothing matches the filters chosen: widen the period or clear a filter.",
     show_table: bool = False,
+    column_config: dict | None = None,
 ) -> None:
-    """One panel. ``data`` is exactly what the chart shows (already suppressed if about people)."""
+    """One panel. ``data`` is exactly what the chart shows (already suppressed if about people);
+    ``column_config`` gives its columns human labels (``st.column_config``)."""
     st.subheader(title)
     st.caption(as_of_caption(as_of, unit))
     if data is None or data.empty:
@@ -49,11 +51,11 @@ def panel(
     if figure is not None:
         st.plotly_chart(figure, key=f"fig_{key}", config={"displaylogo": False})
     if show_table:
-        st.dataframe(data, hide_index=True, key=f"tbl_{key}")
+        st.dataframe(data, hide_index=True, key=f"tbl_{key}", column_config=column_config)
     for note in notes:
         if note:
             st.caption(note)
     with st.expander("Show the data"):
         if not show_table:
-            st.dataframe(data, hide_index=True)
+            st.dataframe(data, hide_index=True, column_config=column_config)
         data_download(data, key=key, file_name=f"{key}.csv")

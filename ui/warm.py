@@ -183,12 +183,17 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
                 (panels.sl002_ends_at_sentence_expiry, {}), (panels.record_keeping, {}),
                 (panels.last_imports, {"imported_by": None})]
 
+    def compare(ctx):
+        first = panels.COMPARE_FIRST_VIEW
+        return [(panels.compare_areas_panel, dict(first)), (panels.compare_matrix_panel, {"by": first["by"]})]
+
     def _distance(ctx):
         by = next(iter(panels.BREAKDOWNS))
         return (panels.distance_travelled, {"by": by})  # the scale comes with the view's inputs
 
     pages = {"overview": overview, "board": board, "kpis": kpis, "referrals": referrals, "complexity": complexity,
-             "outcomes": outcomes, "equalities": equalities, "finance": finance, "data-quality": data_quality}
+             "outcomes": outcomes, "equalities": equalities, "finance": finance, "data-quality": data_quality,
+             "compare": compare}
     return [(page, views) for page, views in pages.items() if page in url_paths and scope.sees_referrals]
 
 

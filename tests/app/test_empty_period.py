@@ -20,7 +20,7 @@ from tests.browser.server import make_demo_database
 from ui import navigation
 
 PAGES = ("board", "referrals", "complexity", "kpis", "outcomes", "equalities", "finance", "data-quality",
-         "overview")
+         "overview", "compare")
 
 #: Pages whose panels all count referrals in the period: each says so instead of drawing.
 EMPTY_PANELS_EXPLAINED = {"board", "complexity", "outcomes", "equalities", "referrals"}
