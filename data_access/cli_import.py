@@ -11,7 +11,7 @@ import sys
 from data_access.db import configured_engine
 
 IMPORT_KINDS = {
-    "ram-performance": "a Refer and Monitor performance report (24-column CSV)",
+    "ram-performance": "a Refer and Monitor performance report (CSV or .xlsx, any layout since 2022: 24 to 27 columns)",
     "case-extract": "a provider case extract (the dashboard's CSV or Excel template)",
     "epop-plan": "an EPOP action plan or inspection-response workbook (Excel or CSV)",
 }
