@@ -632,15 +632,26 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
     references) the measures whose cases :func:`kpi_cases` can list."""
     card = period_scorecard(db, inp)
     rows = []
+    figures_ = figures(db, inp)
+
+    def count(n) -> str:  # a count of people beside others: 1 to threshold − 1 hidden
+        return SUPPRESSED if 1 <= int(n) < figures_.suppression_threshold else f"{int(n):,}"
+
+    def text(v) -> str:  # shown_kpi's numbers as text with separators ("[c]" stays)
+        return v if isinstance(v, str) else f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
+
     for r in card.kpis:
         entry = kpi(r.code)
+        shown = shown_kpi(r, figures_)  # as the tiles and packs show it
         rows.append({
-            "code": r.code, "measure": r.title, "value": _value_text(r),
+            "code": r.code, "measure": r.title,
+            "value": WITHHELD_RATE if shown["value"] == WITHHELD_RATE else _value_text(r),
             "target": pct(r.target, 0) if r.target is not None else "no target",
-            "status": _status_text(r.status), "numerator": r.numerator, "denominator": r.denominator,
+            "status": _status_text(r.status) if shown["value"] != WITHHELD_RATE else shown["status"],
+            "numerator": text(shown["numerator"]), "denominator": text(shown["denominator"]),
             # Only DS2 has a mitigation rule; for the others the column says so rather than "None".
-            "mitigated": NOT_APPLICABLE if r.mitigated is None else f"{r.mitigated:,}",
-            "excluded": r.excluded, "not_yet_due": r.not_yet_due,
+            "mitigated": NOT_APPLICABLE if r.mitigated is None else count(r.mitigated),
+            "excluded": count(r.excluded), "not_yet_due": count(r.not_yet_due),
             "definition": r.definition, "source": entry.source,
         })
     drill = tuple(r.code for r in card.kpis if r.code in CASE_LEVEL_CODES) if inp.sees_case_ids else ()
@@ -998,10 +1009,13 @@ def shown_kpi(result: KpiResult, figures_: FigureSettings) -> dict:
             numerator, value = SUPPRESSED, WITHHELD_RATE
     else:
         numerator, denominator = int(round(result.numerator)), int(round(result.denominator))
+        # A rate beside its denominator gives the numerator back, and a numerator beside its
+        # denominator gives the complement back: both are protected (DOMAIN.md "Suppression").
         rate = displayable_rate(numerator, denominator, minimum_denominator=figures_.minimum_rate_denominator,
-                                threshold=threshold)
+                                threshold=threshold, protect_numerator=True)
         value = None if result.denominator == 0 else WITHHELD_RATE if rate is None else round(rate, 1)
-        numerator = SUPPRESSED if 1 <= numerator < threshold else numerator
+        hidden = 1 <= numerator < threshold or 1 <= denominator - numerator < threshold
+        numerator = SUPPRESSED if hidden else numerator
         denominator = SUPPRESSED if 1 <= denominator < threshold else denominator
     status = "not shown (small numbers)" if value == WITHHELD_RATE else result.status
     if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
@@ -1396,7 +1410,9 @@ def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
         return Panel("Spend is held per contract, not per borough: no contract lies wholly inside this view",
                      funding.iloc[0:0], "£", notes)
     if funding.empty:
-        return Panel("No funding periods recorded for the contracts in this view", funding, "£", notes)
+        title = ("Spend is held per contract, not per borough: no contract wholly inside this view has funding "
+                 "recorded" if inp.contracts_note else "No funding periods recorded for the contracts in this view")
+        return Panel(title, funding, "£", notes)
     months = _month_starts(SERVICE_START, inp.end)
     table = breakdowns.spend_against_profile(funding, spend, months)
     if spend.empty:
