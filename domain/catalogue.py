@@ -244,12 +244,12 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
     KpiDefinition(
         code="KP5",
         title="Exit survey offered within 1 business day of completion",
-        definition="Referrals concluded in the period whose exit survey was offered by the next "
-        "working day.",
+        definition="Referrals concluded in the period, other than cancelled ones (no service was completed), "
+        "whose exit survey was offered by the next working day.",
         source=f"{GMIRS_SPEC} §2.6 KP5",
-        cohort_event="referral concluded",
+        cohort_event="referral concluded (not cancelled)",
         numerator="exit survey offered within 1 working day",
-        denominator="referrals concluded in the period that are due or met",
+        denominator="referrals concluded (not cancelled) in the period that are due or met",
         target=90.0,
         measure=Measure("deadline", clock="concluded_on", event="exit_survey_offered_on", working_days=1,
                         cohort_filter=CANCELLED, excludes_ended=False,

@@ -159,8 +159,10 @@ def run_scorecard(args, settings: Settings, out) -> int:
             # The figure settings in force, as the pages and packs read them (an admin's
             # forecast period included): data_access.figure_settings.
             figures = figure_settings(conn, settings)
+            # One as-of date for every scope: the data's, not the scope's own latest event, so a
+            # provider's or a borough's figures add up to Greater Manchester's (audit finding 7).
             card = scorecard(
-                conn, stmt, start=args.start, end=args.end, as_of=args.as_of,
+                conn, stmt, start=args.start, end=args.end, as_of=args.as_of or panels.data_as_of(conn),
                 demand_unit_ids=units, ds1_bound=figures.ds1_bound,
                 forecast_period_days=figures.forecast_period_days,
             )

@@ -1299,18 +1299,34 @@ def journey(db: Db, inp: PanelInputs) -> Panel:
         dates = pd.to_datetime(cases[column])
         cases[column] = dates.where(dates <= pd.Timestamp(inp.as_of))  # events after the as-of date have not happened
     cases["outcome_achieved"] = cases["outcome_achieved"].astype("boolean").fillna(False).astype(bool)
-    funnel = breakdowns.journey_funnel(cases)
+    # A referral still open has not dropped out of anything: the journey is read from the
+    # referrals that have ended by the as-of date (audit finding: the current quarter's open
+    # cases were read as drop-outs, "0% have reached exit").
+    ended = cases[cases["concluded_on"].notna()]
+
+    def count(n: int) -> str:  # counts in titles and notes follow the suppression rule too
+        return SUPPRESSED if 1 <= n < inp.suppression_threshold else f"{n:,}"
+
+    in_progress = count(len(cases) - len(ended))
+    funnel = breakdowns.journey_funnel(ended)
     notes = ("Each step counts referrals that reached it and every step before; 'contacted' means an assessment "
-             "appointment was arranged; 'outcome' means at least one desired outcome achieved or partly achieved.",
-             "Referrals received recently may still be in progress, so later steps are lower for recent periods.")
+             "appointment was arranged; 'outcome' means at least one desired outcome achieved or partly achieved; "
+             "'exit' means the referral ended after every step before it.",
+             f"Only referrals received in the period that have ended by {inp.as_of:%d %B %Y} are shown: "
+             f"{in_progress} still in progress have not dropped out of anything yet.")
     if cases.empty:
         return Panel("No referrals received in this period", funnel.iloc[0:0], "referrals", notes)
+    if ended.empty:
+        return Panel(f"None of the {count(len(cases))} referrals received in this period has ended yet: all are "
+                     "still in progress", funnel.iloc[0:0], "referrals", notes)
     drops = funnel.iloc[:-1]
     worst = drops.loc[drops["dropped_before_next"].idxmax()]
     nxt = funnel["step"].iloc[int(drops["dropped_before_next"].idxmax()) + 1]
     exited = funnel.loc[funnel["step"] == "exit", "share_of_referred"].iloc[0]
-    title = (f"Of {len(cases):,} referred, {pct(100 * exited, 0)} have reached exit; most drop out between "
-             f"'{worst['step']}' and '{nxt}' ({int(worst['dropped_before_next']):,})")
+    share = pct(100 * exited, 0) if len(ended) >= inp.minimum_rate_denominator else WITHHELD_RATE
+    title = (f"Of {count(len(ended))} referrals received in the period that have ended, {share} went "
+             f"through every step to exit; most left between '{worst['step']}' and '{nxt}' "
+             f"({count(int(worst['dropped_before_next']))}); {in_progress} still in progress")
     shown, numbers, note = suppressed_column(funnel["reached"], inp.suppression_threshold, "referrals")
     dropped_shown, dropped, note2 = suppressed_column(funnel["dropped_before_next"], inp.suppression_threshold, "referrals")
     data = funnel.assign(reached=numbers, reached_shown=shown, dropped_before_next=dropped,

@@ -110,3 +110,21 @@ def test_suppressed_table(ram_only_db):
 def test_unknown_borough(ram_only_db):
     with pytest.raises(SystemExit):
         run("scorecard", "--from", "2024-04-01", "--to", "2024-04-30", "--borough", "Atlantis")
+
+
+def test_every_scope_uses_the_datas_as_of_date(ram_only_db):
+    """Audit finding 7: a scope's own latest event set its as-of date, so a provider's figures
+    did not add up to Greater Manchester's. AB1234CD's last event is 29 April; the data's is
+    1 May (EF5678GH), and the provider's view is as of 1 May too."""
+    from sqlalchemy import update
+
+    from data_access.models import Provider
+
+    with session_scope(make_engine(ram_only_db)) as session:
+        provider = Provider(organisation_code="P1", name="Test provider")
+        session.add(provider)
+        session.flush()
+        session.execute(update(Referral).where(Referral.referral_ref == "AB1234CD").values(provider_id=provider.id))
+    payload = json.loads(run("scorecard", "--from", "2024-04-01", "--to", "2024-04-30", "--provider", "P1",
+                             "--format", "json"))
+    assert payload["as_of"] == "2024-05-01"
