@@ -1434,8 +1434,14 @@ def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
     if spend.empty:
         return Panel("No spend recorded for the contracts in this view", table.iloc[0:0], "£", notes)
     last = table.iloc[-1]
-    title = (f"Spend to {last['month']:%B %Y} is £{last['cumulative_spend']:,.0f}, "
-             f"{pct(last['cumulative_pct_of_profile'], 0)} of the £{last['cumulative_profile']:,.0f} funding profile")
+    # The period chosen first (audit finding 5: the page reported only the cumulative figure,
+    # whatever period was chosen), then the cumulative position at the period's end.
+    months_in = pd.to_datetime(table["month"]).dt.date.between(inp.start.replace(day=1), inp.end)
+    period_spend, period_profile = table.loc[months_in, "spend"].sum(), table.loc[months_in, "profile"].sum()
+    period_share = pct(100 * period_spend / period_profile, 0) if period_profile else NO_DATA
+    title = (f"Spend in {inp.period.label} is £{period_spend:,.0f}, {period_share} of its £{period_profile:,.0f} "
+             f"profile; to {last['month']:%B %Y} £{last['cumulative_spend']:,.0f}, "
+             f"{pct(last['cumulative_pct_of_profile'], 0)} of the £{last['cumulative_profile']:,.0f} cumulative profile")
     table = table.round(2)
     chart = ChartSpec("column", pd.DataFrame({"Month": [f"{m:%b %Y}" for m in table["month"]],
                                               "Profile (£)": table["profile"].round(0),

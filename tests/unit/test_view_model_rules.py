@@ -124,3 +124,16 @@ def test_kpi_tiles_hide_small_numbers_as_the_pack_does(reference_engine):
     assert (ds2["value"], ds2["value_pct"], ds2["numerator"], ds2["status_word"]) == (
         WITHHELD_RATE, WITHHELD_RATE, SUPPRESSED, "not shown (small numbers)")
     assert ds2["variation"] == "not shown (small numbers)"
+
+
+def test_spend_states_the_period_chosen_then_the_cumulative_position(reference_engine, two_contracts):
+    # Audit finding 5. Both contracts are funded £100 a day in 2025/26 (£36,500 each); spend is
+    # £1,000 + £5,000 in January 2026. The view's period is Q1 below, so its profile is
+    # 2 × £100 × the days of the period's months, and the cumulative position is to March 2026.
+    with session_scope(reference_engine) as session:
+        view = _inputs(session)
+        panel = panels.spend_against_funding(session, view)
+    # Q1 is January–March 2026: 90 days × 2 contracts × £100 = £18,000; spent £6,000 (33%). To
+    # March 2026 the whole year's £73,000 has been profiled; £6,000 is 8% of it.
+    assert panel.title == (f"Spend in {view.period.label} is £6,000, 33% of its £18,000 profile; "
+                           "to March 2026 £6,000, 8% of the £73,000 cumulative profile")
