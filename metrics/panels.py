@@ -1440,8 +1440,8 @@ def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
     period_spend, period_profile = table.loc[months_in, "spend"].sum(), table.loc[months_in, "profile"].sum()
     period_share = pct(100 * period_spend / period_profile, 0) if period_profile else NO_DATA
     title = (f"Spend in {inp.period.label} is £{period_spend:,.0f}, {period_share} of its £{period_profile:,.0f} "
-             f"profile; to {last['month']:%B %Y} £{last['cumulative_spend']:,.0f}, "
-             f"{pct(last['cumulative_pct_of_profile'], 0)} of the £{last['cumulative_profile']:,.0f} cumulative profile")
+             f"funding profile; to {last['month']:%B %Y} £{last['cumulative_spend']:,.0f}, "
+             f"{pct(last['cumulative_pct_of_profile'], 0)} of the £{last['cumulative_profile']:,.0f} cumulative funding profile")
     table = table.round(2)
     chart = ChartSpec("column", pd.DataFrame({"Month": [f"{m:%b %Y}" for m in table["month"]],
                                               "Profile (£)": table["profile"].round(0),

@@ -135,5 +135,5 @@ def test_spend_states_the_period_chosen_then_the_cumulative_position(reference_e
         panel = panels.spend_against_funding(session, view)
     # Q1 is January–March 2026: 90 days × 2 contracts × £100 = £18,000; spent £6,000 (33%). To
     # March 2026 the whole year's £73,000 has been profiled; £6,000 is 8% of it.
-    assert panel.title == (f"Spend in {view.period.label} is £6,000, 33% of its £18,000 profile; "
-                           "to March 2026 £6,000, 8% of the £73,000 cumulative profile")
+    assert panel.title == (f"Spend in {view.period.label} is £6,000, 33% of its £18,000 funding profile; "
+                           "to March 2026 £6,000, 8% of the £73,000 cumulative funding profile")
