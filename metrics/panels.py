@@ -621,7 +621,9 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[st
     charts: dict[str, Panel] = {}
     for code, frame in series.items():
         entry = kpi(code)
-        points = frame[frame["denominator"] > 0].reset_index(drop=True)
+        # A month after the as-of date can have cases but no value yet (nothing is known about
+        # it): not a point on the chart (a part-period pack reached this).
+        points = frame[(frame["denominator"] > 0) & frame["value"].notna()].reset_index(drop=True)
         if points.empty:
             charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (),
                                  {"variation": NO_DATA, "assurance": ASSURANCE_LABELS[None], "provisional": False})
@@ -633,7 +635,8 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[st
             continue
         chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target,
                         x=list(points["month"]))
-        records = pd.DataFrame(chart.as_records())
+        # A flat series has no limits (spc.xmr: None): NaN, so the rounding below holds.
+        records = pd.DataFrame(chart.as_records()).astype({"lower": float, "upper": float})
         data = points.assign(
             value=points["value"].round(1), mean=records["mean"].round(1), lower=records["lower"].round(1),
             upper=records["upper"].round(1), signal=records["signal"],

@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access.demo import is_demo_database
 from data_access.figure_settings import FigureSettings, figure_settings
 from data_access.models import Borough, Contract, Hub, Provider
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
@@ -83,6 +84,23 @@ class Pack:
     suppression_note: str
     findings: tuple[Finding, ...] = ()
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    #: Set when the period runs past the data's as-of date: printed as a banner on the cover
+    #: and on every slide and page, so nobody reads a part-period as the whole.
+    coverage_note: str | None = None
+    #: True when the database holds the invented demo data: the cover says "demo data".
+    demo: bool = False
+
+    @property
+    def scope_text(self) -> str:
+        """The scope in a few words for the title: "Bolton", "GMIRS-WSS-LOT1 (…)", "all GM"."""
+        named = [value for label, value in self.filters if label in ("Region", "PDU", "Borough", "Hub",
+                                                                     "Contract", "Provider")]
+        return ", ".join(named) if named else "All Greater Manchester"
+
+    @property
+    def full_title(self) -> str:
+        """Title, scope and period: what the cover and the document properties say."""
+        return f"{self.title}: {self.scope_text}, {self.period.label}"
 
     @property
     def filters_text(self) -> str:
@@ -94,8 +112,9 @@ class Pack:
 
     @property
     def context_line(self) -> str:
-        """Printed on every slide and page: period, filters, freshness."""
-        return f"{self.period.label} · Filters: {self.filters_text} · {self.as_of_text}"
+        """Printed on every slide and page: period, filters, freshness (and a part-period)."""
+        part = " · PART PERIOD: data end " + f"{self.as_of:%d %b %Y}" if self.coverage_note and self.as_of else ""
+        return f"{self.period.label} · Filters: {self.filters_text} · {self.as_of_text}{part}"
 
     def table(self, key: str) -> PackTable:
         return next(t for t in self.tables if t.key == key)
@@ -108,6 +127,29 @@ def _noop(fraction: float, message: str) -> None:  # default progress callback
 # --------------------------------------------------------------------------------------------
 # Periods, filters and disclosure helpers
 # --------------------------------------------------------------------------------------------
+
+
+class PeriodAfterData(ValueError):
+    """The pack's period starts after the last date in the data: there is nothing to report,
+    and a pack built anyway would print 0% and "fell below forecast" for months not yet
+    recorded (issue 16). The CLI exits 2 on it; the Board packs page shows it as an error."""
+
+
+def check_coverage(period: Period, as_of: dt.date | None) -> str | None:
+    """Refuse a period after the data (:class:`PeriodAfterData`); for a period the data covers
+    only in part, the banner sentence the pack prints; ``None`` when it is wholly covered."""
+    if as_of is None:
+        return None  # no data in scope at all: the panels say "no data"
+    if period.start > as_of:
+        raise PeriodAfterData(
+            f"The period {period.label} starts after the data's as-of date ({as_of:%d %B %Y}): "
+            "there is no data for it yet. Choose a period that starts on or before that date.")
+    if period.end > as_of:
+        days = (as_of - period.start).days + 1
+        total = (period.end - period.start).days + 1
+        return (f"Part period: the data ends on {as_of:%d %B %Y}, so this pack covers {days} of the period's "
+                f"{total} days. Counts for the period are not complete; compare rates, not counts.")
+    return None
 
 
 def period_for(start: dt.date, end: dt.date) -> Period:
@@ -323,6 +365,7 @@ def _view(db: Session, request: PackRequest, settings: Settings) -> panels.Panel
     scope, filters = request.scope, request.filters
     check_filters_in_scope(db, scope, filters)
     as_of = request.as_of or panels.data_as_of(db)
+    check_coverage(request.period, as_of)
     return panels.inputs_for(db, scope, filters, referrals_select(scope, filters), request.period, as_of, settings)
 
 
@@ -365,6 +408,7 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
         filters=describe_filters(db, scope, filters), tables=tuple(tables),
         definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
         suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
+        coverage_note=check_coverage(period, view.as_of), demo=is_demo_database(db),
     )
 
 
@@ -403,6 +447,7 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
         filters=describe_filters(db, scope, filters), tables=tuple(tables),
         definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
         suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
+        coverage_note=check_coverage(period, view.as_of), demo=is_demo_database(db),
     )
 
 
@@ -511,7 +556,10 @@ def epop_report_data(
     from data_access import epop as epop_data
     from data_access.models import EpopSession
 
-    as_of = period.end
+    # Plans are read live: a period after today is refused and one running past today is
+    # reported as of today with a banner (an action cannot be overdue on a future date).
+    coverage = check_coverage(period, dt.date.today())
+    as_of = min(period.end, dt.date.today())
     settings = figure_settings(db, settings)  # the figure settings in force, as for every pack and page
     progress(0.2, "National summary of the 13 plans")
     national = epop_data.national_view(db, user, as_of)
@@ -541,4 +589,5 @@ def epop_report_data(
         definitions=definitions, assumptions=("Decision 7: progress = share of due actions complete; RAG by due date "
                                               "and status; Annex 2 and standards shown alongside, never blended.",),
         suppression_note=f"{SUPPRESSED}: counts of 1 to {settings.suppression_threshold - 1} people are not shown.",
+        coverage_note=coverage, demo=is_demo_database(db),
     )

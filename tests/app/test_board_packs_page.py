@@ -56,3 +56,17 @@ def test_provider_builds_its_contract_pack_and_can_download_it(database_url, mon
     at.run()
     assert not at.exception, at.exception
     assert any("Monthly contract pack" in s.value and "Data as of" in s.value for s in at.success)
+
+
+def test_a_board_pack_for_a_period_after_the_data_is_refused_on_the_page(database_url, monkeypatch):
+    import datetime as dt
+
+    at = _open(database_url, monkeypatch, "commissioner")
+    at.radio(key="packs_format").set_value("xlsx")
+    at.date_input(key="packs_from").set_value(dt.date(2030, 4, 1))
+    at.date_input(key="packs_to").set_value(dt.date(2030, 6, 30))
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("starts after the data's as-of date" in e.value for e in at.error)
+    assert not at.success

@@ -350,3 +350,53 @@ def test_cli_builds_each_kind(engine, tmp_path, monkeypatch, contracts):
 def test_file_name_says_kind_period_and_scope(board):
     pack, _ = board["pdf"]
     assert file_name(pack, "pdf") == "board_2025-07-01_2025-09-30.pdf"
+
+
+def test_cli_refuses_a_period_after_the_data_with_exit_2(engine, tmp_path, monkeypatch, capsys):
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", str(engine.url))
+    with session_scope(engine) as session:
+        from metrics.panels import data_as_of
+        as_of = data_as_of(session)
+    future = period_for(dt.date(as_of.year + 1, 4, 1), dt.date(as_of.year + 1, 6, 30))
+    target = tmp_path / "future.pptx"
+    code = main(["pack", "--kind", "board", "--from", future.start.isoformat(), "--to", future.end.isoformat(),
+                 "--out", str(target)], io.StringIO())
+    assert code == 2
+    assert not target.exists()
+    assert "starts after the data's as-of date" in capsys.readouterr().err
+
+
+def test_a_part_period_pack_says_so_and_borough_scope_from_the_cli(engine, tmp_path, monkeypatch):
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", str(engine.url))
+    with session_scope(engine) as session:
+        from metrics.panels import data_as_of
+        as_of = data_as_of(session)
+    # A period that starts before the as-of date and ends a month after it.
+    start = as_of.replace(day=1)
+    end = start + dt.timedelta(days=62)
+    out = io.StringIO()
+    target = tmp_path / "part.xlsx"
+    assert main(["pack", "--kind", "board", "--from", start.isoformat(), "--to", end.isoformat(),
+                 "--borough", "Bolton", "--out", str(target)], out) == 0
+    text = out.getvalue()
+    assert "Part period: the data ends on" in text and "Bolton" in text
+    about = [[c.value for c in row] for row in openpyxl.load_workbook(target)["About"].iter_rows()]
+    assert any(row[0] == "Part period" for row in about)
+    assert any(row[0] == "Filters" and "Borough: Bolton" in row[1] for row in about)
+
+
+def test_cli_pdu_and_provider_scopes_print_on_the_pack(engine, tmp_path, monkeypatch, contracts):
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", str(engine.url))
+    out = io.StringIO()
+    assert main(["pack", "--kind", "board", "--from", "2025-07-01", "--to", "2025-09-30", "--provider",
+                 str(contracts[0][2]), "--out", str(tmp_path / "p.xlsx")], out) == 0
+    assert f"Provider: {contracts[0][3]}" in out.getvalue()
+    with pytest.raises(SystemExit, match="unknown borough"):
+        main(["pack", "--kind", "board", "--from", "2025-07-01", "--to", "2025-09-30", "--borough", "Atlantis",
+              "--out", str(tmp_path / "x.xlsx")], out)
