@@ -66,6 +66,12 @@ class Settings:
     cookie_expiry_days: float = 1.0
     max_failed_sign_ins: int = 5
     sign_in_lockout_seconds: int = 300
+    #: An organisation's PowerPoint template (.potx or .pptx) the board packs are built on;
+    #: None: python-pptx's plain default template, set to 16:9.
+    pack_template: str | None = None
+    #: The dashboard's address (e.g. https://dashboard.example.gov.uk/): evidence links in the
+    #: packs become real hyperlinks to the page; None: printed as the page and query.
+    base_url: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -89,4 +95,6 @@ class Settings:
             sign_in_lockout_seconds=_env_int(
                 "DASHBOARD_SIGN_IN_LOCKOUT_SECONDS", base.sign_in_lockout_seconds
             ),
+            pack_template=os.environ.get("DASHBOARD_PACK_TEMPLATE") or None,
+            base_url=os.environ.get("DASHBOARD_BASE_URL") or None,
         )

@@ -89,6 +89,13 @@ class Pack:
     coverage_note: str | None = None
     #: True when the database holds the invented demo data: the cover says "demo data".
     demo: bool = False
+    #: Rendering options from the settings (``reports.build.gather`` fills them in).
+    template: str | None = None
+    base_url: str | None = None
+
+    def evidence_url(self, evidence: str) -> str | None:
+        """A finding's evidence (page and query) as an address, when the dashboard's is set."""
+        return f"{self.base_url.rstrip('/')}/{evidence.lstrip('/')}" if self.base_url else None
 
     @property
     def scope_text(self) -> str:

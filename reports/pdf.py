@@ -15,7 +15,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from metrics.findings import KIND_HEADINGS, grouped
-from reports.formatting import KIND_COLOURS, PALETTE, cell_text, frame_text
+from reports.formatting import BANNER_FILL, HEADER_FILL, KIND_COLOURS, LINK, MUTED, PALETTE, TEXT, cell_text, frame_text
 from reports.pack_data import ChartSpec, Pack, PackTable
 
 FONT_DIRS = (
@@ -46,8 +46,11 @@ class PackPdf(FPDF):
             self.family = "DejaVu"
         self.set_auto_page_break(True, margin=16)
         self.set_margins(12, 12, 12)
-        self.set_title(pack.title)
+        self.set_title(pack.full_title)
         self.set_subject(pack.context_line)
+        self.set_lang("en-GB")  # the document language, for screen readers
+        self.set_display_mode(zoom="fullwidth")
+        self.alias_nb_pages()
 
     def clean(self, text: str) -> str:
         if self.family == "DejaVu":
@@ -57,40 +60,63 @@ class PackPdf(FPDF):
         return text.encode("latin-1", "replace").decode("latin-1")
 
     def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font(self.family, size=7)
+        self.set_y(-14)
+        self.set_font(self.family, size=8)
         self.set_text_color(61, 61, 61)
-        self.multi_cell(0, 3.2, self.clean(f"{self.pack.context_line} · Page {self.page_no()}\n{self.pack.suppression_note}"),
-                        new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 3.6, self.clean(f"{self.pack.context_line} · Page {self.page_no()} of {{nb}}\n"
+                                           f"{self.pack.suppression_note}"), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
 
     # ---- text ---------------------------------------------------------------------------
 
-    def heading(self, text: str, size: int = 16) -> None:
+    def heading(self, text: str, size: int = 16, level: int | None = 0) -> None:
+        """A heading, also a bookmark (and a section in fpdf2's structure tree) at ``level``."""
+        if level is not None:
+            self.start_section(self.clean(text)[:120], level=level, strict=False)
         self.set_font(self.family, "B", size)
         self.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def paragraph(self, text: str, size: int = 10, bold: bool = False, colour: str | None = None) -> None:
+    def paragraph(self, text: str, size: int = 10, bold: bool = False, colour: str | None = None,
+                  link: str | None = None, fill: str | None = None) -> None:
         self.set_font(self.family, "B" if bold else "", size)
-        if colour:
-            self.set_text_color(*_rgb(colour))
-        self.multi_cell(0, size * 0.45, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(*_rgb(colour or TEXT))
+        if fill:
+            self.set_fill_color(*_rgb(fill))
+        self.multi_cell(0, size * 0.45, self.clean(text), new_x="LMARGIN", new_y="NEXT", link=link or "",
+                        fill=bool(fill))
+        self.set_fill_color(255, 255, 255)
         self.set_text_color(0, 0, 0)
         self.ln(0.8)
 
     # ---- tables and charts ----------------------------------------------------------------
 
-    def data_table(self, frame, size: int = 8) -> None:
-        rows = frame_text(frame)
-        self.set_font(self.family, size=size)
-        widths = _column_widths(rows)
-        with self.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5,
-                        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242))) as grid:
+    def data_table(self, frame, size: int = 10) -> None:
+        """A table whose every column is at least as wide as its longest word (no word is broken
+        mid-word), at 10 pt (down to 8 pt only when the longest words need it), on explicit
+        light fills with near-black text: nothing carries over from a chart's fill."""
+        rows = [[self.clean(v) for v in row] for row in frame_text(frame)]
+        width = self.w - self.l_margin - self.r_margin
+        for tried in (size, 9, 8):
+            size = tried
+            self.set_font(self.family, size=size)
+            widths = _column_widths(self, rows, width)
+            if widths is not None:
+                break
+        if widths is None:
+            widths = tuple(width / len(rows[0]) for _ in rows[0])
+        self.set_fill_color(255, 255, 255)
+        self.set_draw_color(177, 180, 182)
+        self.set_text_color(*_rgb(TEXT))
+        with self.table(col_widths=widths, width=width, text_align="LEFT", line_height=size * 0.5,
+                        cell_fill_color=(243, 242, 241), cell_fill_mode="ROWS",
+                        headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255),
+                                                fill_color=_rgb(HEADER_FILL))) as grid:
             for values in rows:
                 row = grid.row()
                 for value in values:
-                    row.cell(self.clean(value))
+                    row.cell(value)
+        self.set_fill_color(255, 255, 255)
         self.ln(2)
 
     def bar_chart(self, spec: ChartSpec) -> None:
@@ -142,6 +168,7 @@ class PackPdf(FPDF):
                 self.set_xy(max(start + width, zero_x) + 1, y)
                 self.cell(value_w, bar_h, cell_text(value, spec.series[i]))
             self.set_y(top + group_h)
+        self.set_fill_color(255, 255, 255)  # a bar's fill must not carry into the next table
         self.set_draw_color(61, 61, 61)
         self.ln(3)
 
@@ -154,17 +181,30 @@ def _number(value):
     return None if math.isnan(number) else number
 
 
-def _column_widths(rows: list[list[str]]) -> tuple[float, ...]:
-    """Relative widths from the longest text in each column (capped so no column starves)."""
-    longest = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    return tuple(min(max(n, 4), 60) for n in longest)
+def _column_widths(pdf: FPDF, rows: list[list[str]], total: float) -> tuple[float, ...] | None:
+    """Widths in mm summing to ``total``: each column at least its longest word (in the current
+    font, plus padding), the rest shared by content; ``None`` if the longest words do not fit."""
+    pad = 4.0
+    columns = range(len(rows[0]))
+    style, size = pdf.font_style, pdf.font_size_pt
+    pdf.set_font(pdf.family, "B", size)  # the header row is bold, hence wider
+    header = [max(pdf.get_string_width(w) for w in (rows[0][c].split() or [""])) for c in columns]
+    pdf.set_font(pdf.family, style, size)
+    floor = [max([header[c]] + [pdf.get_string_width(w) for row in rows[1:] for w in (row[c].split() or [""])]) + pad
+             for c in columns]
+    if sum(floor) > total:
+        return None
+    want = [max(max(min(pdf.get_string_width(row[c]) + pad, 90.0) for row in rows), floor[c]) for c in columns]
+    if sum(want) <= total:
+        return tuple(w * total / sum(want) for w in want)
+    spare, extra = total - sum(floor), [w - f for w, f in zip(want, floor)]
+    return tuple(f + spare * e / (sum(extra) or 1) for f, e in zip(floor, extra))
 
 
 def _table_section(pdf: PackPdf, table: PackTable) -> None:
     pdf.add_page()
-    pdf.heading(table.title)
-    if table.headline:
-        pdf.paragraph(table.headline, size=11, bold=True)
+    pdf.paragraph(table.title, size=10, colour=MUTED)
+    pdf.heading(table.headline or table.title)
     if table.chart is not None and len(table.chart.data):
         pdf.bar_chart(table.chart)
     if len(table.frame):
@@ -172,7 +212,7 @@ def _table_section(pdf: PackPdf, table: PackTable) -> None:
     else:
         pdf.paragraph("Nothing to show for these filters.")
     for note in table.notes:
-        pdf.paragraph(note, size=8)
+        pdf.paragraph(note, size=9, colour=MUTED)
 
 
 def _findings_section(pdf: PackPdf, pack: Pack, table: PackTable) -> None:
@@ -183,19 +223,26 @@ def _findings_section(pdf: PackPdf, pack: Pack, table: PackTable) -> None:
         if not items:
             pdf.paragraph(f"No {KIND_HEADINGS[kind].lower()} this period.")
         for finding in items:
-            pdf.paragraph(f"• {finding.text} [{finding.evidence}]", size=9)
+            url = pack.evidence_url(finding.evidence)
+            pdf.paragraph(f"• {finding.text} [{finding.evidence}]", size=10, link=url,
+                          colour=LINK if url else None)
     for note in table.notes:
-        pdf.paragraph(note, size=8)
+        pdf.paragraph(note, size=9, colour=MUTED)
 
 
 def pack_to_pdf(pack: Pack) -> bytes:
     """The pack as PDF bytes: cover, one section per table, definitions and assumptions."""
     pdf = PackPdf(pack)
     pdf.add_page()
-    pdf.ln(30)
+    pdf.ln(25)
     pdf.heading(pack.title, size=24)
-    pdf.paragraph(pack.period.label, size=16)
-    pdf.paragraph(pack.as_of_text, size=14)
+    pdf.paragraph(f"{pack.scope_text} · {pack.period.label}", size=16)
+    pdf.paragraph(pack.as_of_text, size=14, colour=MUTED)
+    if pack.coverage_note:
+        pdf.paragraph(pack.coverage_note, size=12, bold=True, colour="FFFFFF", fill=BANNER_FILL)
+    if pack.demo:
+        pdf.paragraph("Demo data: every figure in this pack is invented, for trying the dashboard out.", size=12,
+                      bold=True, colour="FFFFFF", fill=BANNER_FILL)
     pdf.paragraph(f"Filters: {pack.filters_text}", size=11)
     pdf.paragraph(pack.suppression_note, size=10)
     pdf.paragraph(f"Generated {pack.generated_at:%d %B %Y %H:%M} from the GMIRS commissioning dashboard.", size=9)
@@ -204,18 +251,19 @@ def pack_to_pdf(pack: Pack) -> bytes:
             _findings_section(pdf, pack, table)
         elif table.style == "text":
             pdf.add_page()
-            pdf.heading(table.title)
+            pdf.heading(table.headline or table.title)
             for line in table.frame.iloc[:, 0]:
                 pdf.paragraph(str(line), size=11)
-            pdf.ln(40)
+            for note in table.notes:
+                pdf.paragraph(note, size=9, colour=MUTED)
         else:
             _table_section(pdf, table)
     pdf.add_page()
     pdf.heading("Appendix: definitions")
     columns = [c for c in ("Code", "Measure", "Definition", "Target (%)", "Trigger (%)", "Source", "Term")
                if c in pack.definitions.columns]
-    pdf.data_table(pack.definitions[columns], size=7)
-    pdf.heading("Appendix: assumptions and notes", size=13)
+    pdf.data_table(pack.definitions[columns], size=9)
+    pdf.heading("Appendix: assumptions and notes", size=13, level=1)
     for assumption in pack.assumptions:
         pdf.paragraph(f"• {assumption}", size=9)
     pdf.paragraph(f"• {pack.suppression_note}", size=9)
