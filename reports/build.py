@@ -13,7 +13,16 @@ from data_access.db import session_scope
 from data_access.scoping import AccessScope, ReferralFilters
 from data_access.settings import Settings
 from metrics.periods import Period
-from reports.pack_data import Pack, PackKind, PackRequest, Progress, _noop, board_pack_data, contract_pack_data, epop_report_data
+from reports.pack_data import (
+    Pack,
+    PackKind,
+    PackRequest,
+    Progress,
+    _noop,
+    board_pack_data,
+    contract_pack_data,
+    epop_report_data,
+)
 from reports.pdf import pack_to_pdf
 from reports.slides import pack_to_pptx
 from reports.workbook import pack_to_xlsx

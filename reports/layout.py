@@ -18,6 +18,8 @@ from dataclasses import dataclass
 #: Average character width as a share of the font size (generous: see the module docstring;
 #: LibreOffice substitutes DejaVu Sans, wider than Calibri, and headers are bold).
 CHAR_WIDTH = 0.62
+#: Bold text is wider than regular by about this much.
+BOLD = 1.2
 #: Line height as a multiple of the font size.
 LINE_HEIGHT = 1.2
 #: Body text sizes tried, largest first (points).
@@ -73,7 +75,9 @@ def column_widths(rows: list[list[str]], total: float, size: float) -> tuple[flo
     """Widths (inches, summing to ``total``) shared by content, each at least its longest word;
     ``None`` when the longest words alone do not fit."""
     columns = range(len(rows[0]))
-    floor = [max(text_width(word, size) for row in rows for word in (row[c].split() or [""])) + CELL_MARGIN_X + 0.05
+    # The header row is bold: its words are measured a fifth wider.
+    floor = [max([text_width(w, size) * BOLD for w in (rows[0][c].split() or [""])]
+                 + [text_width(w, size) for row in rows[1:] for w in (row[c].split() or [""])]) + CELL_MARGIN_X + 0.05
              for c in columns]
     if sum(floor) > total:
         return None

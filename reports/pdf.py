@@ -8,6 +8,8 @@ as zero. Every page's footer carries the period, filters, "as of" date and page 
 
 from __future__ import annotations
 
+import io
+import itertools
 import math
 from pathlib import Path
 
@@ -15,7 +17,18 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from metrics.findings import KIND_HEADINGS, grouped
-from reports.formatting import BANNER_FILL, HEADER_FILL, KIND_COLOURS, LINK, MUTED, PALETTE, TEXT, cell_text, frame_text
+from reports.formatting import (
+    BANNER_FILL,
+    HEADER_FILL,
+    KIND_COLOURS,
+    LINK,
+    MUTED,
+    PALETTE,
+    TEXT,
+    cell_text,
+    frame_text,
+)
+from reports.mdc_icons import assurance_icon_png, variation_icon_png
 from reports.pack_data import ChartSpec, Pack, PackTable
 
 FONT_DIRS = (
@@ -147,6 +160,21 @@ class PackPdf(FPDF):
             x = self.get_x()
         self.ln(6)
         zero_x = self.l_margin + label_w + plot_w * (0 - low) / span
+        if self.get_y() + group_h * len(data) <= self.page_break_trigger:
+            # The whole chart fits on this page: tag it as a figure with alt text (fpdf2's
+            # marked sequence, the mechanism its image(alt_text=…) uses; it must not span pages).
+            alt = (f"Bar chart of {', '.join(spec.series)} by {spec.category}: "
+                   + "; ".join(f"{c} {cell_text(v, spec.series[0])}" for c, v in zip(data[spec.category], data[spec.series[0]])))
+            with self._marked_sequence(alt_text=self.clean(alt)[:1000]):
+                self._bars(spec, values, zero_x, label_w, value_w, plot_w, span, bar_h, group_h)
+        else:
+            self._bars(spec, values, zero_x, label_w, value_w, plot_w, span, bar_h, group_h)
+        self.set_fill_color(255, 255, 255)  # a bar's fill must not carry into the next table
+        self.set_draw_color(61, 61, 61)
+        self.ln(3)
+
+    def _bars(self, spec, values, zero_x, label_w, value_w, plot_w, span, bar_h, group_h) -> None:
+        data = spec.data
         for row_index, category in enumerate(data[spec.category]):
             if self.get_y() + group_h > self.page_break_trigger:
                 self.add_page()
@@ -168,9 +196,106 @@ class PackPdf(FPDF):
                 self.set_xy(max(start + width, zero_x) + 1, y)
                 self.cell(value_w, bar_h, cell_text(value, spec.series[i]))
             self.set_y(top + group_h)
-        self.set_fill_color(255, 255, 255)  # a bar's fill must not carry into the next table
-        self.set_draw_color(61, 61, 61)
-        self.ln(3)
+
+
+SIGNAL_COLOURS = {"improvement": "00B0F0", "concern": "E46C0A", "neutral": "490092", "common": "7F7F7F"}
+
+
+def _marker(pdf: FPDF, x: float, y: float, signal: str) -> None:
+    """A point marked by colour and shape: triangle improvement, square concern, diamond
+    neutral, small circle common cause (as on the slides)."""
+    pdf.set_fill_color(*_rgb(SIGNAL_COLOURS.get(signal, "7F7F7F")))
+    r = 1.4 if signal != "common" else 0.9
+    if signal == "improvement":
+        pdf.polygon([(x, y - r), (x + r, y + r), (x - r, y + r)], style="F")
+    elif signal == "concern":
+        pdf.rect(x - r, y - r, 2 * r, 2 * r, style="F")
+    elif signal == "neutral":
+        pdf.polygon([(x, y - r), (x + r, y), (x, y + r), (x - r, y)], style="F")
+    else:
+        pdf.circle(x, y, r, style="F")
+
+
+def _xmr_section(pdf: PackPdf, table: PackTable) -> None:
+    """An XmR chart drawn with lines: value (with its marked points), mean, dashed process
+    limits, dotted red target; the month labels every third month."""
+    spec, data = table.chart, table.chart.data
+    pdf.add_page()
+    pdf.paragraph(table.title, size=10, colour=MUTED)
+    pdf.heading(table.headline or table.title)
+    values = {name: [_number(v) for v in data[name]] for name in spec.series}
+    finite = [v for vs in values.values() for v in vs if v is not None]
+    if not finite:
+        pdf.paragraph("Too few points to chart.")
+        return
+    low, high = min(finite), max(finite)
+    pad = (high - low) * 0.1 or 1.0
+    low, high = max(low - pad, 0.0), min(high + pad, 100.0) if high <= 100 else high + pad
+    left, top = pdf.l_margin + 14, pdf.get_y() + 2
+    width, height = pdf.w - pdf.r_margin - left, min(95.0, pdf.page_break_trigger - top - 40)
+    n = len(data)
+
+    def xy(i, v):
+        return left + width * (i + 0.5) / n, top + height * (1 - (v - low) / ((high - low) or 1))
+
+    pdf.set_draw_color(177, 180, 182)
+    pdf.set_line_width(0.2)
+    pdf.rect(left, top, width, height)
+    pdf.set_font(pdf.family, size=9)
+    pdf.set_text_color(*_rgb(TEXT))
+    for tick in (low, (low + high) / 2, high):
+        pdf.set_xy(pdf.l_margin, xy(0, tick)[1] - 2)
+        pdf.cell(13, 4, f"{tick:.0f}%", align="R")
+    styles = {"Mean (%)": ("12436D", None), "Lower limit (%)": ("7F7F7F", (1.5, 1)),
+              "Upper limit (%)": ("7F7F7F", (1.5, 1)), "Target (%)": ("DE1B1B", (0.5, 0.8)), "Value (%)": ("3D3D3D", None)}
+    for name in spec.series:
+        colour, dash = styles.get(name, ("3D3D3D", None))
+        pdf.set_draw_color(*_rgb(colour))
+        pdf.set_line_width(0.6 if name == "Value (%)" else 0.35)
+        pdf.set_dash_pattern(*(dash or (0, 0)))
+        points = [(i, v) for i, v in enumerate(values[name]) if v is not None]
+        for (i0, v0), (i1, v1) in itertools.pairwise(points):
+            pdf.line(*xy(i0, v0), *xy(i1, v1))
+    pdf.set_dash_pattern()
+    for i, (v, signal) in enumerate(zip(values["Value (%)"], data["Signal"])):
+        if v is not None:
+            _marker(pdf, *xy(i, v), str(signal))
+    for i, month in enumerate(data[spec.category]):
+        if i % 3 == 0 or i == n - 1:
+            pdf.set_xy(xy(i, low)[0] - 8, top + height + 1)
+            pdf.cell(16, 4, pdf.clean(str(month)), align="C")
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_draw_color(61, 61, 61)
+    pdf.set_line_width(0.2)
+    pdf.set_y(top + height + 7)
+    pdf.paragraph("Value: dark line; mean: navy; process limits: dashed grey; target: dotted red. Points: grey circle "
+                  "common cause, blue triangle improvement, orange square concern, purple diamond neutral.", size=9,
+                  colour=MUTED)
+    for note in table.notes:
+        pdf.paragraph(note, size=9, colour=MUTED)
+
+
+def _spc_icons_section(pdf: PackPdf, table: PackTable) -> None:
+    """Each measure's variation and assurance icons (images with alt text: tagged figures)."""
+    pdf.add_page()
+    pdf.paragraph(table.title, size=10, colour=MUTED)
+    pdf.heading(table.headline or table.title)
+    for row in table.frame.itertuples(index=False):
+        if pdf.get_y() + 12 > pdf.page_break_trigger:
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.image(io.BytesIO(variation_icon_png(row[1])), x=pdf.l_margin, y=y, w=9, h=9,
+                  alt_text=f"{row[0]} variation icon: {row[2]}")
+        pdf.image(io.BytesIO(assurance_icon_png(row[3])), x=pdf.l_margin + 10, y=y, w=9, h=9,
+                  alt_text=f"{row[0]} assurance icon: {row[4]}")
+        pdf.set_xy(pdf.l_margin + 22, y)
+        pdf.set_font(pdf.family, size=10)
+        pdf.set_text_color(*_rgb(TEXT))
+        words = f"{row[0]}: {row[2]}. {row[4]}." + (f" {row[5]}" if row[5] else "")
+        pdf.multi_cell(0, 4.6, pdf.clean(words), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), y + 10) + 1)
+    for note in table.notes:
+        pdf.paragraph(note, size=9, colour=MUTED)
 
 
 def _number(value):
@@ -249,6 +374,10 @@ def pack_to_pdf(pack: Pack) -> bytes:
     for table in pack.tables:
         if table.style == "findings":
             _findings_section(pdf, pack, table)
+        elif table.style == "spc_icons":
+            _spc_icons_section(pdf, table)
+        elif table.style == "chart":
+            _xmr_section(pdf, table)
         elif table.style == "text":
             pdf.add_page()
             pdf.heading(table.headline or table.title)

@@ -21,15 +21,28 @@ from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE
 from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from metrics.findings import KIND_HEADINGS, grouped
-from reports.formatting import (BAND_FILL, BANNER_FILL, BODY_FILL, HEADER_FILL, HEADER_TEXT, KIND_COLOURS, LINK, MUTED,
-                                PALETTE, TEXT, frame_text)
+from reports.formatting import (
+    BAND_FILL,
+    BANNER_FILL,
+    BODY_FILL,
+    HEADER_FILL,
+    HEADER_TEXT,
+    KIND_COLOURS,
+    LINK,
+    MUTED,
+    PALETTE,
+    TEXT,
+    frame_text,
+)
 from reports.layout import measure_table, text_height
+from reports.mdc_icons import assurance_icon_png, variation_icon_png
 from reports.pack_data import Pack, PackTable
 
 SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
@@ -163,6 +176,71 @@ def _chart_alt(table: PackTable) -> str:
             f"{table.headline or table.title}. The figures are in the table that follows.")
 
 
+BAND_LOW, BAND_HIGH = "Expected (low)", "Expected (high)"
+
+
+def _band_chart(slide, spec, left, top, width, height):
+    """A forecast band drawn as a range (a light column from the low to the high bound, on an
+    invisible base) with the value as a point (a diamond, no line) on top: a native chart
+    whose data stays editable. python-pptx has no combined charts, so the value series is
+    moved from the stacked column chart into a line chart sharing its axes."""
+    value = next(n for n in spec.series if n not in (BAND_LOW, BAND_HIGH))
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = [str(c) for c in spec.data[spec.category]]
+    low = [_num(v) for v in spec.data[BAND_LOW]]
+    high = [_num(v) for v in spec.data[BAND_HIGH]]
+    data.add_series(BAND_LOW, low)
+    data.add_series("Forecast band (low to high)", [None if a is None or b is None else b - a for a, b in zip(low, high)])
+    data.add_series(value, [_num(v) for v in spec.data[value]])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_STACKED, left, top, width, height, data)
+    chart = frame.chart
+    base, band, _ = chart.plots[0].series
+    base.format.fill.background()  # invisible: the band starts at the low bound
+    band.format.fill.solid()
+    band.format.fill.fore_color.rgb = RGBColor.from_string("B7CBE0")
+    chart.plots[0].gap_width = 60
+    bar = chart.plots[0]._element
+    moved = bar.findall(qn("c:ser"))[2]
+    bar.remove(moved)
+    for child in moved.findall(qn("c:invertIfNegative")):
+        moved.remove(child)
+    line = etree.SubElement(bar.getparent(), qn("c:lineChart"))
+    bar.addnext(line)
+    etree.SubElement(line, qn("c:grouping")).set("val", "standard")
+    etree.SubElement(line, qn("c:varyColors")).set("val", "0")
+    line.append(moved)
+    sp = moved.find(qn("c:spPr"))
+    if sp is None:
+        sp = etree.Element(qn("c:spPr"))
+        moved.find(qn("c:tx")).addnext(sp)
+    ln = etree.SubElement(sp, qn("a:ln"))
+    etree.SubElement(ln, qn("a:noFill"))
+    marker = etree.Element(qn("c:marker"))
+    etree.SubElement(marker, qn("c:symbol")).set("val", "diamond")
+    etree.SubElement(marker, qn("c:size")).set("val", "11")
+    msp = etree.SubElement(marker, qn("c:spPr"))
+    fill = etree.SubElement(etree.SubElement(msp, qn("a:solidFill")), qn("a:srgbClr"))
+    fill.set("val", TEXT)
+    sp.addnext(marker)
+    etree.SubElement(line, qn("c:marker")).set("val", "1")
+    for ax in bar.findall(qn("c:axId")):
+        etree.SubElement(line, qn("c:axId")).set("val", ax.get("val"))
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    legend = chart.legend._element
+    entry = etree.SubElement(legend, qn("c:legendEntry"))  # hide the invisible base from the legend
+    etree.SubElement(entry, qn("c:idx")).set("val", "0")
+    etree.SubElement(entry, qn("c:delete")).set("val", "1")
+    legend.find(qn("c:legendPos")).addnext(entry)
+    chart.value_axis.minimum_scale = 0
+    return frame
+
+
+def _num(value):
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
 def _chart_slide(deck: Deck, table: PackTable) -> None:
     spec = table.chart
     slide = deck.slide(table.headline or table.title, table.title)
@@ -174,7 +252,13 @@ def _chart_slide(deck: Deck, table: PackTable) -> None:
         values = [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in spec.data[name]]
         data.add_series(name, values)
     kind = XL_CHART_TYPE.BAR_CLUSTERED if spec.kind == "bar" else XL_CHART_TYPE.COLUMN_CLUSTERED
-    frame = slide.shapes.add_chart(kind, Inches(M), Inches(BODY_TOP), Inches(BODY_W), Inches(bottom - BODY_TOP), data)
+    region = (Inches(M), Inches(BODY_TOP), Inches(BODY_W), Inches(bottom - BODY_TOP))
+    if BAND_LOW in spec.series and BAND_HIGH in spec.series:
+        frame = _band_chart(slide, spec, *region)
+        _describe(frame, _chart_alt(table).replace("Column chart of", "Forecast band (range) with referrals (points):"))
+        frame.chart.font.size = Pt(12)
+        return
+    frame = slide.shapes.add_chart(kind, *region, data)
     _describe(frame, _chart_alt(table))
     chart = frame.chart
     chart.has_legend = len(spec.series) > 1
@@ -191,6 +275,89 @@ def _chart_slide(deck: Deck, table: PackTable) -> None:
         chart.value_axis.minimum_scale = 0
         chart.value_axis.tick_labels.number_format = "£#,##0"
         chart.value_axis.tick_labels.number_format_is_linked = False
+
+
+#: Special-cause points: colour and marker shape both carry the signal (never colour alone).
+SIGNAL_MARKERS = {"improvement": (XL_MARKER_STYLE.TRIANGLE, "00B0F0"), "concern": (XL_MARKER_STYLE.SQUARE, "E46C0A"),
+                  "neutral": (XL_MARKER_STYLE.DIAMOND, "490092"), "common": (XL_MARKER_STYLE.CIRCLE, "7F7F7F")}
+XMR_LINES = {"Value (%)": ("3D3D3D", None), "Mean (%)": ("12436D", None), "Lower limit (%)": ("7F7F7F", MSO_LINE.DASH),
+             "Upper limit (%)": ("7F7F7F", MSO_LINE.DASH), "Target (%)": ("DE1B1B", MSO_LINE.SQUARE_DOT)}
+
+
+def _xmr_chart_slide(deck: Deck, table: PackTable) -> None:
+    """One XmR chart as a native line chart: the monthly value with its points marked (special
+    causes by colour and shape, named in the legend below), the mean, the process limits
+    (dashed) and the target (dotted red)."""
+    spec = table.chart
+    slide = deck.slide(table.headline or table.title, table.title)
+    signals = [s for s in ("improvement", "concern", "neutral") if (spec.data["Signal"] == s).any()]
+    key = ["Points: grey circle common cause"] + [
+        f"{ {'improvement': 'blue triangle', 'concern': 'orange square', 'neutral': 'purple diamond'}[s]} "
+        f"special cause ({s})" for s in signals]
+    bottom = deck.notes(slide, ["; ".join(key) + ". Limits dashed; target dotted red."]
+                        + [n for n in table.notes if n])
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = list(spec.data[spec.category])
+    for name in spec.series:
+        data.add_series(name, [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+                               for v in spec.data[name]])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(M), Inches(BODY_TOP), Inches(BODY_W),
+                                   Inches(bottom - BODY_TOP), data)
+    special = ", ".join(f"{m} ({s})" for m, s in zip(spec.data[spec.category], spec.data["Signal"]) if s != "common")
+    _describe(frame, f"XmR line chart of {table.title.split(': ')[-1]}: monthly value, mean, process limits"
+                     + (" and target" if "Target (%)" in spec.series else "") + f" by month. {table.headline}. "
+                     + (f"Special-cause points: {special}." if special else "No special-cause points."))
+    chart = frame.chart
+    chart.font.size = Pt(12)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    for series in chart.plots[0].series:
+        colour, dash = XMR_LINES[series.name]
+        series.smooth = False
+        series.format.line.color.rgb = RGBColor.from_string(colour)
+        series.format.line.width = Pt(2.25 if series.name == "Value (%)" else 1.5)
+        if dash is not None:
+            series.format.line.dash_style = dash
+        if series.name != "Value (%)":
+            series.marker.style = XL_MARKER_STYLE.NONE
+            continue
+        series.marker.style = XL_MARKER_STYLE.CIRCLE
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = RGBColor.from_string(SIGNAL_MARKERS["common"][1])
+        for i, signal in enumerate(spec.data["Signal"]):
+            style, fill = SIGNAL_MARKERS.get(signal, SIGNAL_MARKERS["common"])
+            point = series.points[i]
+            point.marker.style = style
+            point.marker.size = 9 if signal != "common" else 6
+            point.marker.format.fill.solid()
+            point.marker.format.fill.fore_color.rgb = RGBColor.from_string(fill)
+            point.marker.format.line.color.rgb = RGBColor.from_string(fill)
+
+
+def _spc_icon_slides(deck: Deck, table: PackTable) -> None:
+    """Every measure's variation and assurance icons (pictures with alt text) and their words."""
+    frame = table.frame
+    row_h = 0.62
+    room = FOOTER_TOP - GAP - BODY_TOP - 0.45
+    per_slide = max(1, int(room // row_h))
+    chunks = [frame.iloc[i:i + per_slide] for i in range(0, len(frame), per_slide)] or [frame]
+    for number, part in enumerate(chunks, start=1):
+        title = (table.headline or table.title) + (f" ({number} of {len(chunks)})" if len(chunks) > 1 else "")
+        slide = deck.slide(title, table.title)
+        deck.notes(slide, list(table.notes))
+        top = BODY_TOP
+        for row in part.itertuples(index=False):
+            variation = slide.shapes.add_picture(io.BytesIO(variation_icon_png(row[1])), Inches(M), Inches(top),
+                                                 Inches(0.5), Inches(0.5))
+            _describe(variation, f"{row[0]} variation icon: {row[2]}")
+            assurance = slide.shapes.add_picture(io.BytesIO(assurance_icon_png(row[3])), Inches(M + 0.6), Inches(top),
+                                                 Inches(0.5), Inches(0.5))
+            _describe(assurance, f"{row[0]} assurance icon: {row[4]}")
+            words = f"{row[0]}: {row[2]}. {row[4]}." + (f" {row[5]}" if row[5] else "")
+            size = 12 if text_height([words], BODY_W - 1.3, 12) <= row_h else 10
+            _text(slide, M + 1.25, top - 0.05, BODY_W - 1.25, row_h, [words], size=size)
+            top += row_h
 
 
 def _fill(cell, colour: str) -> None:
@@ -261,11 +428,21 @@ def _findings_slides(deck: Deck, table: PackTable) -> None:
 
 
 def _text_slide(deck: Deck, table: PackTable) -> None:
+    """Paragraphs at the largest of 16, 14, 12 pt that fits; at 12 pt, over as many slides as needed."""
     lines = [str(v) for v in table.frame.iloc[:, 0]]
-    size = next((s for s in (16, 14, 12) if text_height(lines, BODY_W, s) <= FOOTER_TOP - GAP - BODY_TOP), 12)
-    slide = deck.slide(table.headline or table.title, table.title if table.headline else None)
-    bottom = deck.notes(slide, [n for n in table.notes if n])
-    _text(slide, M, BODY_TOP, BODY_W, bottom - BODY_TOP, lines, size=size)
+    room = FOOTER_TOP - GAP - BODY_TOP - (NOTES_MAX_H if table.notes else 0)
+    size = next((s for s in (16, 14, 12) if text_height(lines, BODY_W, s) <= room), 12)
+    pages: list[list[str]] = [[]]
+    for line in lines:
+        if pages[-1] and text_height([*pages[-1], line], BODY_W, size) > room:
+            pages.append([])
+        pages[-1].append(line)
+    title = table.headline or table.title
+    for number, page in enumerate(pages, start=1):
+        slide = deck.slide(title + (f" ({number} of {len(pages)})" if len(pages) > 1 else ""),
+                           table.title if table.headline else None)
+        bottom = deck.notes(slide, [n for n in table.notes if n]) if number == len(pages) else FOOTER_TOP - GAP
+        _text(slide, M, BODY_TOP, BODY_W, bottom - BODY_TOP, page, size=size)
 
 
 def _title_slide(deck: Deck) -> None:
@@ -323,6 +500,10 @@ def pack_to_pptx(pack: Pack) -> bytes:
             _findings_slides(deck, table)
         elif table.style == "text":
             _text_slide(deck, table)
+        elif table.style == "spc_icons":
+            _spc_icon_slides(deck, table)
+        elif table.style == "chart":
+            _xmr_chart_slide(deck, table)
         else:
             if table.chart is not None and len(table.chart.data):
                 _chart_slide(deck, table)
