@@ -420,6 +420,10 @@ NO_COMMENTARY = "None entered in the dashboard for this period."
 TOP_FINDINGS = 5
 
 
+def _entered_lines(heading: str, entries: list[str]) -> list[str]:
+    return [f"{heading}: {NO_COMMENTARY}"] if not entries else [f"{heading}:"] + [f"• {e}" for e in entries]
+
+
 def persistent_gaps(db: Session, request: PackRequest, settings: Settings, view: panels.PanelInputs,
                     tiles: panels.Panel, bands: panels.Panel) -> list[str]:
     """Gaps that held in this period and the one before (only changes are "what changed"
@@ -445,11 +449,26 @@ def persistent_gaps(db: Session, request: PackRequest, settings: Settings, view:
     return [f"{part} in this period and in {before.label}" for part in out]
 
 
-def executive_summary(findings: Sequence[Finding], persistent: Sequence[str], *, headline_count: int = TOP_FINDINGS) -> PackTable:
+def entered(db: Session, period: Period, filters: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """Commentary, new learning and early warnings entered in the dashboard for this period and
+    scope (``data_access.commentary``), by kind, each line signed and dated."""
+    from data_access.commentary import KINDS, commentary_for, entry_line
+
+    rows = commentary_for(db, period.start, period.end, scope_label(filters))
+    return {kind: [entry_line(r) for r in rows[rows["kind"] == kind].itertuples(index=False)] for kind in KINDS}
+
+
+def scope_label(filters: tuple[tuple[str, str], ...]) -> str:
+    """The filter line commentary is filed under: the same words the pack prints."""
+    return "; ".join(f"{label}: {value}" for label, value in filters)
+
+
+def executive_summary(findings: Sequence[Finding], persistent: Sequence[str], notes: dict[str, list[str]] | None = None,
+                      *, headline_count: int = TOP_FINDINGS) -> PackTable:
     """The summary slide: the findings that matter most (gaps first, then successes, then
     opportunities, weightiest first), each with its evidence; then successes, gaps including
-    persistent ones, new learning, opportunities and early warnings. Commentary, new learning
-    and early-warning actions are not yet stored by the dashboard: the slide says so."""
+    persistent ones, new learning, opportunities, early warnings and commentary as entered on
+    the Board summary page (``notes``, from :func:`entered`); where none is entered, it says so."""
     rank = {"gap": 0, "success": 1, "opportunity": 2}
     top = sorted(findings, key=lambda f: (rank.get(f.kind, 3), -f.weight))[:headline_count]
     counts = {kind: sum(f.kind == kind for f in findings) for kind in rank}
@@ -458,9 +477,11 @@ def executive_summary(findings: Sequence[Finding], persistent: Sequence[str], *,
     lines.append(f"Successes: {counts['success']} (listed under What changed).")
     lines.append(f"Gaps: {counts['gap']} new this period; persistent: "
                  + ("; ".join(persistent) + "." if persistent else "none from the previous period."))
-    lines.append(f"New learning: {NO_COMMENTARY}")
+    notes = notes or {}
+    lines += _entered_lines("New learning", notes.get("learning", []))
     lines.append(f"Opportunities: {counts['opportunity']} (listed under What changed).")
-    lines.append(f"Early warnings (action, owner, date): {NO_COMMENTARY}")
+    lines += _entered_lines("Early warnings (action, owner, date)", notes.get("early_warning", []))
+    lines += _entered_lines("Commentary", notes.get("commentary", []))
     frame = pd.DataFrame({"Summary": lines})
     worst = next((f for f in top if f.kind == "gap"), None)
     headline = f"{panels.plural(counts['gap'], 'gap')} and {panels.plural(counts['success'], 'success', 'successes')} this period"
@@ -510,7 +531,9 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     changed = panels.what_changed(db, view)
     findings = changed.extra["findings"]
     progress(0.5, "Complexity, distance travelled and equalities")
-    tables = [executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands)),
+    described = describe_filters(db, scope, filters)
+    tables = [executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands),
+                                entered(db, period, described)),
               kpi_summary_table(tiles), *spc_tables(panels.spc_charts(db, view), tiles)]
     if not bands.extra["table"]["band"].eq("no forecast").all():
         tables.append(panel_table("Referrals v forecast", "Referrals received against the forecast band, by borough",
@@ -534,7 +557,7 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     tables.append(data_quality_table(db, view, card))
     return Pack(
         kind="board", title="Quality Assurance and Learning Board pack", period=period, as_of=view.as_of,
-        filters=describe_filters(db, scope, filters), tables=tuple(tables),
+        filters=described, tables=tuple(tables),
         definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
         suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
         coverage_note=check_coverage(period, view.as_of), demo=is_demo_database(db),
@@ -545,10 +568,12 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
 # Monthly contract pack
 # --------------------------------------------------------------------------------------------
 
-def commentary_table() -> PackTable:
+def commentary_table(notes: dict[str, list[str]]) -> PackTable:
     frame = pd.DataFrame({"Commentary": [
-        f"Provider commentary (performance this month, reasons for any KPI below target, actions agreed): {NO_COMMENTARY}",
-        f"Early warnings and risks, with action, owner and date (GMIRS specification §3.2): {NO_COMMENTARY}",
+        *_entered_lines("Provider commentary (performance this month, reasons for any KPI below target, actions agreed)",
+                        notes.get("commentary", []) + notes.get("learning", [])),
+        *_entered_lines("Early warnings and risks, with action, owner and date (GMIRS specification §3.2)",
+                        notes.get("early_warning", [])),
     ]})
     return PackTable("Commentary", "Provider commentary", frame, (), style="text")
 
@@ -563,19 +588,21 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
     findings = panels.what_changed(db, view).extra["findings"]
     progress(0.5, "SL002, cases at risk and data quality")
     bands = panels.forecast_bands(db, view, by="borough")
+    described = describe_filters(db, scope, filters)
+    notes = entered(db, period, described)
     tables = [
-        executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands)),
+        executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands), notes),
         kpi_summary_table(tiles), *spc_tables(panels.spc_charts(db, view), tiles),
         panel_table("SL002 breakdown", "SL002 with the neutral and negative breakdown",
                     contract_panels.sl002_breakdown(db, view, card=card)),
         panel_table("Cases at risk", "Cases at risk of breaching a time limit", contract_panels.deadlines_by_band(db, view)),
         data_quality_table(db, view, card),
         findings_table(findings),
-        commentary_table(),
+        commentary_table(notes),
     ]
     return Pack(
         kind="contract", title="Monthly contract pack", period=period, as_of=view.as_of,
-        filters=describe_filters(db, scope, filters), tables=tuple(tables),
+        filters=described, tables=tuple(tables),
         definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
         suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
         coverage_note=check_coverage(period, view.as_of), demo=is_demo_database(db),
