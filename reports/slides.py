@@ -199,32 +199,7 @@ def _band_chart(slide, spec, left, top, width, height):
     band.format.fill.solid()
     band.format.fill.fore_color.rgb = RGBColor.from_string("B7CBE0")
     chart.plots[0].gap_width = 60
-    bar = chart.plots[0]._element
-    moved = bar.findall(qn("c:ser"))[2]
-    bar.remove(moved)
-    for child in moved.findall(qn("c:invertIfNegative")):
-        moved.remove(child)
-    line = etree.SubElement(bar.getparent(), qn("c:lineChart"))
-    bar.addnext(line)
-    etree.SubElement(line, qn("c:grouping")).set("val", "standard")
-    etree.SubElement(line, qn("c:varyColors")).set("val", "0")
-    line.append(moved)
-    sp = moved.find(qn("c:spPr"))
-    if sp is None:
-        sp = etree.Element(qn("c:spPr"))
-        moved.find(qn("c:tx")).addnext(sp)
-    ln = etree.SubElement(sp, qn("a:ln"))
-    etree.SubElement(ln, qn("a:noFill"))
-    marker = etree.Element(qn("c:marker"))
-    etree.SubElement(marker, qn("c:symbol")).set("val", "diamond")
-    etree.SubElement(marker, qn("c:size")).set("val", "11")
-    msp = etree.SubElement(marker, qn("c:spPr"))
-    fill = etree.SubElement(etree.SubElement(msp, qn("a:solidFill")), qn("a:srgbClr"))
-    fill.set("val", TEXT)
-    sp.addnext(marker)
-    etree.SubElement(line, qn("c:marker")).set("val", "1")
-    for ax in bar.findall(qn("c:axId")):
-        etree.SubElement(line, qn("c:axId")).set("val", ax.get("val"))
+    _as_points(chart, 2, "diamond", TEXT, 11)
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
@@ -235,6 +210,40 @@ def _band_chart(slide, spec, left, top, width, height):
     legend.find(qn("c:legendPos")).addnext(entry)
     chart.value_axis.minimum_scale = 0
     return frame
+
+
+def _as_points(chart, index: int, symbol: str, colour: str, size: int) -> None:
+    """Move series ``index`` of a column chart into a line chart on the same axes, drawn as
+    markers only (no line): a value as a point on a band, a target as a dash on a bar.
+    python-pptx has no combined charts; this is the chart XML PowerPoint itself writes."""
+    bar = chart.plots[0]._element
+    moved = bar.findall(qn("c:ser"))[index]
+    bar.remove(moved)
+    for child in moved.findall(qn("c:invertIfNegative")):
+        moved.remove(child)
+    line = etree.Element(qn("c:lineChart"))
+    bar.addnext(line)
+    etree.SubElement(line, qn("c:grouping")).set("val", "standard")
+    etree.SubElement(line, qn("c:varyColors")).set("val", "0")
+    line.append(moved)
+    sp = moved.find(qn("c:spPr"))
+    if sp is None:
+        sp = etree.Element(qn("c:spPr"))
+        moved.find(qn("c:tx")).addnext(sp)
+    for old in list(sp):
+        sp.remove(old)
+    etree.SubElement(etree.SubElement(sp, qn("a:ln")), qn("a:noFill"))
+    marker = etree.Element(qn("c:marker"))
+    etree.SubElement(marker, qn("c:symbol")).set("val", symbol)
+    etree.SubElement(marker, qn("c:size")).set("val", str(size))
+    msp = etree.SubElement(marker, qn("c:spPr"))
+    etree.SubElement(etree.SubElement(msp, qn("a:solidFill")), qn("a:srgbClr")).set("val", colour)
+    etree.SubElement(etree.SubElement(etree.SubElement(msp, qn("a:ln")), qn("a:solidFill")), qn("a:srgbClr")).set(
+        "val", colour)
+    sp.addnext(marker)
+    etree.SubElement(line, qn("c:marker")).set("val", "1")
+    for ax in bar.findall(qn("c:axId")):
+        etree.SubElement(line, qn("c:axId")).set("val", ax.get("val"))
 
 
 def _num(value):
@@ -258,8 +267,12 @@ def _chart_slide(deck: Deck, table: PackTable) -> None:
         _describe(frame, _chart_alt(table).replace("Column chart of", "Forecast band (range) with referrals (points):"))
         frame.chart.font.size = Pt(12)
         return
+    target = "Target (%)" in spec.series and len(spec.series) == 2
+    if target:  # the target as a red dash on each column, not a second bar
+        kind = XL_CHART_TYPE.COLUMN_CLUSTERED
     frame = slide.shapes.add_chart(kind, *region, data)
-    _describe(frame, _chart_alt(table))
+    _describe(frame, _chart_alt(table).replace("Bar chart", "Column chart") + (
+        " The target is drawn as a red dash on each column." if target else ""))
     chart = frame.chart
     chart.has_legend = len(spec.series) > 1
     if chart.has_legend:
@@ -269,7 +282,9 @@ def _chart_slide(deck: Deck, table: PackTable) -> None:
     for i, series in enumerate(chart.plots[0].series):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = RGBColor.from_string(PALETTE[i % len(PALETTE)])
-    if spec.kind == "bar":  # first category at the top, as people read a list
+    if target:
+        _as_points(chart, list(spec.series).index("Target (%)"), "dash", "DE1B1B", 20)
+    elif spec.kind == "bar":  # first category at the top, as people read a list
         chart.category_axis.reverse_order = True
     if "£" in (spec.axis_title or "") or "£" in spec.number_format:  # money from zero, with £ and separators
         chart.value_axis.minimum_scale = 0

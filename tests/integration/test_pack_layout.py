@@ -19,12 +19,10 @@ from pptx import Presentation
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from data_access.db import make_engine, session_scope
-from data_access.demo import seed_demo
+from data_access.db import session_scope
 from data_access.models import Borough, Contract
 from data_access.scoping import AccessScope, ReferralFilters, analyst_scope
 from data_access.settings import Settings
-from data_access.setup import initialise
 from reports.build import build
 from reports.layout import (
     CELL_MARGIN_X,
@@ -35,23 +33,14 @@ from reports.layout import (
 )
 from reports.pack_data import EpopReader, period_for
 from reports.slides import FOOTER_TOP
+from tests.integration.test_packs import engine  # noqa: F401 - the demo database fixture, shared
 
 QUARTER = period_for(dt.date(2025, 7, 1), dt.date(2025, 9, 30))
 MONTH = period_for(dt.date(2025, 9, 1), dt.date(2025, 9, 30))
 EMU_PER_INCH = 914400
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    path = tmp_path_factory.mktemp("pack_layout") / "packs.db"
-    engine = make_engine(f"sqlite:///{path}")
-    initialise(engine)
-    seed_demo(engine, referrals=2000)
-    yield engine
-    engine.dispose()
-
-
-def _ids(engine):
+def _ids(engine):  # noqa: F811 - the shared fixture
     with session_scope(engine) as session:
         bolton = session.scalar(select(Borough.id).where(Borough.name == "Bolton"))
         contract_id, provider_id = session.execute(
@@ -64,7 +53,7 @@ PACKS = ("board-gm", "board-borough", "board-provider", "contract", "epop-region
 
 
 @pytest.fixture(scope="module")
-def packs(engine):
+def packs(engine):  # noqa: F811 - the shared fixture
     bolton, contract_id, provider_id = _ids(engine)
     settings = Settings(base_url="https://dashboard.example.org/")
     provider = AccessScope(username="provider", role="provider", provider_id=provider_id)
