@@ -111,7 +111,8 @@ class Deck:
         self.prs = Presentation(pack.template) if pack.template else Presentation()
         if pack.template:  # an organisation's template: its own slides are not part of the pack
             ids = self.prs.slides._sldIdLst
-            for sld in list(ids):
+            for sld in list(ids):  # the slide and its relationship, so no orphan part is saved
+                self.prs.part.drop_rel(sld.rId)
                 ids.remove(sld)
         else:
             self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT

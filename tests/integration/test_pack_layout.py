@@ -16,6 +16,7 @@ import io
 
 import pytest
 from pptx import Presentation
+from pptx.util import Emu
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -205,3 +206,23 @@ def test_the_cover_names_scope_period_and_demo_data(packs):
     assert "Findings that matter" in summary and "New learning: None entered" in summary
     assert "Early warnings (action, owner, date): None entered" in summary
 
+
+
+def test_a_pack_built_on_an_organisations_template(engine, tmp_path):  # noqa: F811 - the shared fixture
+    """The deck takes the template's masters and theme; the template's own slides are dropped."""
+    template = Presentation()
+    template.slide_width, template.slide_height = Emu(12192000), Emu(6858000)
+    template.slides.add_slide(template.slide_layouts[0]).shapes.title.text = "Organisation example slide"
+    template.core_properties.author = "Example organisation"
+    path = tmp_path / "organisation.pptx"
+    template.save(path)
+    _, plain = build(engine, "board", "pptx", period=QUARTER, scope=analyst_scope(), settings=Settings())
+    _, themed = build(engine, "board", "pptx", period=QUARTER, scope=analyst_scope(),
+                      settings=Settings(pack_template=str(path)))
+    deck = Presentation(io.BytesIO(themed))
+    titles = [s.shapes.title.text for s in deck.slides]
+    assert "Organisation example slide" not in titles and titles[0] == "Quality Assurance and Learning Board pack"
+    assert len(deck.slides) == len(Presentation(io.BytesIO(plain)).slides)
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            assert shape.left + shape.width <= deck.slide_width and shape.top + shape.height <= deck.slide_height
