@@ -233,7 +233,24 @@ def _xmr_section(pdf: PackPdf, table: PackTable) -> None:
     low, high = max(low - pad, 0.0), min(high + pad, 100.0) if high <= 100 else high + pad
     left, top = pdf.l_margin + 14, pdf.get_y() + 2
     width, height = pdf.w - pdf.r_margin - left, min(95.0, pdf.page_break_trigger - top - 40)
-    n = len(data)
+    special = ", ".join(f"{m} ({sig})" for m, sig in zip(data[spec.category], data["Signal"]) if sig != "common")
+    alt = (f"XmR chart: monthly value, mean, process limits{' and target' if 'Target (%)' in spec.series else ''} "
+           f"from {data[spec.category].iloc[0]} to {data[spec.category].iloc[-1]}. {table.headline}. "
+           + (f"Special-cause points: {special}." if special else "No special-cause points."))
+    # The chart is drawn on this page only, so it can be one tagged figure with alt text.
+    with pdf._marked_sequence(alt_text=pdf.clean(alt)[:1000]):
+        _draw_xmr(pdf, spec, values, low, high, left, top, width, height)
+    pdf.set_y(top + height + 7)
+    pdf.paragraph("Value: dark line; mean: navy; process limits: dashed grey; target: dotted red. Points: grey circle "
+                  "common cause, blue triangle improvement, orange square concern, purple diamond neutral.", size=9,
+                  colour=MUTED)
+    for note in table.notes:
+        pdf.paragraph(note, size=9, colour=MUTED)
+
+
+def _draw_xmr(pdf: PackPdf, spec: ChartSpec, values: dict, low: float, high: float, left: float, top: float,
+              width: float, height: float) -> None:
+    data, n = spec.data, len(spec.data)
 
     def xy(i, v):
         return left + width * (i + 0.5) / n, top + height * (1 - (v - low) / ((high - low) or 1))
@@ -267,12 +284,6 @@ def _xmr_section(pdf: PackPdf, table: PackTable) -> None:
     pdf.set_fill_color(255, 255, 255)
     pdf.set_draw_color(61, 61, 61)
     pdf.set_line_width(0.2)
-    pdf.set_y(top + height + 7)
-    pdf.paragraph("Value: dark line; mean: navy; process limits: dashed grey; target: dotted red. Points: grey circle "
-                  "common cause, blue triangle improvement, orange square concern, purple diamond neutral.", size=9,
-                  colour=MUTED)
-    for note in table.notes:
-        pdf.paragraph(note, size=9, colour=MUTED)
 
 
 def _spc_icons_section(pdf: PackPdf, table: PackTable) -> None:

@@ -191,6 +191,12 @@ def test_pdf_is_tagged_as_far_as_fpdf2_goes_and_numbers_its_pages(packs, name):
     reader = PdfReader(io.BytesIO(packs[name]["pdf"]))
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    document = root["/StructTreeRoot"]["/K"][0].get_object()
+    figures = [k.get_object() for k in document["/K"]]
+    # What fpdf2 tags: the charts and icons as figures, each with its alt text (text is not tagged).
+    assert figures and all(f["/S"] == "/Figure" and len(str(f["/Alt"])) > 20 for f in figures)
+    if name.startswith("board"):
+        assert sum("XmR chart" in str(f["/Alt"]) for f in figures) >= 8
     assert str(root["/Lang"]).startswith("en")
     assert reader.outline  # bookmarks: one per section
     count = len(reader.pages)
