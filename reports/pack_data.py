@@ -473,7 +473,8 @@ def executive_summary(findings: Sequence[Finding], persistent: Sequence[str], no
     top = sorted(findings, key=lambda f: (rank.get(f.kind, 3), -f.weight))[:headline_count]
     counts = {kind: sum(f.kind == kind for f in findings) for kind in rank}
     lines = ["Findings that matter:"]
-    lines += [f"• {f.text} (evidence: {f.evidence})" for f in top] or ["• No change this period large enough to report."]
+    lines += [f"• {f.text}" for f in top] or ["• No change this period large enough to report."]
+    evidence = [""] + [f.evidence for f in top] + ([""] if not top else [])
     lines.append(f"Successes: {counts['success']} (listed under What changed).")
     lines.append(f"Gaps: {counts['gap']} new this period; persistent: "
                  + ("; ".join(persistent) + "." if persistent else "none from the previous period."))
@@ -482,7 +483,7 @@ def executive_summary(findings: Sequence[Finding], persistent: Sequence[str], no
     lines.append(f"Opportunities: {counts['opportunity']} (listed under What changed).")
     lines += _entered_lines("Early warnings (action, owner, date)", notes.get("early_warning", []))
     lines += _entered_lines("Commentary", notes.get("commentary", []))
-    frame = pd.DataFrame({"Summary": lines})
+    frame = pd.DataFrame({"Summary": lines, "Evidence": evidence + [""] * (len(lines) - len(evidence))})
     worst = next((f for f in top if f.kind == "gap"), None)
     headline = f"{panels.plural(counts['gap'], 'gap')} and {panels.plural(counts['success'], 'success', 'successes')} this period"
     if persistent:

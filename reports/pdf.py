@@ -392,8 +392,11 @@ def pack_to_pdf(pack: Pack) -> bytes:
         elif table.style == "text":
             pdf.add_page()
             pdf.heading(table.headline or table.title)
-            for line in table.frame.iloc[:, 0]:
-                pdf.paragraph(str(line), size=11)
+            evidence = table.frame["Evidence"] if "Evidence" in table.frame else [""] * len(table.frame)
+            for line, where in zip(table.frame.iloc[:, 0], evidence):
+                url = pack.evidence_url(where) if where else None
+                pdf.paragraph(str(line) + (f" [{where}]" if where else ""), size=11, link=url,
+                              colour=LINK if url else None)
             for note in table.notes:
                 pdf.paragraph(note, size=9, colour=MUTED)
         else:

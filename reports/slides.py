@@ -445,7 +445,10 @@ def _findings_slides(deck: Deck, table: PackTable) -> None:
 
 def _text_slide(deck: Deck, table: PackTable) -> None:
     """Paragraphs at the largest of 16, 14, 12 pt that fits; at 12 pt, over as many slides as needed."""
-    lines = [str(v) for v in table.frame.iloc[:, 0]]
+    evidence = list(table.frame["Evidence"]) if "Evidence" in table.frame else [""] * len(table.frame)
+    texts = [str(v) for v in table.frame.iloc[:, 0]]
+    lines = [t + (f"  [{e}]" if e else "") for t, e in zip(texts, evidence)]  # for measuring
+    items = dict(zip(lines, zip(texts, evidence)))
     room = FOOTER_TOP - GAP - BODY_TOP - (NOTES_MAX_H if table.notes else 0)
     size = next((s for s in (16, 14, 12) if text_height(lines, BODY_W, s) <= room), 12)
     pages: list[list[str]] = [[]]
@@ -458,7 +461,9 @@ def _text_slide(deck: Deck, table: PackTable) -> None:
         slide = deck.slide(title + (f" ({number} of {len(pages)})" if len(pages) > 1 else ""),
                            table.title if table.headline else None)
         bottom = deck.notes(slide, [n for n in table.notes if n]) if number == len(pages) else FOOTER_TOP - GAP
-        _text(slide, M, BODY_TOP, BODY_W, bottom - BODY_TOP, page, size=size)
+        shown = [items[line] if items[line][1] else items[line][0] for line in page]
+        links = [deck.pack.evidence_url(items[line][1]) if items[line][1] else None for line in page]
+        _text(slide, M, BODY_TOP, BODY_W, bottom - BODY_TOP, shown, size=size, links=links)
 
 
 def _title_slide(deck: Deck) -> None:
