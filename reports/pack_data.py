@@ -109,7 +109,8 @@ class Pack:
     @property
     def full_title(self) -> str:
         """Title, scope and period: what the cover and the document properties say."""
-        return f"{self.title}: {self.scope_text}, {self.period.label}"
+        scope = "" if self.scope_text in self.title else f"{self.scope_text}, "
+        return f"{self.title}: {scope}{self.period.label}"
 
     @property
     def filters_text(self) -> str:
@@ -672,7 +673,10 @@ def epop_region_tables(plan_view, settings: FigureSettings, start: dt.date, end:
         "Due": [_date_text(v) for v in attention["due_date"]], "Status": attention["status"],
         "RAG": attention["rag"], "Days overdue": attention["days_overdue"],
     }, dtype=object)
-    actions_table = PackTable("Overdue and at risk", "Actions overdue or at risk", actions, (m.rag_definition(),))
+    overdue, at_risk = int((attention["rag"] == "overdue").sum()), int((attention["rag"] == "at risk").sum())
+    actions_table = PackTable("Overdue and at risk", "Actions overdue or at risk", actions, (m.rag_definition(),),
+                              None, f"{overdue} actions overdue and {at_risk} at risk" if len(attention)
+                              else "No action is overdue or at risk")
     annex2 = plan_view.annex2.rename(columns={"dimension": "Dimension", "expected": "Expected", "met": "Met",
                                               "in progress": "In progress", "not started": "Not started",
                                               "not assessed": "Not assessed", "pct_met": "Met (%)"})
