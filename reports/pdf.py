@@ -133,7 +133,12 @@ class PackPdf(FPDF):
         self.ln(2)
 
     def bar_chart(self, spec: ChartSpec) -> None:
-        """Horizontal grouped bars; values printed; missing values say "not shown"."""
+        """Horizontal grouped bars; values printed; missing values say "not shown". A forecast
+        band is drawn as a range with the value as a point, a target as a red tick on the bar
+        (:meth:`marked_bars`)."""
+        if {BAND_LOW, BAND_HIGH} <= set(spec.series) or (len(spec.series) == 2 and spec.series[1] == TARGET):
+            self.marked_bars(spec)
+            return
         data = spec.data
         values = [[_number(v) for v in data[name]] for name in spec.series]
         finite = [v for series in values for v in series if v is not None]
@@ -173,6 +178,69 @@ class PackPdf(FPDF):
         self.set_draw_color(61, 61, 61)
         self.ln(3)
 
+    def marked_bars(self, spec: ChartSpec) -> None:
+        """One row per category: a light range from the band's low to high bound with the value
+        as a dark diamond, or the value as a bar with the target as a red tick; the figures are
+        printed at the right, so the chart reads without colour."""
+        data = spec.data
+        band = BAND_LOW in spec.series
+        value_name = next(n for n in spec.series if n not in (BAND_LOW, BAND_HIGH, TARGET))
+        value = [_number(v) for v in data[value_name]]
+        low = [_number(v) for v in data[BAND_LOW]] if band else [None] * len(data)
+        high = [_number(v) for v in data[BAND_HIGH]] if band else [None] * len(data)
+        target = [_number(v) for v in data[TARGET]] if not band else [None] * len(data)
+        finite = [v for v in value + low + high + target if v is not None]
+        if not finite:
+            return
+        top_value = max(finite) * 1.05 or 1.0
+        label_w, text_w, row_h = 45.0, 62.0, 6.0
+        plot_w = self.w - self.l_margin - self.r_margin - label_w - text_w
+        x0 = self.l_margin + label_w
+        if self.get_y() + row_h * len(data) + 8 > self.page_break_trigger:
+            self.add_page()
+        self.set_font(self.family, size=9)
+        self.set_text_color(*_rgb(TEXT))
+        key = ("Light bar: forecast band (low to high); diamond: " + value_name) if band else (
+            f"Bar: {value_name}; red tick: target")
+        self.cell(0, 5, self.clean(key), new_x="LMARGIN", new_y="NEXT")
+        alt = (f"{'Forecast band with ' + value_name if band else value_name + ' against target'} by {spec.category}: "
+               + "; ".join(f"{c} {cell_text(v, value_name)}" for c, v in zip(data[spec.category], value)))
+        with self._marked_sequence(alt_text=self.clean(alt)[:1000]):
+            for i, category in enumerate(data[spec.category]):
+                y = self.get_y()
+                self.set_xy(self.l_margin, y)
+                self.cell(label_w - 2, row_h, self.clean(str(category))[:30], align="R")
+                mid = y + row_h / 2
+                if band and low[i] is not None and high[i] is not None:
+                    self.set_fill_color(183, 203, 224)
+                    self.rect(x0 + plot_w * low[i] / top_value, y + 1, plot_w * (high[i] - low[i]) / top_value,
+                              row_h - 2, style="F")
+                if value[i] is not None:
+                    x = x0 + plot_w * value[i] / top_value
+                    if band:
+                        self.set_fill_color(*_rgb(TEXT))
+                        self.polygon([(x, mid - 1.8), (x + 1.8, mid), (x, mid + 1.8), (x - 1.8, mid)], style="F")
+                    else:
+                        self.set_fill_color(*_rgb(PALETTE[0]))
+                        self.rect(x0, y + 1.2, max(x - x0, 0.2), row_h - 2.4, style="F")
+                if target[i] is not None:
+                    x = x0 + plot_w * target[i] / top_value
+                    self.set_draw_color(222, 27, 27)
+                    self.set_line_width(0.8)
+                    self.line(x, y + 0.3, x, y + row_h - 0.3)
+                    self.set_line_width(0.2)
+                words = cell_text(value[i], value_name) if value[i] is not None else "not shown"
+                if band and low[i] is not None:
+                    words += f" (band {cell_text(low[i], BAND_LOW)}–{cell_text(high[i], BAND_HIGH)})"
+                if target[i] is not None:
+                    words += f" (target {cell_text(target[i], TARGET)})"
+                self.set_xy(x0 + plot_w + 2, y)
+                self.cell(text_w - 2, row_h, self.clean(words))
+                self.set_y(y + row_h)
+        self.set_fill_color(255, 255, 255)
+        self.set_draw_color(61, 61, 61)
+        self.ln(3)
+
     def _bars(self, spec, values, zero_x, label_w, value_w, plot_w, span, bar_h, group_h) -> None:
         data = spec.data
         for row_index, category in enumerate(data[spec.category]):
@@ -198,6 +266,7 @@ class PackPdf(FPDF):
             self.set_y(top + group_h)
 
 
+BAND_LOW, BAND_HIGH, TARGET = "Expected (low)", "Expected (high)", "Target (%)"
 SIGNAL_COLOURS = {"improvement": "00B0F0", "concern": "E46C0A", "neutral": "490092", "common": "7F7F7F"}
 
 
