@@ -135,16 +135,19 @@ def test_no_text_under_10_pt_and_a_number_on_every_slide(packs, name):
 
 @pytest.mark.parametrize("name", PACKS)
 def test_alt_text_on_every_chart_and_picture(packs, name):
-    deck = Presentation(io.BytesIO(packs[name]["pptx"]))
     described = 0
-    for slide in deck.slides:
-        for shape in slide.shapes:
-            if shape.has_chart or shape.shape_type == 13:  # 13: picture
-                descr = shape._element._nvXxPr.cNvPr.get("descr")
-                assert descr and len(descr) > 20, shape.name
-                described += 1
+    for shape in _shapes(packs[name]["pptx"]):
+        if shape.has_chart or shape.shape_type == 13:  # 13: picture
+            descr = shape._element._nvXxPr.cNvPr.get("descr")
+            assert descr and len(descr) > 20, shape.name
+            described += 1
     if name.startswith("board"):
         assert described >= 4
+
+
+def _shapes(content: bytes):
+    for slide in Presentation(io.BytesIO(content)).slides:
+        yield from slide.shapes
 
 
 def _run_colour(run):
@@ -156,26 +159,22 @@ def _run_colour(run):
 
 @pytest.mark.parametrize("name", PACKS)
 def test_text_on_fills_and_on_white_contrasts_at_least_4_5(packs, name):
-    deck = Presentation(io.BytesIO(packs[name]["pptx"]))
     checked = 0
-    for slide in deck.slides:
-        for shape in slide.shapes:
-            if shape.has_table:
-                for row in shape.table.rows:
-                    for cell in row.cells:
-                        fill = str(cell.fill.fore_color.rgb)  # every cell's fill is explicit
-                        for paragraph in cell.text_frame.paragraphs:
-                            for run in paragraph.runs:
-                                assert contrast_ratio(_run_colour(run), fill) >= 4.5, (run.text, fill)
-                                checked += 1
-            elif shape.has_text_frame:
-                fill = str(shape.fill.fore_color.rgb) if shape.fill.type == 1 else "FFFFFF"
-                for paragraph in shape.text_frame.paragraphs:
-                    for run in paragraph.runs:
-                        colour = _run_colour(run)
-                        if colour:
-                            assert contrast_ratio(colour, fill) >= 4.5, (run.text, colour, fill)
-                            checked += 1
+    for shape in _shapes(packs[name]["pptx"]):
+        if shape.has_table:  # every cell's fill and text colour are explicit
+            pairs = [(cell.text_frame, str(cell.fill.fore_color.rgb)) for row in shape.table.rows for cell in row.cells]
+        elif shape.has_text_frame:
+            pairs = [(shape.text_frame, str(shape.fill.fore_color.rgb) if shape.fill.type == 1 else "FFFFFF")]
+        else:
+            continue
+        for frame, fill in pairs:
+            for run in (r for p in frame.paragraphs for r in p.runs):
+                colour = _run_colour(run)
+                if colour:
+                    assert contrast_ratio(colour, fill) >= 4.5, (run.text, colour, fill)
+                    checked += 1
+                elif shape.has_table:
+                    raise AssertionError(f"table text without an explicit colour: {run.text!r}")
     assert checked > 20
 
 
