@@ -1,5 +1,6 @@
-"""Data quality: freshness of each source, completeness of key fields, record-keeping
-timeliness (KP1–KP3) and the last imports."""
+"""Data quality: freshness of each source, the referral dates the R&M imports cover (and SL002
+months they may leave short), completeness of key fields, record-keeping timeliness (KP1–KP3)
+and the last imports."""
 
 import streamlit as st
 
@@ -15,6 +16,17 @@ imported_by = ctx.user.username if ctx.scope.role == "provider" else None
 
 show(ctx, panel_data(ctx, panels.import_freshness, imported_by=imported_by), "dq_freshness", table=True,
      empty_message="No completed imports yet.")
+
+# Issue 13 part 6: which referral dates the R&M downloads cover, and SL002 months they leave short.
+windows = panel_data(ctx, panels.ram_download_windows, imported_by=imported_by)
+show(ctx, windows, "dq_ram_windows", table=True,
+     columns=["batch", "file_name", "received_from", "received_to", "latest_event", "rows", "imported_at"],
+     empty_message="No Refer and Monitor import records its window yet.")
+coverage = panel_data(ctx, panels.sl002_coverage, imported_by=imported_by)
+if coverage.extra.get("months"):
+    st.warning(f"{coverage.title} ({', '.join(coverage.extra['months'])}). Import the missing Refer and Monitor "
+               "downloads to complete those months.", icon="⚠️")
+show(ctx, coverage, "dq_sl002_coverage", table=True, empty_message="No month of this period is left short.")
 
 completeness = panel_data(ctx, panels.field_completeness)
 show(ctx, completeness, "dq_completeness", figure=charts.bar_chart(

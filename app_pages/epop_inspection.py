@@ -9,6 +9,7 @@ import streamlit as st
 from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
+from metrics import epop_views
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
@@ -25,7 +26,7 @@ def render(ctx: PageContext) -> None:
             return
         titles = dict(zip(plans["title"], plans["plan_id"], strict=True))
         choice = st.selectbox("Plan", list(titles), key=PLAN_CHOICE)
-        view = epop.inspection_view(session, ctx.user, titles[choice])
+        view = epop_views.inspection_view(session, ctx.user, titles[choice])
     submitted = view.plan["submitted_on"]
     st.caption(f"Snapshots: {', '.join(view.snapshots)}")
 

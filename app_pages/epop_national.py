@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
-from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
+from metrics import epop_views
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
@@ -24,9 +23,9 @@ SUMMARY_COLUMNS = {
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _national(_ctx: PageContext, database_url: str, role: str, as_of: dt.date) -> epop.NationalView:
+def _national(_ctx: PageContext, database_url: str, role: str, as_of: dt.date) -> epop_views.NationalView:
     with session_scope(_ctx.engine) as session:
-        return epop.national_view(session, _ctx.user, as_of)
+        return epop_views.national_view(session, _ctx.user, as_of)
 
 
 def render(ctx: PageContext) -> None:

@@ -1,27 +1,25 @@
-"""My region's EPOP plan: progress, the actions timeline (overdue first) and the update form."""
+"""My region's EPOP plan: progress, the actions timeline (overdue first) and the update form
+(drawn by ``ui.epop_update``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from data_access import epop
 from data_access.db import session_scope
+from data_access.figure_settings import figure_settings
 from metrics import epop as m
+from metrics import epop_views
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
+from ui.epop_update import RAG_COLOURS, RAG_SYMBOLS, action_update_form
 from ui.theme import CATEGORICAL
 
-#: session_state keys (UI state only): the plan picked and the version each edit started from.
+#: session_state key (UI state only): the plan picked.
 PLAN_CHOICE = "epop_region_plan"
-EDIT_ACTION = "epop_edit_action"
-EDIT_VERSION_PREFIX = "epop_edit_version_"
-RAG_COLOURS = {"overdue": CATEGORICAL[2], "at risk": CATEGORICAL[3], "on track": CATEGORICAL[1],
-               "no due date": "#3D3D3D", "complete": CATEGORICAL[0], "dropped": "#A6A6A6"}
-RAG_SYMBOLS = {"overdue": "x", "at risk": "triangle-up", "on track": "circle", "no due date": "diamond", "complete": "square", "dropped": "circle-open"}
 
 
 def _choose_plan(ctx: PageContext) -> int | None:
@@ -34,43 +32,6 @@ def _choose_plan(ctx: PageContext) -> int | None:
     return labels.get(choice)
 
 
-def _update_form(ctx: PageContext, view: epop.PlanView) -> None:
-    actions = view.timeline[view.timeline["status"] != "dropped"]
-    if actions.empty:
-        return
-    # The label must not change when someone else saves, or the choice would jump.
-    options = {f"{r.printed_code or ''} · {r.text[:80]} [#{r.action_id}]": r.action_id for r in actions.itertuples()}
-    label = st.selectbox("Action to update", list(options), key=EDIT_ACTION)
-    action_id = options[label]
-    row = actions.set_index("action_id").loc[action_id]
-    version_key = f"{EDIT_VERSION_PREFIX}{action_id}"
-    st.session_state.setdefault(version_key, int(row["version"]))  # the version this edit starts from
-    due = f"due {row['due_date']:%d %b %Y}" if pd.notna(row["due_date"]) else "no due date"
-    st.caption(f"Editing version {st.session_state[version_key]} · latest saved: version {int(row['version'])}, '{row['status']}' · {due}")
-    with st.form("epop_update_form", clear_on_submit=False):
-        status = st.selectbox("Status", m.ACTION_STATUSES, index=m.ACTION_STATUSES.index(row["status"]))
-        last = row["last_percent"]
-        percent = st.number_input("Percent complete", 0, 100, 0 if pd.isna(last) else int(last))
-        narrative = st.text_area("What has happened", max_chars=epop.NARRATIVE_MAX)
-        evidence = st.text_input("Evidence link (optional)")
-        submitted = st.form_submit_button("Save update")
-    if not submitted:
-        return
-    try:
-        with session_scope(ctx.engine) as session:
-            saved = epop.record_action_update(session, ctx.user, action_id, st.session_state[version_key], status, percent, narrative, evidence)
-    except epop.ActionVersionConflict as conflict:
-        st.error(str(conflict))
-        if conflict.latest_update:
-            st.write("Latest saved update:", {k: v for k, v in conflict.latest_update.items() if v is not None})
-        st.session_state[version_key] = conflict.latest_version  # saving again is now a deliberate choice
-    except (PermissionError, ValueError) as refused:
-        st.error(f"Not saved: {refused}")
-    else:
-        st.session_state[version_key] = saved.version
-        st.success(f"Saved: the action is now '{saved.status}' (version {saved.version}).")
-
-
 def render(ctx: PageContext) -> None:
     as_of = ctx.as_of or dt.date.today()
     st.title("EPOP action plan")
@@ -79,7 +40,7 @@ def render(ctx: PageContext) -> None:
         st.info("No EPOP plan is recorded for your region yet.")
         return
     with session_scope(ctx.engine) as session:
-        view = epop.plan_view(session, ctx.user, plan_id, as_of)
+        view = epop_views.plan_view(session, ctx.user, plan_id, as_of)
     st.subheader(view.plan["title"])
     left, middle, right = st.columns(3)
     left.metric("Plan status", view.timeliness.status, help=view.timeliness.definition)
@@ -104,7 +65,7 @@ def render(ctx: PageContext) -> None:
 
     if view.can_update:
         st.subheader("Record an update")
-        _update_form(ctx, view)
+        action_update_form(ctx, view)
     else:
         st.caption("You can view this plan; updates are recorded by its region's SPOC or the national EPOP team.")
 
@@ -116,15 +77,17 @@ def render(ctx: PageContext) -> None:
     panel("Standards of Excellence: latest self-assessment (as recorded, not scored)", view.standards,
           key="epop_region_standards", as_of=as_of, show_table=True, notes=[m.STANDARDS_DEFINITION])
     s = view.sessions
+    with session_scope(ctx.engine) as session:  # the threshold an admin set, as every page and pack reads it
+        threshold = figure_settings(session, ctx.settings).suppression_threshold
     gender = m.suppress_counts({"women": s.attendees_women, "men": s.attendees_men, "other or unknown": s.attendees_other_or_unknown},
-                               ctx.settings.suppression_threshold)
+                               threshold)
     figure = charts.epop_sessions_chart(view.sessions_by_month[["month", "attendees", "sessions"]], colour=CATEGORICAL[0],
                                         labels={"month": "Month", "attendees": "People attending (bar label: sessions)"})
     panel(f"{s.sessions} sessions held, {s.attendees} attendances by people on probation", view.sessions_by_month,
           key="epop_region_sessions", as_of=as_of, figure=figure,
           notes=[m.SESSIONS_DEFINITION, f"Of which women {gender['women']}, men {gender['men']}, other or unknown "
                  f"{gender['other or unknown']}; {s.gender_not_recorded} on sessions with no breakdown. [c] = fewer than "
-                 f"{ctx.settings.suppression_threshold}, or hidden so it cannot be worked out from the total."])
+                 f"{threshold}, or hidden so it cannot be worked out from the total."])
 
 
 render(page_context())

@@ -20,6 +20,8 @@ if ctx.scope.sees_case_ids:
 card = panel_data(ctx, panels.scorecard_panel)
 show(ctx, card, "kpis_scorecard", table=True,
      columns=["code", "measure", "value", "target", "status", "numerator", "denominator", "mitigated", "excluded"])
+# Issue 13 part 7: the scorecard shows the latest figures; SL002 also as at its official cut.
+show(ctx, panel_data(ctx, panels.sl002_official_panel), "kpis_sl002_official", table=True)
 with st.expander("Definitions and sources"):
     st.dataframe(card.data[["code", "measure", "definition", "source"]], hide_index=True)
 

@@ -4,7 +4,8 @@ import dataclasses
 
 import streamlit as st
 
-from data_access.map_data import demand_unit_figures, hub_figures, region_action_plan_progress
+from data_access.map_data import demand_unit_figures, hub_figures
+from metrics.epop_views import region_action_plan_progress
 from geo.maps import GM_MEASURES, gm_map, regions_map
 from ui.context import page_context
 from ui.panel_data import shared_scope

@@ -18,14 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data_access.db import make_engine  # noqa: E402
-from data_access.map_data import (  # noqa: E402
-    demand_unit_figures,
-    hub_figures,
-    region_action_plan_progress,
-)
+from data_access.map_data import demand_unit_figures, hub_figures  # noqa: E402
 from data_access.scoping import ReferralFilters, analyst_scope  # noqa: E402
 from data_access.setup import ensure_ready  # noqa: E402
 from geo.maps import gm_map, regions_map  # noqa: E402
+from metrics.epop_views import region_action_plan_progress  # noqa: E402
 
 
 class _Admin:

@@ -9,13 +9,11 @@ import argparse
 import json
 import sys
 
-from data_access.db import make_engine
-from data_access.settings import Settings
+from data_access.db import configured_engine
 
 
 def _engine(args):
-    settings = Settings.from_env()
-    return make_engine(args.database_url or settings.database_url)
+    return configured_engine(args.database_url)
 
 
 def cmd_init(args) -> int:

@@ -22,10 +22,15 @@ from data_access.models import AuditLog, ImportBatch, ImportChange
 
 #: Children first: the order in which inserted rows are deleted.
 UNDO_ORDER: tuple[str, ...] = (
-    "epop_action_updates", "epop_action_outcomes", "epop_actions", "inspection_recommendations", "epop_plans",
+    "unrecorded_first_sessions", "epop_action_updates", "epop_action_outcomes", "epop_actions", "inspection_recommendations", "epop_plans",
     "referral_needs", "appointments", "need_scores", "record_events", "referral_outcomes",
     "onward_referrals", "referrals", "contracts", "providers",
 )
+
+
+#: Tables an import writes only to support a measure (not data a user imported): undone with
+#: their batch but not counted in what undo reports.
+SUPPORTING_TABLES = frozenset({"unrecorded_first_sessions"})
 
 
 #: How ``import_changes.row_pk`` is formed for each table (``id`` unless the key is composite).
@@ -161,7 +166,8 @@ def undo_batch(engine: Engine, batch_id: int, *, user: str) -> dict[str, int]:
                     f"rows this batch added to {table_name} are now used by other data (for example a later case "
                     "extract); undo the later import first"
                 ) from exc
-            counts[f"{table_name} deleted"] = deleted
+            if table_name not in SUPPORTING_TABLES:
+                counts[f"{table_name} deleted"] = deleted
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         connection.execute(update(batches).where(batches.c.id == batch_id).values(status="undone", undone_at=now))
         connection.execute(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from data_access.db import configured_engine
+
 IMPORT_KINDS = {
     "ram-performance": "a Refer and Monitor performance report (24-column CSV)",
     "case-extract": "a provider case extract (the dashboard's CSV or Excel template)",
@@ -43,13 +45,12 @@ def run_import(kind: str, engine, path, *, user: str, progress=None, write: bool
 def cmd_import(args) -> int:
     from pathlib import Path
 
-    from data_access.__main__ import _engine
     from data_access.importers.problems import write_problems_csv
 
     if not Path(args.file).is_file():
         print(f"{args.file}: no such file", file=sys.stderr)
         return 2
-    engine = _engine(args)
+    engine = configured_engine(args.database_url)
 
     def progress(rows: int, phase: str) -> None:
         if sys.stderr.isatty():
@@ -74,12 +75,11 @@ def cmd_import(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    from data_access.__main__ import _engine
     from data_access.batches import UndoRefused, undo_batch
 
     from data_access.kpi_summary import refresh_after_change
 
-    engine = _engine(args)
+    engine = configured_engine(args.database_url)
     try:
         counts = undo_batch(engine, args.batch_id, user=args.user)
     except UndoRefused as exc:
@@ -96,10 +96,9 @@ def undone_summary(counts: dict[str, int]) -> str:
 
 
 def cmd_history(args) -> int:
-    from data_access.__main__ import _engine
     from data_access.batches import import_history
 
-    for b in import_history(_engine(args), limit=args.limit):
+    for b in import_history(configured_engine(args.database_url), limit=args.limit):
         print(
             f"{b.id:>5}  {b.started_at:%Y-%m-%d %H:%M}  {b.kind:<16} {b.status:<7} {b.imported_by:<12} "
             f"read {b.rows_read:,} ins {b.rows_inserted:,} upd {b.rows_updated:,}  {b.file_name}"

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from data_access.settings import Settings
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written without a driver."""
@@ -60,3 +62,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def configured_engine(database_url: str | None = None) -> Engine:
+    """The engine for ``database_url``, else for the configured database
+    (``DASHBOARD_DATABASE_URL`` or data/dashboard.db): what the command lines open."""
+    return make_engine(database_url or Settings.from_env().database_url)

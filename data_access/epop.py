@@ -1,4 +1,7 @@
-"""EPOP action plans: read models for the pages, the scoped write API, the worked example.
+"""EPOP action plans: scoped reads of the plans, the scoped write API, the worked example.
+
+The views the pages and packs show (national, one plan, an inspection response) are composed
+from these reads by :mod:`metrics.epop_views`; the access rules live here.
 
 Functions receive a Session and never commit (the caller's unit of work does). Access is
 decided here as well as in the app's navigation, deny by default:
@@ -21,7 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
@@ -42,7 +45,7 @@ from data_access.models import (
     Region,
 )
 from data_access.settings import REFERENCE_DIR
-from metrics import epop as m
+from domain.epop import ACTION_STATUSES, parse_target_date
 
 READ_ROLES = frozenset({"epop_spoc", "epop_national", "admin", "commissioner"})
 UPDATE_ANY_PLAN_ROLES = frozenset({"epop_national", "admin"})
@@ -195,8 +198,8 @@ def record_action_update(
 
 
 def _validated(status, percent, narrative, evidence_link):
-    if status not in m.ACTION_STATUSES:
-        raise ValueError(f"Status must be one of {', '.join(m.ACTION_STATUSES)}; got {status!r}.")
+    if status not in ACTION_STATUSES:
+        raise ValueError(f"Status must be one of {', '.join(ACTION_STATUSES)}; got {status!r}.")
     if percent is not None:
         if isinstance(percent, bool) or not float(percent).is_integer() or not 0 <= int(percent) <= 100:
             raise ValueError(f"Percent complete must be a whole number from 0 to 100; got {percent!r}.")
@@ -339,20 +342,21 @@ def action_history(session: Session, user: UserLike, action_id: int) -> pd.DataF
 
 
 @dataclass(frozen=True)
-class NationalView:
-    as_of: dt.date
-    summary: pd.DataFrame  # one row per plan: status, completion, overdue, last update
-    heat: pd.DataFrame  # actions by plan × COM-B
-    trend: pd.DataFrame  # share of due actions complete at each month end, per plan and all
-    definitions: dict[str, str] = field(default_factory=dict)
+class NationalFrames:
+    """What the national view is computed from (``metrics.epop_views.national_view``)."""
+
+    plans: pd.DataFrame  # plan_frame() of the 12 regional plans and the AP plan
+    actions: pd.DataFrame  # only what the measures need: action_id, plan_id, due_date, status, com_b
+    last_update: pd.Series  # latest update time per plan_id
+    updates: pd.DataFrame  # update_frame(): the status changes
 
 
-def national_view(session: Session, user: UserLike, as_of: dt.date, trend_start: dt.date | None = None) -> NationalView:
-    """The 12 regional plans and the Approved Premises plan side by side."""
+def national_frames(session: Session, user: UserLike) -> NationalFrames:
+    """The 12 regional plans and the Approved Premises plan, for a user who may read them."""
     require_read(user)
     plans = plan_frame(session)
     plan_ids = [int(p) for p in plans["plan_id"]]
-    # Only what the measures need: no per-action latest-update join (that is plan_view's).
+    # Only what the measures need: no per-action latest-update join (that is plan_frames').
     actions = _frame(
         session,
         select(EpopAction.id.label("action_id"), EpopAction.plan_id, EpopAction.due_date, EpopAction.status, EpopAction.com_b)
@@ -365,37 +369,14 @@ def national_view(session: Session, user: UserLike, as_of: dt.date, trend_start:
         .where(EpopAction.plan_id.in_(plan_ids))
         .group_by(EpopAction.plan_id),
     ).set_index("plan_id")["last_update_at"]
-    timeliness = m.plans_timeliness(plans, as_of)
-    progress = m.progress_by_plan(actions, as_of)
-    summary = (
-        plans[["plan_id", "plan_label", "scope", "region_code", "plan_version", "commencement_date"]]
-        .merge(timeliness, on="plan_id", how="left")
-        .merge(progress, on="plan_id", how="left")
-        .merge(last_update, on="plan_id", how="left")
-    )
-    count_columns = ["actions", "due", "complete", "overdue", "not_yet_due", "complete_not_yet_due", "no_due_date", "dropped"]
-    summary[count_columns] = summary[count_columns].fillna(0).astype("int64")
-    labelled = actions.merge(plans[["plan_id", "plan_label"]], on="plan_id")
-    heat = m.actions_by_com_b(labelled, row="plan_label").reindex(plans["plan_label"], fill_value=0)
-    updates = update_frame(session, plan_ids)
-    start = trend_start or _first_month_end(plans["commencement_date"].dropna().min(), as_of)
-    trend_all = m.completion_trend(actions, updates, start, as_of).assign(plan_label="All 13 plans")
-    trend_by_plan = m.completion_trend(labelled, updates, start, as_of, by="plan_label")
-    trend = pd.concat([trend_all, trend_by_plan], ignore_index=True)
-    return NationalView(
-        as_of=as_of, summary=summary, heat=heat, trend=trend,
-        definitions={
-            "plan_status": m.PLAN_ON_TIME_DEFINITION.format(window=m.PLAN_AGREEMENT_WINDOW_DAYS, late=m.PLAN_AGREEMENT_WINDOW_DAYS + 1),
-            "progress": m.PROGRESS_DEFINITION,
-            "overdue": m.OVERDUE_DEFINITION,
-        },
-    )
+    return NationalFrames(plans=plans, actions=actions, last_update=last_update, updates=update_frame(session, plan_ids))
 
 
-def _first_month_end(start, as_of: dt.date) -> dt.date:
-    if start is None or pd.isna(start):
-        return as_of
-    return (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+def regional_plan_actions(session: Session, user: UserLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 12 regional plans (``plan_frame``) and their actions, for a user who may read them."""
+    require_read(user)
+    plans = plan_frame(session, ("region",))
+    return plans, action_frame(session, plans["plan_id"].tolist())
 
 
 def region_plan_id(session: Session, region_code: str) -> int | None:
@@ -404,57 +385,40 @@ def region_plan_id(session: Session, region_code: str) -> int | None:
     )
 
 
+_PLAN_FIELDS = ("id", "scope", "region_code", "title", "version", "commencement_date", "due_date", "submitted_on",
+                "agreed_by_region_on", "agreed_centrally_on", "annex2_year_offset")
+
+
 @dataclass(frozen=True)
-class PlanView:
+class PlanFrames:
+    """What one plan's view is computed from (``metrics.epop_views.plan_view``)."""
+
     plan: dict[str, Any]
-    timeliness: m.PlanTimeliness
-    progress: m.ActionProgress
-    timeline: pd.DataFrame  # actions with RAG, overdue first
-    annex2_year: int | None
-    annex2: pd.DataFrame
-    standards: pd.DataFrame
-    sessions: m.SessionsSummary
-    sessions_by_month: pd.DataFrame
-    can_update: bool
+    actions: pd.DataFrame  # action_frame(): with the latest update of each action
+    expectations: pd.DataFrame  # every Annex 2 expectation
+    coverage: pd.DataFrame  # this plan's Annex 2 coverage assessments
+    standards: pd.DataFrame  # the Standards of Excellence
+    assessments: pd.DataFrame  # this plan's self-assessments against them
+    sessions: pd.DataFrame  # this plan's sessions with people on probation
+    can_update: bool  # whether this user may record updates to the plan's actions
 
 
-def plan_view(session: Session, user: UserLike, plan_id: int, as_of: dt.date) -> PlanView:
-    """One plan: timeliness, progress, actions timeline, Annex 2, standards, sessions."""
+def plan_frames(session: Session, user: UserLike, plan_id: int) -> PlanFrames:
+    """One plan's rows, for a user who may read EPOP plans; LookupError for an unknown plan."""
     require_read(user)
     plan = session.get(EpopPlan, plan_id)
     if plan is None:
         raise LookupError(f"No EPOP plan {plan_id}.")
-    actions = action_frame(session, [plan_id])
-    timeliness = m.plan_timeliness(plan.commencement_date, plan.agreed_by_region_on, plan.agreed_centrally_on, as_of)
-    year = m.annex2_year(plan.commencement_date, as_of, plan.annex2_year_offset) if plan.commencement_date else None
-    expectations = _frame(session, select(EpopAnnex2Expectation.id.label("expectation_id"), EpopAnnex2Expectation.dimension, EpopAnnex2Expectation.year))
-    coverage = _frame(session, select(EpopAnnex2Coverage.expectation_id, EpopAnnex2Coverage.status, EpopAnnex2Coverage.assessed_on).where(EpopAnnex2Coverage.plan_id == plan_id))
-    standards = _frame(session, select(EpopStandard.code, EpopStandard.title).order_by(EpopStandard.code))
-    assessments = _frame(session, select(EpopStandardAssessment.standard_code, EpopStandardAssessment.assessed_on, EpopStandardAssessment.rating, EpopStandardAssessment.narrative).where(EpopStandardAssessment.plan_id == plan_id))
-    sessions = _frame(session, select(EpopSession.held_on, EpopSession.attendees, EpopSession.attendees_women, EpopSession.attendees_men, EpopSession.attendees_other_or_unknown).where(EpopSession.plan_id == plan_id))
-    by_month = m.sessions_by_month(sessions, as_of)
-    return PlanView(
-        plan={c: getattr(plan, c) for c in ("id", "scope", "region_code", "title", "version", "commencement_date", "due_date", "submitted_on", "agreed_by_region_on", "agreed_centrally_on", "annex2_year_offset")},
-        timeliness=timeliness,
-        progress=m.action_progress(actions, as_of),
-        timeline=m.timeline_order(actions, as_of),
-        annex2_year=year,
-        annex2=m.annex2_coverage(expectations, coverage, year or 1, as_of),
-        standards=m.standards_self_assessment(standards, assessments, as_of),
-        sessions=m.sessions_summary(sessions, as_of),
-        sessions_by_month=by_month,
+    return PlanFrames(
+        plan={c: getattr(plan, c) for c in _PLAN_FIELDS},
+        actions=action_frame(session, [plan_id]),
+        expectations=_frame(session, select(EpopAnnex2Expectation.id.label("expectation_id"), EpopAnnex2Expectation.dimension, EpopAnnex2Expectation.year)),
+        coverage=_frame(session, select(EpopAnnex2Coverage.expectation_id, EpopAnnex2Coverage.status, EpopAnnex2Coverage.assessed_on).where(EpopAnnex2Coverage.plan_id == plan_id)),
+        standards=_frame(session, select(EpopStandard.code, EpopStandard.title).order_by(EpopStandard.code)),
+        assessments=_frame(session, select(EpopStandardAssessment.standard_code, EpopStandardAssessment.assessed_on, EpopStandardAssessment.rating, EpopStandardAssessment.narrative).where(EpopStandardAssessment.plan_id == plan_id)),
+        sessions=_frame(session, select(EpopSession.held_on, EpopSession.attendees, EpopSession.attendees_women, EpopSession.attendees_men, EpopSession.attendees_other_or_unknown).where(EpopSession.plan_id == plan_id)),
         can_update=can_update_plan(user, plan),
     )
-
-
-@dataclass(frozen=True)
-class InspectionView:
-    plan: dict[str, Any]
-    recommendations: pd.DataFrame
-    actions: pd.DataFrame  # with parsed target dates
-    slippage: pd.DataFrame
-    recommendation_slippage: pd.DataFrame
-    snapshots: tuple[str, ...]
 
 
 def inspection_plans(session: Session, user: UserLike) -> pd.DataFrame:
@@ -462,30 +426,17 @@ def inspection_plans(session: Session, user: UserLike) -> pd.DataFrame:
     return _frame(session, select(EpopPlan.id.label("plan_id"), EpopPlan.title, EpopPlan.submitted_on, EpopPlan.version).where(EpopPlan.scope == "inspection").order_by(EpopPlan.id))
 
 
-def inspection_view(session: Session, user: UserLike, plan_id: int) -> InspectionView:
-    """Recommendations with responses, actions with target dates as written, and slippage."""
+def inspection_frames(session: Session, user: UserLike, plan_id: int) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """An inspection-response plan, its recommendations and its actions (with the
+    recommendation's ``number``), for a user who may read EPOP plans."""
     require_read(user)
     plan = session.get(EpopPlan, plan_id)
     if plan is None or plan.scope != "inspection":
         raise LookupError(f"No inspection-response plan {plan_id}.")
     recs = _frame(session, select(InspectionRecommendation.id.label("recommendation_id"), InspectionRecommendation.number, InspectionRecommendation.text, InspectionRecommendation.response).where(InspectionRecommendation.plan_id == plan_id).order_by(InspectionRecommendation.number))
     actions = action_frame(session, [plan_id]).merge(recs[["recommendation_id", "number"]], on="recommendation_id", how="left")
-    parsed = [m.parse_target_date(raw) for raw in actions["target_date_raw"]]
-    actions["target_date"] = [p.date for p in parsed]
-    actions["completed"] = [p.is_completed for p in parsed]
-    actions["ongoing"] = [p.is_ongoing for p in parsed]
-    actions["wording_recognised"] = [p.recognised for p in parsed]
-    snapshots = tuple(s for s in dict.fromkeys(actions["snapshot"].dropna()))
-    prepared = actions.rename(columns={"number": "recommendation", "printed_code": "action_key", "text": "summary"})
-    if len(snapshots) >= 2:
-        slip = m.target_date_slippage(prepared, snapshots[0], snapshots[-1])
-        rec_slip = m.recommendation_slippage(prepared, snapshots[0], snapshots[-1])
-    else:
-        slip = rec_slip = pd.DataFrame()
-    return InspectionView(
-        plan={"id": plan.id, "title": plan.title, "submitted_on": plan.submitted_on, "version": plan.version},
-        recommendations=recs, actions=actions, slippage=slip, recommendation_slippage=rec_slip, snapshots=snapshots,
-    )
+    summary = {"id": plan.id, "title": plan.title, "submitted_on": plan.submitted_on, "version": plan.version}
+    return summary, recs, actions
 
 
 # --------------------------------------------------------------------------------------------
@@ -524,7 +475,7 @@ def load_inspection_plan(session: Session) -> int:
         session.flush()
         rec_ids[r["rec_no"]] = rec.id
     for a in actions:
-        target = m.parse_target_date(a["target_date_raw"])
+        target = parse_target_date(a["target_date_raw"])
         session.add(
             EpopAction(
                 plan_id=plan.id,

@@ -4,8 +4,9 @@
 after every import that wrote referrals (``data_access.cli_import.run_import``). It lives
 here, not in ``metrics/``, because it owns a connection and a transaction and writes a
 table, which ``metrics`` never does (STYLE.md: metrics are pure; data_access owns the
-schema, sessions and imports). What it writes is computed by ``metrics.queries`` with the
-same grouped queries the live scorecard runs, so there is one definition of every flag.
+schema, sessions and imports). What it writes is counted by the grouped queries of
+:mod:`data_access.measure_sql`, generated from the catalogue's measure entries, which the
+live scorecard (``metrics.queries``) runs too: there is one definition of every flag.
 
 A summary built for one as-of date (the latest data date) and stamped with the data version
 it was built from; ``metrics.queries`` uses it only while both still hold, and otherwise
@@ -15,17 +16,174 @@ aggregates live, so a missed or failed refresh costs speed, never correctness.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
+import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, inspect, select
 
-from data_access.models import KpiDailyCount, KpiSummaryState, RecordEvent, Referral
-from metrics.queries import COHORT_DATE_COLUMNS, calendar_covers, kpi_daily_count_rows, latest_data_date
-from metrics.summary import data_version
+from data_access.measure_sql import (
+    COHORT_DATE_COLUMNS,
+    CONCLUDED_FLAGS,
+    DEADLINE_FLAGS,
+    Db,
+    calendar_covers,
+    clock_groups,
+    concluded_classes,
+    concluded_query,
+    deadline_query,
+    dialect_name,
+    execute,
+    latest_data_date,
+    record_events_query,
+)
+from data_access.models import CalendarDay, ImportBatch, KpiDailyCount, KpiSummaryState, RecordEvent, Referral
+from domain import catalogue
 
 #: Rows per INSERT batch.
 _CHUNK = 20_000
+
+
+#: The referral columns the summary is keyed by: every column the access scopes and the
+#: sidebar filters test (data_access.scoping.apply_scope / apply_filters; PDU and region are
+#: reached through demand_unit_id and contract_id).
+SUMMARY_DIMENSIONS = ("demand_unit_id", "borough_id", "hub_id", "contract_id", "provider_id", "complexity")
+
+#: The per-row keys besides the dimensions, and the summed counts.
+SUMMARY_KEYS = ("measure", "day", "deadline", "event_kind", "cancelled", "negative_reason")
+SUMMARY_COUNTS = (
+    "n", "met", "mitigable", "ended_if_due", "ended_if_not_due", "same_day", "positive", "positive_same_day",
+    "negative_if_reason", "negative_if_reason_same_day", "eosr", "eosr_outcome", "met_shared",
+)
+
+#: Bump when the flags data_access.measure_sql counts change meaning: every stored summary is then stale.
+SUMMARY_FORMAT = 1
+
+#: Import kinds that never touch referrals or record events (they do not outdate the summary).
+_NON_REFERRAL_IMPORT_KINDS = ("epop-plan",)
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """A short hash of the rules baked into stored counts (every catalogue entry's measure:
+    clocks, events, working-day windows, cohort filters, record-event kinds; the end-reason
+    classes), so a change to a measure in the catalogue outdates the summary."""
+    parts = (
+        SUMMARY_FORMAT,
+        [(k.code, k.measure) for k in catalogue.KPI_CATALOGUE],  # read now, not frozen at import
+        sorted(tuple(r) for r in catalogue.END_REASONS),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def data_version(db: Db) -> str:
+    """What the stored counts were computed from, in one cheap query (indexes and small tables).
+
+    Referrals: count and highest id (an insert or a delete changes one of them); record
+    events: highest id (they are only added with referrals, and removed by an undo);
+    import batches that touch referrals: highest id (every import that updates rows in place
+    makes one) and the number undone (an undo restores rows); the calendar: its row count and
+    the sum of its working-day counts (a new bank holiday shifts every later count).
+    """
+    r, e, b, cd = (t.__table__.c for t in (Referral, RecordEvent, ImportBatch, CalendarDay))
+    referral_batches = b.kind.not_in(_NON_REFERRAL_IMPORT_KINDS)
+    parts = select(
+        select(func.count()).select_from(Referral.__table__).scalar_subquery(),
+        select(func.max(r.id)).scalar_subquery(),
+        select(func.max(e.id)).scalar_subquery(),
+        select(func.max(b.id)).where(referral_batches).scalar_subquery(),
+        select(func.count()).where(referral_batches, b.status == "undone").scalar_subquery(),
+        select(func.count()).select_from(CalendarDay.__table__).scalar_subquery(),
+        select(func.sum(cd.working_days_to_date)).scalar_subquery(),
+    )
+    n, max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
+    return (f"referrals={n}/{max_referral};record_events={max_event};batches={max_batch}/{undone};"
+            f"calendar={days}/{day_sum};rules={rules_fingerprint()}")
+
+
+def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.date) -> list[dict]:
+    """Rows for ``kpi_daily_counts``: every referral's counts for clock days ``first``–``last``.
+
+    The same grouped queries as the live scorecard (so the same flags, by the same SQL),
+    grouped in addition by :data:`SUMMARY_DIMENSIONS`. Concluded referrals'
+    end state and reason are classified here, once, by the same functions the live path uses
+    (:func:`data_access.measure_sql.concluded_classes`), and summed per class. Only reads; the caller writes.
+    """
+    r = Referral.__table__.c
+    every = select(Referral.__table__)
+    dims = [r[name] for name in SUMMARY_DIMENSIONS]
+    unused = dict.fromkeys(SUMMARY_COUNTS, 0)
+    rows: list[dict] = []
+
+    def dimensions(values: dict) -> dict:
+        return {name: values[name] for name in SUMMARY_DIMENSIONS}
+
+    for specs in clock_groups():
+        stmt = deadline_query(every, specs, first=first, last=last, as_of=as_of, ids=False, keys=dims)
+        names = list(stmt.selected_columns.keys())
+        for row in execute(db, stmt):
+            values = dict(zip(names, row))
+            for spec in specs:
+                rows.append({
+                    **unused, "measure": spec.code, "day": values["day"],
+                    "deadline": values[f"{spec.code}:deadline"], "event_kind": None, "cancelled": None,
+                    "negative_reason": None, **dimensions(values), "n": values["n"],
+                    **{flag: values[f"{spec.code}:{flag}"] for flag in DEADLINE_FLAGS},
+                })
+
+    stmt = concluded_query(every, first=first, last=last, as_of=as_of, ids=False,
+                            postgresql=dialect_name(db) == "postgresql", keys=dims)
+    names = list(stmt.selected_columns.keys())
+    # Plain dicts, not a frame: a frame would turn a NULL dimension id into a float NaN.
+    concluded = [dict(zip(names, row)) for row in execute(db, stmt)]
+    cancelled, negative_reason = concluded_classes(pd.DataFrame({
+        "end_state": [values["end_state"] for values in concluded],
+        "end_reason": [values["end_reason"] for values in concluded],
+    }))
+    sums: dict[tuple, list[int]] = {}
+    counted = ("n", *CONCLUDED_FLAGS)
+    for values, is_cancelled, is_negative in zip(concluded, cancelled, negative_reason):
+        key = (values["day"], values["deadline"], *(values[name] for name in SUMMARY_DIMENSIONS),
+               bool(is_cancelled), bool(is_negative))
+        total = sums.setdefault(key, [0] * len(counted))
+        for i, name in enumerate(counted):
+            total[i] += int(values[name])
+    for (day, deadline, *rest), total in sums.items():
+        *dimension_values, is_cancelled, is_negative = rest
+        rows.append({
+            **unused, "measure": "concluded", "day": day, "deadline": deadline, "event_kind": None,
+            "cancelled": is_cancelled, "negative_reason": is_negative,
+            **dict(zip(SUMMARY_DIMENSIONS, dimension_values)), **dict(zip(counted, total)),
+        })
+
+    stmt = record_events_query(every, first=first, last=last, as_of=as_of, ids=False, keys=dims)
+    names = list(stmt.selected_columns.keys())
+    for row in execute(db, stmt):
+        values = dict(zip(names, row))
+        rows.append({
+            **unused, "measure": "record_events", "day": values["day"], "deadline": values["deadline"],
+            "event_kind": values["kind"], "cancelled": None, "negative_reason": None, **dimensions(values),
+            "n": values["n"], "met": values["met"], "met_shared": values["met_shared"],
+        })
+    # The same counts summed over every dimension, for queries that select every referral.
+    totals: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["measure"], row["day"], row["deadline"], row["event_kind"], row["cancelled"],
+               row["negative_reason"])
+        total = totals.get(key)
+        if total is None:
+            totals[key] = {**row, **dict.fromkeys(SUMMARY_DIMENSIONS), "grain": "all"}
+        else:
+            for name in SUMMARY_COUNTS:
+                total[name] += row[name]
+    for row in rows:
+        row["grain"] = "dimension"
+    rows.extend(totals.values())
+    # Stored in the order they are read (grain, day), so a date range is a contiguous run.
+    rows.sort(key=lambda row: (row["grain"], row["day"], row["measure"]))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -104,4 +262,14 @@ def refresh_after_change(engine: Engine) -> list[str]:
     return []
 
 
-__all__ = ["SummaryRefresh", "refresh_after_change", "refresh_kpi_summary"]
+__all__ = [
+    "SUMMARY_COUNTS",
+    "SUMMARY_DIMENSIONS",
+    "SUMMARY_KEYS",
+    "SummaryRefresh",
+    "data_version",
+    "kpi_daily_count_rows",
+    "refresh_after_change",
+    "refresh_kpi_summary",
+    "rules_fingerprint",
+]

@@ -1,5 +1,7 @@
 """Read models for the Maps page: aggregated in SQL, scoped like every referral query.
 
+(The EPOP progress per region is composed in ``metrics.epop_views``.)
+
 (Written by the geo helper for issue 6; owners of data_access may move it.)
 """
 
@@ -10,11 +12,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access import epop
 from data_access.db import session_scope
 from data_access.models import Borough, DemandUnit, Forecast, Hub, Referral
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
-from metrics.epop import progress_by_plan
 
 
 def _received(scope: AccessScope, filters: ReferralFilters, start: dt.date, end: dt.date, key):
@@ -60,17 +60,3 @@ def hub_figures(engine: Engine, scope: AccessScope, filters: ReferralFilters,
     with session_scope(engine) as session:
         result = session.execute(stmt)
         return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
-def region_action_plan_progress(engine: Engine, user, as_of: dt.date) -> pd.DataFrame:
-    """Per region: ``region_code``, ``value`` = % of due actions complete (Decision 7).
-    Empty for a user who may not read EPOP plans."""
-    if not epop.can_read(user):
-        return pd.DataFrame(columns=["region_code", "value"])
-    with session_scope(engine) as session:
-        plans = epop.plan_frame(session, ("region",))
-        actions = epop.action_frame(session, plans["plan_id"].tolist())
-    if actions.empty:
-        return pd.DataFrame(columns=["region_code", "value"])
-    progress = progress_by_plan(actions, as_of).merge(plans[["plan_id", "region_code"]], on="plan_id")
-    return progress.rename(columns={"pct_due_complete": "value"})[["region_code", "value"]]

@@ -461,7 +461,7 @@ class KpiDailyCount(Base):
     """Per clock day, measure and filter dimensions: the counts the scorecard's numpy step sums.
 
     Written only by ``data_access.kpi_summary.refresh_kpi_summary`` from the same grouped
-    queries the live scorecard runs (``metrics.queries``), for the one as-of date in
+    queries the live scorecard runs (``data_access.measure_sql``), for the one as-of date in
     :class:`KpiSummaryState`; read by ``metrics.queries`` when that state is current. The
     dimension columns are those the sidebar filters and access scopes test, copied from the
     referral (NULL where the referral has none), with no foreign keys: the table is derived
@@ -515,7 +515,7 @@ class KpiSummaryState(Base):
     """What ``kpi_daily_counts`` holds: one row (id 1), or none when there is no summary.
 
     The summary answers a query only when ``as_of`` is the query's as-of date and
-    ``data_version`` still equals ``metrics.summary.data_version`` of the database.
+    ``data_version`` still equals ``data_access.kpi_summary.data_version`` of the database.
     """
 
     __tablename__ = "kpi_summary_state"
@@ -707,6 +707,29 @@ class ImportBatch(Base):
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # What a Refer and Monitor download covers (issue 13 part 6): the first and last London
+    # date of ``date_referral_received`` among its rows (R&M cuts a download by the date a
+    # referral was sent), and the latest event timestamp it holds (naive UTC), a lower bound
+    # on when it was downloaded. Null for other kinds and for batches imported before.
+    received_from: Mapped[dt.date | None] = mapped_column(Date)
+    received_to: Mapped[dt.date | None] = mapped_column(Date)
+    data_as_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UnrecordedFirstSession(Base):
+    """A Refer and Monitor download that held an ended referral with no attended session.
+
+    R&M's ``date_of_first_attended_session`` is the appointment's time, recorded only when the
+    attendance is fed back, so a later download can show a session dated before an earlier
+    download was made. A download made after SL002's official cut that still had no session
+    proves the session was recorded after the cut (``metrics.official``, DOMAIN.md Decision 10).
+    Written by the R&M importer, one row per such referral per batch; undone with its batch.
+    """
+
+    __tablename__ = "unrecorded_first_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    referral_id: Mapped[str] = mapped_column(String(40), index=True)
 
 
 class ImportChange(Base):

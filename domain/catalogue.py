@@ -1,5 +1,16 @@
 """The KPI catalogue: every measure declared once, as data.
 
+Each entry says what the measure means (title, definition, source, polarity, target and
+trigger) and how it is counted (:class:`Measure`: the date that starts its clock and fixes its
+cohort, the event that meets it, the deadline in working days, the mitigation, the cohort
+filter). A change to a measure is made here, once:
+
+* the SQL the scorecard and the stored per-day summary run is generated from these entries
+  (``data_access.measure_sql``, written to ``kpi_daily_counts`` by ``data_access.kpi_summary``,
+  combined by ``metrics.queries``);
+* the pandas rules in ``metrics.kpis`` read the same entries; they are the executable
+  specification the tests compare the SQL and the summary with.
+
 Pages, packs and the CLI render definitions from here. Targets and triggers here are the
 defaults; the database's ``kpi_definitions`` table holds the values an admin has set, and
 :func:`with_targets` applies them.
@@ -7,6 +18,7 @@ defaults; the database's ``kpi_definitions`` table holds the values an admin has
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -14,6 +26,56 @@ Polarity = Literal["increase", "decrease", "neutral"]
 
 GMIRS_SPEC = "GMIRS Well-being Support Service specification (GMCA, 2023)"
 SL002_NOTE = "CRS SL002 technical note v1.4 (in the GMIRS specification)"
+
+
+MeasureKind = Literal["forecast", "deadline", "record_event", "outcome", "sl002"]
+
+
+@dataclass(frozen=True)
+class CohortFilter:
+    """Cases whose referral ``column`` is recorded as ``excluded`` are outside the cohort; a
+    value not recorded keeps the case in. Text is compared case- and space-insensitively."""
+
+    column: str
+    excluded: bool | str
+    reason: str
+
+    def excludes(self, value: object) -> bool:
+        if value is None or (isinstance(value, float) and value != value):  # not recorded
+            return False
+        if isinstance(self.excluded, bool):
+            return bool(value) == self.excluded
+        return str(value).strip().lower() == self.excluded
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a measure is counted (DOMAIN.md "Exact rules"), MetricFlow-style.
+
+    ``kind``:
+
+    * ``"deadline"``: cohort = cases whose ``clock`` date is in the period; met = ``event`` on
+      or before the ``working_days``-th working day after it (by the as-of date); a case is
+      counted once due or met; ``mitigation`` (DS2) = a missed appointment on or before the
+      deadline, counted as met once due; with ``excludes_ended`` a referral that ended on or
+      before its deadline without meeting the measure is left out.
+    * ``"record_event"``: the same deadline rule over ``record_events`` rows of ``event_kind``
+      (``clock`` = occurred_on, ``event`` = recorded_on), with ``requires_shared`` for KP2/KP3.
+    * ``"outcome"`` (DS5), ``"sl002"`` (CRS SL002's a / (b − c)), ``"forecast"`` (DS1): rules
+      with no deadline, written out in ``metrics.kpis``; ``clock`` still fixes the cohort.
+    """
+
+    kind: MeasureKind
+    clock: str
+    event: str | None = None
+    working_days: int | None = None
+    mitigation: str | None = None
+    cohort_filter: CohortFilter | None = None
+    excludes_ended: bool = True
+    event_kind: str | None = None
+    requires_shared: bool = False
+    #: Shown beside the figure wherever it appears (a decision or a cohort rule worth saying).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +94,21 @@ class KpiDefinition:
     frequency: str = "monthly"
     #: True where the documents leave room and DOMAIN.md records the decision taken.
     assumption: str | None = None
+    #: How it is counted; the SQL, the stored summary and the pandas rules all read this.
+    measure: Measure | None = None
+
+
+#: KP6: "suitable referrals"; a referral recorded as not suitable is outside the cohort.
+NOT_SUITABLE = CohortFilter("suitable", False, "recorded as not suitable")
+#: KP5 (and SL002's same-day rule): a cancelled referral completed no service.
+CANCELLED = CohortFilter("referral_end_state", "cancelled", "cancelled")
+
+
+def _record_keeping(event_kind: str, *, shared: bool) -> Measure:
+    """KP1–KP4: a ``record_events`` row of ``event_kind`` recorded (and shared) by the next
+    working day."""
+    return Measure("record_event", clock="occurred_on", event="recorded_on", working_days=1,
+                   excludes_ended=False, event_kind=event_kind, requires_shared=shared)
 
 
 KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
@@ -51,6 +128,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
             "Decision 2: the contract gives no monthly target; the published 40–60% range's "
             "lower bound, pro-rated by days from an annual forecast, is used (configurable)."
         ),
+        measure=Measure("forecast", clock="received_on"),
     ),
     KpiDefinition(
         code="DS2",
@@ -66,6 +144,8 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         denominator="referrals received in the period that are due or met, less those ended "
         "on or before the deadline without an assessment",
         target=95.0,
+        measure=Measure("deadline", clock="received_on", event="saa_first_attended_on", working_days=10,
+                        mitigation="saa_first_not_attended_on"),
     ),
     KpiDefinition(
         code="DS3",
@@ -79,6 +159,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="action plan submitted by the deadline",
         denominator="assessments attended in the period that are due or met",
         target=90.0,
+        measure=Measure("deadline", clock="saa_first_attended_on", event="action_plan_submitted_on", working_days=5),
     ),
     KpiDefinition(
         code="DS4",
@@ -96,6 +177,9 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
             "Decision 3: DS4's title says 'from starting intervention' but its definition says "
             "'within 10 working days of completing assessment'; the definition is implemented."
         ),
+        measure=Measure("deadline", clock="saa_first_attended_on", event="distance_tool_completed_on", working_days=10,
+                        note="Decision 3: measured from the assessment (the definition), not from starting "
+                        "the intervention (the title)."),
     ),
     KpiDefinition(
         code="DS5",
@@ -109,6 +193,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="outcome achieved or partly achieved",
         denominator="referrals concluded in the period with an end-of-service report",
         target=85.0,
+        measure=Measure("outcome", clock="concluded_on", event="eosr_submitted_on"),
     ),
     KpiDefinition(
         code="KP1",
@@ -119,6 +204,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="contacts recorded within 1 working day",
         denominator="contacts in the period that are due or met",
         target=100.0,
+        measure=_record_keeping("contact", shared=False),
     ),
     KpiDefinition(
         code="KP2",
@@ -129,6 +215,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="recorded within 1 working day and shared",
         denominator="action-plan changes in the period that are due or met",
         target=100.0,
+        measure=_record_keeping("action_plan", shared=True),
     ),
     KpiDefinition(
         code="KP3",
@@ -140,6 +227,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="attendance recorded within 1 working day and shared",
         denominator="appointments in the period that are due or met",
         target=100.0,
+        measure=_record_keeping("attendance", shared=True),
     ),
     KpiDefinition(
         code="KP4",
@@ -150,6 +238,7 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="evidence sent within 1 working day",
         denominator="evidence requests in the period that are due or met",
         target=100.0,
+        measure=_record_keeping("evidence_request", shared=False),
     ),
     KpiDefinition(
         code="KP5",
@@ -161,6 +250,9 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         numerator="exit survey offered within 1 working day",
         denominator="referrals concluded in the period that are due or met",
         target=90.0,
+        measure=Measure("deadline", clock="concluded_on", event="exit_survey_offered_on", working_days=1,
+                        cohort_filter=CANCELLED, excludes_ended=False,
+                        note="Cancelled referrals are outside KP5's cohort (no service was completed)."),
     ),
     KpiDefinition(
         code="KP6",
@@ -175,6 +267,9 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         denominator="action plans approved in the period that are due or met",
         target=90.0,
         assumption="Decision 4: KP6 (10 working days) and SL002 (no time limit) are both computed.",
+        measure=Measure("deadline", clock="action_plan_approved_on", event="first_session_on", working_days=10,
+                        cohort_filter=NOT_SUITABLE,
+                        note="An approved action plan with suitability not recorded is taken as suitable."),
     ),
     KpiDefinition(
         code="SL002",
@@ -191,10 +286,14 @@ KPI_CATALOGUE: tuple[KpiDefinition, ...] = (
         denominator="b − c: ended referrals less neutral ones",
         target=90.0,
         trigger=80.0,
+        measure=Measure("sl002", clock="concluded_on", event="first_session_on"),
     ),
 )
 
 KPI_CODES: tuple[str, ...] = tuple(k.code for k in KPI_CATALOGUE)
+#: The deadline measures and KP1–KP4, in catalogue order (what the per-day SQL counts).
+DEADLINE_CODES: tuple[str, ...] = tuple(k.code for k in KPI_CATALOGUE if k.measure and k.measure.kind == "deadline")
+RECORD_EVENT_CODES: tuple[str, ...] = tuple(k.code for k in KPI_CATALOGUE if k.measure and k.measure.kind == "record_event")
 _BY_CODE = {k.code: k for k in KPI_CATALOGUE}
 
 
@@ -247,6 +346,43 @@ END_REASONS: tuple[tuple[str, str, str], ...] = (
     ("DUP", "Duplication of referral", "neutral"),
     ("PPJ", "Probation practitioner's professional judgement", "neutral"),
 )
+
+_SPACES = re.compile(r"\s+")
+
+
+def _reason_key(text: str) -> str:
+    # Case- and space-insensitive, and tolerant of the curly apostrophe in "practitioner's".
+    return _SPACES.sub("", text.replace("\u2019", "'")).lower()
+
+
+_REASON_CODE_BY_KEY: dict[str, str] = {}
+for _code, _description, _class in END_REASONS:
+    _REASON_CODE_BY_KEY[_reason_key(_description)] = _code
+    _REASON_CODE_BY_KEY[_reason_key(_code)] = _code
+SL002_CLASS_BY_CODE: dict[str, str] = {code: cls for code, _, cls in END_REASONS}
+
+
+def end_reason_code(reason: str | None) -> str | None:
+    """The SL002 end-reason code for a Refer and Monitor description (or a code).
+
+    Case- and space-insensitive ("service user  has been RECALLED" → "REC"). ``None`` for a
+    blank or unrecognised reason.
+    """
+    if reason is None or (isinstance(reason, float) and reason != reason):
+        return None
+    return _REASON_CODE_BY_KEY.get(_reason_key(str(reason)))
+
+
+def end_reason_class(reason: str | None) -> str:
+    """"negative" for DIS and END; "neutral" for every other code, a blank or an unknown reason.
+
+    CRS SL002 technical note: neutral MIS, MOV, DIE, ACQ, REC, REV, DUP, PPJ; negative DIS,
+    END; an unknown code is excluded like a neutral one. Sentence expiry is not neutral.
+    The one classification every path uses (pandas rules, live SQL, stored summary).
+    """
+    code = end_reason_code(reason)
+    return SL002_CLASS_BY_CODE.get(code, "neutral") if code else "neutral"
+
 
 #: Complexity reference mix across GMIRS (spec §2.4): Low 23%, Medium 56%, High 21%.
 COMPLEXITY_REFERENCE: dict[str, float] = {"LOW": 0.23, "MEDIUM": 0.56, "HIGH": 0.21}

@@ -219,3 +219,27 @@ def working_days_between(start: Any, end: Any) -> np.ndarray:
 def days_in_period(start: dt.date, end: dt.date) -> int:
     """Calendar days from ``start`` to ``end`` inclusive."""
     return (end - start).days + 1
+
+
+# --------------------------------------------------------------------------------------------
+# SL002's official cut
+# --------------------------------------------------------------------------------------------
+
+#: CRS SL002 technical note (001): the data is extracted "on the 16th working day of the
+#: following month" (DOMAIN.md Decision 10).
+SL002_CUT_WORKING_DAY = 16
+
+
+def sl002_official_cut(month: dt.date) -> dt.date:
+    """The day SL002 for ``month`` (any day in it) is officially extracted: the 16th working day
+    (England and Wales) of the following month.
+
+    Examples
+    --------
+    >>> sl002_official_cut(dt.date(2024, 3, 1))  # April 2024 opens with Easter Monday
+    datetime.date(2024, 4, 23)
+    """
+    following = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    day = np.busday_offset(np.datetime64(following, "D"), SL002_CUT_WORKING_DAY - 1, roll="forward",
+                           busdaycal=working_day_calendar())
+    return day.astype(dt.date)

@@ -2,7 +2,10 @@
 
 ``python -m metrics scorecard --from YYYY-MM-DD --to YYYY-MM-DD [--as-of YYYY-MM-DD]
 [--borough NAME | --pdu NUMBER | --region CODE | --contract REF | --provider ID] [--suppress]
---format json|csv|table``
+[--official-cut] --format json|csv|table``
+
+``--official-cut`` adds SL002 as at its official cut (the 16th working day of the month after
+each month, DOMAIN.md Decision 10) beside the latest figure; a ``basis`` column says which is which.
 
 The database is ``DASHBOARD_DATABASE_URL`` (``data_access.settings.Settings.from_env``). Runs
 with full read access (``analyst_scope``): it is for administrators on the database host.
@@ -24,6 +27,7 @@ from data_access.lookups import add_scope_arguments, filters_from_args
 from data_access.scoping import analyst_scope, referrals_select
 from data_access.settings import Settings
 from metrics.disclosure import SUPPRESSED, displayable_rate
+from metrics.official import BASIS_LATEST, sl002_official
 from metrics.queries import demand_units_for, scorecard
 from metrics.results import KpiResult
 from reports.cli import add_pack_command, run_pack
@@ -47,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
     add_scope_arguments(card.add_mutually_exclusive_group())
     card.add_argument("--suppress", action="store_true", help="apply disclosure control to counts and rates")
+    card.add_argument("--official-cut", dest="official_cut", action="store_true",
+                      help="add SL002 as at its official cut (16th working day of the following month)")
     card.add_argument("--format", choices=("json", "csv", "table"), default="json")
     add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
     return parser
@@ -93,9 +99,20 @@ def run_scorecard(args, settings: Settings, out) -> int:
                 demand_unit_ids=units, ds1_bound=figures.ds1_bound,
                 forecast_period_days=figures.forecast_period_days,
             )
+            official = (sl002_official(conn, stmt, start=args.start, end=args.end, as_of=card.as_of)
+                        if getattr(args, "official_cut", False) else None)
     finally:
         engine.dispose()
     rows = [_row(r, suppress=args.suppress, settings=figures) for r in card.kpis]
+    fields = FIELDS
+    if official is not None:
+        # Issue 13 part 7: both SL002 figures, each saying which it is.
+        fields = (*FIELDS[:-1], "basis", FIELDS[-1])
+        for row in rows:
+            row["basis"] = BASIS_LATEST
+        at = rows.index(next(r for r in rows if r["code"] == "SL002")) + 1 if any(
+            r["code"] == "SL002" for r in rows) else len(rows)
+        rows.insert(at, {**_row(official, suppress=args.suppress, settings=figures), "basis": official.extra["basis"]})
     if args.format == "json":
         payload = {
             "from": args.start.isoformat(),
@@ -104,19 +121,29 @@ def run_scorecard(args, settings: Settings, out) -> int:
             "filters": described,
             "kpis": rows,
         }
+        if official is not None:
+            payload["sl002_official_cut"] = {
+                "cuts": {month: day.isoformat() for month, day in official.extra["cuts"].items()},
+                "pending": official.extra["pending"], "late_recorded": official.extra["late_recorded"],
+                "note": official.note,
+            }
         json.dump(payload, out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:
         out.write(_table(rows, card, described, suppressed=args.suppress, settings=figures))
+        if official is not None:
+            out.write(f"SL002 official cut: {official.note}\n")
     return 0
 
 
 def _table(rows: list[dict], card, described: dict, *, suppressed: bool, settings: FigureSettings) -> str:
     headers = ("code", "numerator", "denominator", "value", "target", "trigger", "status")
+    if rows and "basis" in rows[0]:
+        headers = (*headers, "basis")
     cells = [[("" if r[h] is None else (f"{r[h]:.1f}" if h == "value" else str(r[h]))) for h in headers] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
     buffer = io.StringIO()

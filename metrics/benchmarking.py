@@ -60,6 +60,11 @@ def wilson_interval(
         denominator = 1 + z * z / n
         lower = (centre - spread) / denominator
         upper = (centre + spread) / denominator
+    # At 0/n the lower limit is exactly 0 and at n/n the upper exactly 1 (the formula gives
+    # z²/2n ∓ z²/2n); in floating point it can land a hair inside, which made a group at
+    # 100% look "lower" than an overall 100% (issue 17 finding 3).
+    lower = np.where(x == 0, 0.0, lower)
+    upper = np.where(x == n, 1.0, upper)
     lower = np.where(n > 0, np.clip(lower, 0, 1), np.nan)
     upper = np.where(n > 0, np.clip(upper, 0, 1), np.nan)
     return lower, upper

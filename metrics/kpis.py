@@ -1,8 +1,15 @@
-"""The contract's KPIs (GMIRS spec §2.6 DS1–DS5, KP1–KP6) and CRS SL002, rule by rule.
+"""The contract's KPIs (GMIRS spec §2.6 DS1–DS5, KP1–KP6) and CRS SL002, rule by rule, in pandas.
 
-Every rule here works on plain columns (a DataFrame or a :class:`CaseTable` of numpy arrays),
-so the same code is tested on small hand-built frames and run on rows fetched from the
-database by :mod:`metrics.queries`. The rules follow DOMAIN.md "Exact rules" to the letter:
+**The executable specification.** Each measure is declared once, in ``domain.catalogue``
+(its clock, event, deadline, mitigation, cohort filter, target, polarity, source); the SQL the
+scorecard runs and the stored per-day summary are generated from those entries
+(``data_access.measure_sql``, combined by :mod:`metrics.queries`). The rules here read the same
+entries and spell each measure out case by case on plain columns (a DataFrame or a
+:class:`CaseTable` of numpy arrays), so they can be checked by hand on small frames: the unit
+tests hold hand-worked values, and the integration tests require the SQL and the summary to
+give exactly these results. They run in production only where the SQL cannot: a database with
+no working-day calendar (never initialised), where :func:`metrics.queries.scorecard` fetches
+the rows and applies these rules. The rules follow DOMAIN.md "Exact rules" to the letter:
 
 * A KPI's cohort is fixed by the event that starts its clock (``start <= clock <= end``).
 * A case is counted once it is due (deadline before the as-of date) or has already met the
@@ -15,14 +22,21 @@ database by :mod:`metrics.queries`. The rules follow DOMAIN.md "Exact rules" to 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from domain.catalogue import END_REASONS, KpiDefinition, kpi
+from domain.catalogue import (  # noqa: F401  (end_reason_* re-exported: one classification)
+    CANCELLED,
+    RECORD_EVENT_CODES,
+    KpiDefinition,
+    Measure,
+    end_reason_class,
+    end_reason_code,
+    kpi,
+)
 from domain.dates import as_day_array, working_day_deadline
 from metrics.results import KpiResult, MeasureOutcome, percentage, status_against_target
 
@@ -48,20 +62,16 @@ OTHER_COLUMNS: tuple[str, ...] = (
 )
 REFERRAL_COLUMNS: tuple[str, ...] = OTHER_COLUMNS[:1] + DATE_COLUMNS + OTHER_COLUMNS[1:]
 
-#: Working-day limits, from GMIRS spec §2.6.
-DS2_WORKING_DAYS = 10
-DS3_WORKING_DAYS = 5
-DS4_WORKING_DAYS = 10
-KP_RECORD_WORKING_DAYS = 1
-KP5_WORKING_DAYS = 1
-KP6_WORKING_DAYS = 10
+#: Working-day limits (GMIRS spec §2.6), as the catalogue declares them.
+DS2_WORKING_DAYS = kpi("DS2").measure.working_days
+DS3_WORKING_DAYS = kpi("DS3").measure.working_days
+DS4_WORKING_DAYS = kpi("DS4").measure.working_days
+KP5_WORKING_DAYS = kpi("KP5").measure.working_days
+KP6_WORKING_DAYS = kpi("KP6").measure.working_days
 
 #: record_events.kind for each record-keeping KPI, and whether "shared" is part of the rule.
 RECORD_EVENT_KPIS: dict[str, tuple[str, bool]] = {
-    "KP1": ("contact", False),
-    "KP2": ("action_plan", True),
-    "KP3": ("attendance", True),
-    "KP4": ("evidence_request", False),
+    code: (kpi(code).measure.event_kind, kpi(code).measure.requires_shared) for code in RECORD_EVENT_CODES
 }
 
 
@@ -180,41 +190,54 @@ def _result(
     )
 
 
+def _measure(code: str) -> Measure:
+    """How ``code`` is counted: always the catalogue's entry, as the SQL reads it (a definition
+    passed in carries the targets an admin set, not a different rule)."""
+    return kpi(code).measure
+
+
+def _cohort_filter(cases: CaseTable, measure: Measure) -> np.ndarray | None:
+    """True for the cases the measure's cohort filter keeps (None: no filter)."""
+    rule = measure.cohort_filter
+    if rule is None:
+        return None
+    values = {"suitable": cases.suitable, "referral_end_state": cases.end_state}[rule.column]
+    return np.array([not rule.excludes(v) for v in values], dtype=bool)
+
+
 def _deadline_measure(
     code: str,
     cases: CaseTable,
     *,
-    clock: str,
-    event: str,
-    working_days: int,
     start: dt.date,
     end: dt.date,
     as_of: dt.date,
     definition: KpiDefinition | None,
     include_case_ids: bool,
-    mitigation_event: str | None = None,
-    cohort_filter: np.ndarray | None = None,
-    exclude_ended_before_deadline: bool = True,
-    note: str | None = None,
 ) -> KpiResult:
-    """The shared shape of DS2, DS3, DS4 and KP6 (DOMAIN.md "A KPI's cohort is fixed by …").
+    """The shared shape of DS2, DS3, DS4, KP5 and KP6 (DOMAIN.md "A KPI's cohort is fixed by …"),
+    read from the measure's catalogue entry (:class:`domain.catalogue.Measure`).
 
-    cohort   = clock date in [start, end] (and ``cohort_filter``)
+    cohort   = clock date in [start, end] (and the entry's cohort filter)
     deadline = busday_offset(clock, N, roll="backward")
     met      = event on or before the deadline (and on or before as_of)
-    mitigated (DS2 only) = not met, but ``mitigation_event`` on or before the deadline,
+    mitigated (DS2 only) = not met, but the mitigation event on or before the deadline,
                counted as met and reported separately; only final once the case is due
     due      = deadline < as_of
     excluded = ended (concluded_on) on or before the deadline without meeting the measure
+               (not for KP5, whose clock starts at the end itself)
     counted  = cohort & (due | met) & not excluded
     """
+    measure = _measure(code)
     definition = _definition(code, definition)
-    clock_days = cases.date(clock)
+    mitigation_event = measure.mitigation
+    clock_days = cases.date(measure.clock)
     cohort = _in_period(clock_days, start, end) & (clock_days <= _day(as_of))
+    cohort_filter = _cohort_filter(cases, measure)
     if cohort_filter is not None:
         cohort &= cohort_filter
-    deadline = working_day_deadline(clock_days, working_days)
-    event_days = _observed(cases.date(event), as_of)
+    deadline = working_day_deadline(clock_days, measure.working_days)
+    event_days = _observed(cases.date(measure.event), as_of)
     met = cohort & (event_days <= deadline)  # NaT compares False: no event, not met
     due = deadline < _day(as_of)
     mitigated = np.zeros(len(cases), dtype=bool)
@@ -224,7 +247,7 @@ def _deadline_measure(
     meets = met | mitigated
     concluded = _observed(cases.date("concluded_on"), as_of)
     excluded = cohort & ~meets & (concluded <= deadline)
-    if not exclude_ended_before_deadline:
+    if not measure.excludes_ended:
         # KP5's clock starts at the end itself: the exclusion cannot apply.
         excluded = np.zeros(len(cases), dtype=bool)
     counted = cohort & (due | meets) & ~excluded
@@ -240,7 +263,7 @@ def _deadline_measure(
         not_yet_due=not_yet_due,
         mitigated=int(mitigated.sum()) if mitigation_event is not None else None,
         include_case_ids=include_case_ids,
-        note=note,
+        note=measure.note,
         clock=clock_days,
     )
 
@@ -358,16 +381,7 @@ def ds2_assessed_within_10_working_days(
     deadline without an attended or mitigated assessment is left out (DOMAIN.md).
     """
     return _deadline_measure(
-        "DS2",
-        as_case_table(cases),
-        clock="received_on",
-        event="saa_first_attended_on",
-        working_days=DS2_WORKING_DAYS,
-        mitigation_event="saa_first_not_attended_on",
-        start=start,
-        end=end,
-        as_of=as_of,
-        definition=definition,
+        "DS2", as_case_table(cases), start=start, end=end, as_of=as_of, definition=definition,
         include_case_ids=include_case_ids,
     )
 
@@ -387,15 +401,7 @@ def ds3_action_plan_within_5_working_days(
     or before the 5th working day after it (GMIRS spec §2.6 DS3).
     """
     return _deadline_measure(
-        "DS3",
-        as_case_table(cases),
-        clock="saa_first_attended_on",
-        event="action_plan_submitted_on",
-        working_days=DS3_WORKING_DAYS,
-        start=start,
-        end=end,
-        as_of=as_of,
-        definition=definition,
+        "DS3", as_case_table(cases), start=start, end=end, as_of=as_of, definition=definition,
         include_case_ids=include_case_ids,
     )
 
@@ -416,18 +422,8 @@ def ds4_distance_tool_within_10_working_days(
     ``distance_tool_completed_on`` is on or before the deadline.
     """
     return _deadline_measure(
-        "DS4",
-        as_case_table(cases),
-        clock="saa_first_attended_on",
-        event="distance_tool_completed_on",
-        working_days=DS4_WORKING_DAYS,
-        start=start,
-        end=end,
-        as_of=as_of,
-        definition=definition,
+        "DS4", as_case_table(cases), start=start, end=end, as_of=as_of, definition=definition,
         include_case_ids=include_case_ids,
-        note="Decision 3: measured from the assessment (the definition), not from starting "
-        "the intervention (the title).",
     )
 
 
@@ -448,20 +444,9 @@ def kp6_attending_within_10_working_days(
     the cohort; an approved action plan with suitability not recorded (as in a Refer and
     Monitor report) is taken as suitable.
     """
-    table = as_case_table(cases)
     return _deadline_measure(
-        "KP6",
-        table,
-        clock="action_plan_approved_on",
-        event="first_session_on",
-        working_days=KP6_WORKING_DAYS,
-        start=start,
-        end=end,
-        as_of=as_of,
-        definition=definition,
+        "KP6", as_case_table(cases), start=start, end=end, as_of=as_of, definition=definition,
         include_case_ids=include_case_ids,
-        cohort_filter=~(table.suitable == 0),
-        note="An approved action plan with suitability not recorded is taken as suitable.",
     )
 
 
@@ -486,10 +471,11 @@ def ds5_outcome_achieved(
     ``outcomes_achieved`` (Refer and Monitor: achieved 1, partly 0.5, not 0, summed) is above 0.
     There is no deadline, so every case in the cohort is due.
     """
+    measure = _measure("DS5")
     definition = _definition("DS5", definition)
     table = as_case_table(cases)
-    concluded = _observed(table.date("concluded_on"), as_of)
-    eosr = _observed(table.date("eosr_submitted_on"), as_of)
+    concluded = _observed(table.date(measure.clock), as_of)
+    eosr = _observed(table.date(measure.event), as_of)
     counted = _in_period(concluded, start, end) & ~np.isnat(eosr)
     met = counted & (np.nan_to_num(table.outcomes_achieved, nan=0.0) > 0)
     none = np.zeros(len(table), dtype=bool)
@@ -521,25 +507,9 @@ def kp5_exit_survey_offered(
     referral did not complete the service, so no exit survey is due); met if
     ``exit_survey_offered_on`` is on or before the next working day.
     """
-    table = as_case_table(cases)
-    not_cancelled = np.array(
-        [str(s).strip().lower() != "cancelled" if s is not None else True for s in table.end_state],
-        dtype=bool,
-    )
     return _deadline_measure(
-        "KP5",
-        table,
-        clock="concluded_on",
-        event="exit_survey_offered_on",
-        working_days=KP5_WORKING_DAYS,
-        start=start,
-        end=end,
-        as_of=as_of,
-        definition=definition,
+        "KP5", as_case_table(cases), start=start, end=end, as_of=as_of, definition=definition,
         include_case_ids=include_case_ids,
-        cohort_filter=not_cancelled,
-        exclude_ended_before_deadline=False,
-        note="Cancelled referrals are outside KP5's cohort (no service was completed).",
     )
 
 
@@ -575,8 +545,9 @@ def record_keeping_within_1_working_day(
     (KP2/KP3: and shared). Counted once due or met. Each event counts once (the unit is the
     record, not the person).
     """
+    measure = _measure(code)
     definition = _definition(code, definition)
-    kind, needs_sharing = RECORD_EVENT_KPIS[definition.code]
+    kind, needs_sharing = measure.event_kind, measure.requires_shared
     if len(events):
         rows = events[events["kind"] == kind]
     else:
@@ -584,7 +555,7 @@ def record_keeping_within_1_working_day(
     occurred = as_day_array(rows["occurred_on"]) if len(rows) else np.array([], dtype="datetime64[D]")
     recorded = _observed(as_day_array(rows["recorded_on"]), as_of) if len(rows) else occurred
     cohort = _in_period(occurred, start, end) & (occurred <= _day(as_of))
-    deadline = working_day_deadline(occurred, KP_RECORD_WORKING_DAYS)
+    deadline = working_day_deadline(occurred, measure.working_days)
     met = cohort & (recorded <= deadline)
     if needs_sharing and len(rows):
         met &= rows["shared"].fillna(False).astype(bool).to_numpy()
@@ -608,42 +579,6 @@ def record_keeping_within_1_working_day(
 # --------------------------------------------------------------------------------------------
 # CRS SL002
 # --------------------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"\s+")
-
-
-def _reason_key(text: str) -> str:
-    # Case- and space-insensitive, and tolerant of the curly apostrophe in "practitioner's".
-    return _SPACES.sub("", text.replace("\u2019", "'")).lower()
-
-
-_REASON_CODE_BY_KEY: dict[str, str] = {}
-for _code, _description, _class in END_REASONS:
-    _REASON_CODE_BY_KEY[_reason_key(_description)] = _code
-    _REASON_CODE_BY_KEY[_reason_key(_code)] = _code
-SL002_CLASS_BY_CODE: dict[str, str] = {code: cls for code, _, cls in END_REASONS}
-
-
-def end_reason_code(reason: str | None) -> str | None:
-    """The SL002 end-reason code for a Refer and Monitor description (or a code).
-
-    Case- and space-insensitive ("service user  has been RECALLED" → "REC"). ``None`` for a
-    blank or unrecognised reason.
-    """
-    if reason is None or (isinstance(reason, float) and np.isnan(reason)):
-        return None
-    return _REASON_CODE_BY_KEY.get(_reason_key(str(reason)))
-
-
-def end_reason_class(reason: str | None) -> str:
-    """"negative" for DIS and END; "neutral" for every other code, a blank or an unknown reason.
-
-    CRS SL002 technical note: neutral MIS, MOV, DIE, ACQ, REC, REV, DUP, PPJ; negative DIS,
-    END; an unknown code is excluded like a neutral one. Sentence expiry is not neutral.
-    """
-    code = end_reason_code(reason)
-    return SL002_CLASS_BY_CODE.get(code, "neutral") if code else "neutral"
-
 
 def sl002_intervention_appointment_attended(
     cases: pd.DataFrame | CaseTable,
@@ -683,20 +618,18 @@ def sl002_intervention_appointment_attended(
       that is neutral, blank or unrecognised.
     * negative: not a, an approved action plan, and end reason DIS or END.
     """
+    measure = _measure("SL002")
     definition = _definition("SL002", definition)
     table = as_case_table(cases)
     as_of = as_of or end
-    concluded = _observed(table.date("concluded_on"), as_of)
+    concluded = _observed(table.date(measure.clock), as_of)
     received = table.date("received_on")
     in_month = _in_period(concluded, start, end)
-    cancelled = np.array(
-        [s is not None and str(s).strip().lower() == "cancelled" for s in table.end_state],
-        dtype=bool,
-    )
+    cancelled = np.array([CANCELLED.excludes(s) for s in table.end_state], dtype=bool)
     # SL002 note: "not counting one cancelled on the day it was referred".
     cancelled_on_day = in_month & cancelled & (received == concluded)
     b = in_month & ~cancelled_on_day
-    first_session = _observed(table.date("first_session_on"), as_of)
+    first_session = _observed(table.date(measure.event), as_of)
     positive = b & (first_session <= concluded)
     approved = ~np.isnat(_observed(table.date("action_plan_approved_on"), as_of))
     reason_negative = np.array(

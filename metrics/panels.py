@@ -548,6 +548,8 @@ def period_scorecard(db: Db, inp: PanelInputs, *, include_case_ids: bool = False
 
 
 def _value_text(result: KpiResult) -> str:
+    if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
+        return f"{NO_DATA}: needs {result.extra['needs']}"
     return pct(result.value)
 
 
@@ -575,8 +577,9 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
     data = pd.DataFrame(rows)
     below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
     nodata = [r.code for r in card.kpis if r.status == "no data"]
-    title = (f"{len(below)} of {len(card.kpis)} measures below target: {', '.join(below)}" if below
-             else f"All {len(card.kpis) - len(nodata)} measures with data meet their target")
+    measured = len(card.kpis) - len(nodata)
+    title = (f"{len(below)} of {measured} measures below target: {', '.join(below)}" if below
+             else f"All {measured} measures with data meet their target")
     if nodata:
         title += f" ({len(nodata)} with no data)"
     notes = ("Status: ✔ met; ▼ below target; ▼▼ below trigger (SL002 80%); – no data (no cases due).",
@@ -635,11 +638,11 @@ def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[st
             continue
         chart = spc.xmr(points["value"].to_numpy(), improvement=entry.polarity, target=entry.target,
                         x=list(points["month"]))
-        # A flat series has no limits (spc.xmr: None): NaN, so the rounding below holds.
-        records = pd.DataFrame(chart.as_records()).astype({"lower": float, "upper": float})
+        records = pd.DataFrame(chart.as_records())
         data = points.assign(
-            value=points["value"].round(1), mean=records["mean"].round(1), lower=records["lower"].round(1),
-            upper=records["upper"].round(1), signal=records["signal"],
+            value=points["value"].round(1), mean=records["mean"].round(1),
+            # No limits (a stretch without variation, mdc-2023 rules) are missing values, not 0.
+            lower=pd.to_numeric(records["lower"]).round(1), upper=pd.to_numeric(records["upper"]).round(1), signal=records["signal"],
             rule=records["rule"].map(RULE_LABELS).fillna(""))
         latest = data.iloc[-1]
         variation = VARIATION_LABELS[chart.latest_signal]
@@ -670,7 +673,8 @@ def spc_summary(charts: dict[str, Panel]) -> Panel:
             "latest month": f"{latest['month']:%b %Y}" if latest is not None else "no data",
             "latest %": f"{latest['value']:.1f}" if latest is not None else "no data",
             "mean %": f"{latest['mean']:.1f}" if latest is not None else "no data",
-            "process limits %": f"{latest['lower']:.1f}–{latest['upper']:.1f}" if latest is not None else "no data",
+            "process limits %": (NO_DATA if latest is None else "none: no variation" if pd.isna(latest["lower"])
+                                 else f"{latest['lower']:.1f}–{latest['upper']:.1f}"),
             "variation": chart.extra["variation"], "assurance": chart.extra["assurance"],
             "points signalled": int((data["signal"] != "common").sum()) if latest is not None else 0,
             "months charted": len(data),
@@ -729,6 +733,8 @@ def shown_kpi(result: KpiResult, figures_: FigureSettings) -> dict:
         numerator = SUPPRESSED if 1 <= numerator < threshold else numerator
         denominator = SUPPRESSED if 1 <= denominator < threshold else denominator
     status = "not shown (small numbers)" if value == WITHHELD_RATE else result.status
+    if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
+        status = f"no data: needs {result.extra['needs']}"
     return {"numerator": numerator, "denominator": denominator, "value": value, "status": status}
 
 
@@ -1194,5 +1200,13 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
     below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
     title = (f"{inp.period.label}: {received:,} referrals" + (f" ({BAND_LABELS[band]})" if band else "")
              + (f"; {len(below)} measures below target" if below else "; all measures with data on target"))
+    unmeasurable = [r.code for r in card.kpis if r.extra.get("needs")]
+    if unmeasurable:  # issue 17 finding 2: say what the loaded data cannot measure
+        title += f"; not measurable from the data loaded: {', '.join(unmeasurable)} (need the case extract)"
     return Panel(title, data, None, (forecast_note(inp.forecast_period_days),))
 
+
+
+# Issue 13 parts 6 and 7: panels of their own modules, reachable here for ui.panel_data.
+from metrics.coverage import ram_download_windows, sl002_coverage  # noqa: E402, F401
+from metrics.official import sl002_official_panel  # noqa: E402, F401

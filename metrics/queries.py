@@ -4,21 +4,20 @@ The caller passes a SQLAlchemy ``Select`` of referral rows already restricted to
 may see and to the sidebar filters (``data_access.scoping.referrals_select``) and an open
 Connection or Session; nothing here opens a connection.
 
-Each measure is one ``GROUP BY`` over its cohort date: per clock day, the count of cases and of
-each rule's flags (met, mitigable, ended on or before the deadline, …), with the deadline
-looked up in the working-day calendar (``calendar_days``: the working day whose count is
-c(D) + N, which is the same as "p(event) < c(D) + N"). Whether a day's cases are due is a
-property of the day, so the flags combine into numerator, denominator, mitigated, excluded
-and not-yet-due in a few lines of numpy (:func:`_deadline_counts`), whether the rows are
-per-day sums (scorecard, monthly series) or single cases (drill-down ids). The rules are
-those of :mod:`metrics.kpis`, which remains the reference implementation; the integration
-tests check both give identical results. A database without the calendar (never initialised)
-falls back to fetching the case rows and running :mod:`metrics.kpis` on them.
+Each measure is declared once, in ``domain.catalogue``; its SQL (one ``GROUP BY`` over its
+cohort date: per clock day, the count of cases and of each rule's flags) is generated from that
+entry by ``data_access.measure_sql``. Whether a day's cases are due is a property of the day,
+so the flags combine here into numerator, denominator, mitigated, excluded and not-yet-due in a
+few lines of numpy (:func:`_deadline_counts`), whether the rows are per-day sums (scorecard,
+monthly series) or single cases (drill-down ids). The pandas rules of :mod:`metrics.kpis` read
+the same entries and are the executable specification: the integration tests check both give
+identical results. A database without the calendar (never initialised) falls back to fetching
+the case rows and running :mod:`metrics.kpis` on them.
 
-The per-day counts of every referral are also stored, per filter dimension, in
-``kpi_daily_counts`` after each import (:func:`kpi_daily_count_rows`, written by
-``data_access.kpi_summary``); :func:`scorecard` and :func:`monthly_series` read them instead
-of aggregating live when :mod:`metrics.summary` says they give the same answer.
+The same per-day counts of every referral are also stored, per filter dimension, in
+``kpi_daily_counts`` after each import (``data_access.kpi_summary.kpi_daily_count_rows``, from
+the same generated queries); :func:`scorecard` and :func:`monthly_series` read them instead of
+aggregating live when :mod:`metrics.summary` says they give the same answer.
 """
 
 from __future__ import annotations
@@ -26,35 +25,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    cast,
-    Boolean,
-    ColumnElement,
-    Date,
-    Float,
-    Integer,
-    Select,
-    and_,
-    case,
-    false,
-    func,
-    inspect,
-    literal,
-    or_,
-    select,
-    true,
-)
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, or_, select
 
+from data_access.measure_sql import (
+    COHORT_DATE_COLUMNS,
+    CONCLUDED_CODES,
+    CONCLUDED_FLAGS,
+    DEADLINE_FLAGS,
+    SUMMARY_MEASURE,
+    Db,
+    calendar_covers,
+    clock_groups,
+    concluded_classes,
+    concluded_query,
+    days_since_epoch,
+    deadline_query,
+    dialect_name,
+    execute as _execute,
+    latest_data_date,
+    record_events_query,
+    selects_every_referral,
+)
 from data_access.models import (
-    CalendarDay,
     Contract,
     ContractBorough,
     DemandUnit,
@@ -67,54 +62,12 @@ from data_access.models import (
     Referral,
     SpendRecord,
 )
-from domain.catalogue import KpiDefinition, with_targets
-from metrics.kpis import (
-    CASE_MEASURES,
-    DATE_COLUMNS,
-    DS2_WORKING_DAYS,
-    DS3_WORKING_DAYS,
-    DS4_WORKING_DAYS,
-    KP5_WORKING_DAYS,
-    KP6_WORKING_DAYS,
-    KP_RECORD_WORKING_DAYS,
-    RECORD_EVENT_KPIS,
-    CaseTable,
-    ds1_referrals_against_target,
-    end_reason_class,
-    record_keeping_within_1_working_day,
-    scorecard_from_frames,
-)
+from domain.catalogue import RECORD_EVENT_CODES, KpiDefinition, kpi, with_targets
+from domain.dates import CALENDAR_FIRST_YEAR
+from metrics.kpis import DATE_COLUMNS, CaseTable, ds1_referrals_against_target, scorecard_from_frames
+from metrics.support import unmeasurable_codes, with_unmeasurable
 from metrics.results import KpiResult
-from metrics.summary import (
-    SUMMARY_COUNTS,
-    SUMMARY_DIMENSIONS,
-    read_summary,
-    summary_condition,
-    summary_is_current,
-    summary_state,
-)
-
-Db = Connection | Session
-
-#: Columns whose date puts a referral into some measure's cohort (all indexed).
-COHORT_DATE_COLUMNS = ("received_on", "saa_first_attended_on", "action_plan_approved_on", "concluded_on")
-
-
-class days_since_epoch(FunctionElement):
-    """``date_column`` as whole days since 1970-01-01 (NULL stays NULL)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(days_since_epoch)
-def _days_default(element, compiler, **kw):  # PostgreSQL: date - date is an integer
-    return "(%s - DATE '1970-01-01')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(days_since_epoch, "sqlite")
-def _days_sqlite(element, compiler, **kw):
-    return "CAST(julianday(%s) - 2440587.5 AS INTEGER)" % compiler.process(element.clauses, **kw)
+from metrics.summary import read_summary, summary_condition, summary_is_current, summary_state
 
 
 def _to_days(values: Sequence) -> np.ndarray:
@@ -124,10 +77,6 @@ def _to_days(values: Sequence) -> np.ndarray:
     out = np.where(missing, 0, arr).astype("int64").astype("datetime64[D]")
     out[missing] = np.datetime64("NaT")
     return out
-
-
-def _execute(db: Db, stmt):
-    return db.execute(stmt)
 
 
 def fetch_case_table(
@@ -195,20 +144,6 @@ def count_received(db: Db, referrals: Select, *, start: dt.date, end: dt.date) -
     c = Referral.__table__.c
     stmt = referrals.with_only_columns(func.count()).where(c.received_on.between(start, end))
     return int(_execute(db, stmt).scalar_one())
-
-
-def latest_data_date(db: Db, referrals: Select) -> dt.date | None:
-    """The latest event date in the scoped data: the default as-of date."""
-    c = Referral.__table__.c
-    names = ("received_on", "saa_first_attended_on", "action_plan_approved_on", "first_session_on",
-             "concluded_on", "eosr_submitted_on")
-    stmt = referrals.with_only_columns(*(func.max(c[n]) for n in names))
-    row = _execute(db, stmt).one()
-    values = [v for v in row if v is not None]
-    if not values:
-        return None
-    values = [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
-    return max(values)
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,110 +220,6 @@ def demand_units_for(
 # The measures as SQL aggregates over the working-day calendar
 # --------------------------------------------------------------------------------------------
 
-#: Calendar days beyond a period's end that its deadlines may reach (10 working days over
-#: Christmas and Easter stay well inside this).
-_DEADLINE_REACH = dt.timedelta(days=40)
-
-
-@dataclass(frozen=True)
-class _DeadlineSpec:
-    """One "within N working days" measure (DOMAIN.md "A KPI's cohort is fixed by …")."""
-
-    code: str
-    clock: str
-    event: str
-    working_days: int
-    mitigation_event: str | None = None
-    suitable_only: bool = False  # KP6: a referral recorded as not suitable is outside the cohort
-
-
-_DEADLINE_SPECS: tuple[_DeadlineSpec, ...] = (
-    _DeadlineSpec("DS2", "received_on", "saa_first_attended_on", DS2_WORKING_DAYS,
-                  mitigation_event="saa_first_not_attended_on"),
-    _DeadlineSpec("DS3", "saa_first_attended_on", "action_plan_submitted_on", DS3_WORKING_DAYS),
-    _DeadlineSpec("DS4", "saa_first_attended_on", "distance_tool_completed_on", DS4_WORKING_DAYS),
-    _DeadlineSpec("KP6", "action_plan_approved_on", "first_session_on", KP6_WORKING_DAYS, suitable_only=True),
-)
-_CONCLUDED_CODES = ("DS5", "KP5", "SL002")
-
-
-class _positive(FunctionElement):
-    """``x > 0`` as numpy's ``nan_to_num(x) > 0``: NULL and (PostgreSQL) NaN are not positive."""
-
-    type = Boolean()
-    inherit_cache = True
-
-
-@compiles(_positive)
-def _positive_default(element, compiler, **kw):
-    return "(%s > 0)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(_positive, "postgresql")
-def _positive_postgresql(element, compiler, **kw):  # PostgreSQL sorts NaN above every number
-    x = compiler.process(element.clauses, **kw)
-    return "(%s > 0 AND %s <> 'NaN'::float8)" % (x, x)
-
-
-def _flag(*whens) -> ColumnElement:
-    """1 for the first matching ``(condition, 1)``, 0 for ``(condition, 0)`` or no match.
-
-    Conditions are plain comparisons, so a NULL (an event that never happened) simply fails
-    to match: no ``NOT`` is ever applied to a NULL.
-    """
-    return case(*whens, else_=0)
-
-
-def _count(*whens) -> ColumnElement:
-    return func.sum(_flag(*whens))
-
-
-def _deadlines(working_days: int, first: dt.date, last: dt.date, as_of: dt.date):
-    """``(day, deadline, seen_by)`` for each day in ``first``–``last``.
-
-    ``deadline`` is the working day whose count is c(day) + N, i.e.
-    ``busday_offset(day, N, roll="backward")`` (DOMAIN.md "Working days"); an event is on or
-    before it exactly when p(event) < c(day) + N. ``seen_by`` is the earlier of the deadline
-    and ``as_of``: an event counts if it happened on or before it (events after the as-of date
-    have not happened yet).
-    """
-    day = CalendarDay.__table__.alias("clock_day")
-    due = CalendarDay.__table__.alias("deadline_day")
-    as_of_day = literal(as_of, Date)
-    return (
-        select(
-            day.c.day.label("day"),
-            due.c.day.label("deadline"),
-            case((due.c.day < as_of_day, due.c.day), else_=as_of_day).label("seen_by"),
-        )
-        .join_from(day, due, and_(
-            due.c.working_days_to_date == day.c.working_days_to_date + working_days,
-            due.c.is_working == true(),
-        ))
-        .where(day.c.day.between(first, last))
-        # Materialised: a few hundred rows looked up once, then each day's cases are read from
-        # the cohort's covering index with no per-case calendar lookup.
-        .cte(f"deadline_{working_days}")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def calendar_covers(db: Db, first: dt.date, last: dt.date) -> bool:
-    """True when ``calendar_days`` holds every day the deadlines of ``first``–``last`` need."""
-    if not inspect(db.get_bind() if isinstance(db, Session) else db).has_table(CalendarDay.__tablename__):
-        return False
-    last = last + _DEADLINE_REACH
-    cd = CalendarDay.__table__.c
-    stored = _execute(db, select(func.count()).where(cd.day.between(first, last))).scalar_one()
-    return stored == (last - first).days + 1
-
-
-_calendar_covers = calendar_covers
-
-
-def _dialect_name(db: Db) -> str:
-    return (db.get_bind() if isinstance(db, Session) else db).dialect.name
-
 
 def _frame(rows, columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
@@ -399,54 +230,6 @@ def _day_column(values: pd.Series) -> np.ndarray:
         return np.array([], dtype="datetime64[D]")
     return np.array([np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in values],
                     dtype="datetime64[D]")
-
-
-_DEADLINE_FLAGS = ("met", "mitigable", "ended_if_due", "ended_if_not_due")
-
-
-def _deadline_query(
-    referrals: Select, specs: Sequence[_DeadlineSpec], *, first: dt.date, last: dt.date, as_of: dt.date,
-    ids: bool, keys: Sequence[ColumnElement] = (),
-) -> Select:
-    """Per clock day (or, with ``ids``, per case) of measures sharing a clock: the cohort's
-    count and each rule's flag, named ``"{code}:{flag}"``.
-
-    met        = event happened (by as_of) on or before the deadline
-    mitigable  = not met, but the missed appointment was on or before the deadline (DS2)
-    ended_if_due / ended_if_not_due = ended (by as_of) on or before the deadline without
-                 meeting the measure, with mitigation counting / not yet counting
-
-    ``keys`` (referral columns) are added to the grouping: the per-day summary's dimensions.
-    """
-    r = Referral.__table__.c
-    clock = r[specs[0].clock]
-    deadlines = [_deadlines(spec.working_days, first, last, as_of) for spec in specs]
-    columns = [r.referral_ref] if ids else []
-    columns += [deadlines[0].c.day] + [d.c.deadline.label(f"{s.code}:deadline") for s, d in zip(specs, deadlines)]
-    columns.append(literal(1).label("n") if ids else func.count().label("n"))
-    aggregate = _flag if ids else _count
-    for spec, deadline in zip(specs, deadlines):
-        seen_by = deadline.c.seen_by
-        met = r[spec.event] <= seen_by
-        missed = r[spec.mitigation_event] <= seen_by if spec.mitigation_event else false()
-        ended = r.concluded_on <= seen_by
-        flags = {
-            "met": [(met, 1)],
-            "mitigable": [(met, 0), (missed, 1)],
-            "ended_if_due": [(met, 0), (missed, 0), (ended, 1)],
-            "ended_if_not_due": [(met, 0), (ended, 1)],
-        }
-        columns += [aggregate(*whens).label(f"{spec.code}:{name}") for name, whens in flags.items()]
-    columns += list(keys)
-    stmt = referrals.with_only_columns(*columns).join_from(deadlines[0], Referral.__table__, deadlines[0].c.day == clock)
-    for deadline in deadlines[1:]:
-        stmt = stmt.join(deadline, deadline.c.day == deadlines[0].c.day)
-    stmt = stmt.where(clock.between(first, last))
-    if specs[0].suitable_only:
-        stmt = stmt.where(or_(r.suitable.is_(None), r.suitable == true()))
-    if not ids:
-        stmt = stmt.group_by(deadlines[0].c.day, *(d.c.deadline for d in deadlines), *keys)
-    return stmt
 
 
 def _deadline_counts(frame: pd.DataFrame, as_of: dt.date, *, exclusion: bool = True) -> dict[str, np.ndarray]:
@@ -480,75 +263,14 @@ def _deadline_counts(frame: pd.DataFrame, as_of: dt.date, *, exclusion: bool = T
     return counts
 
 
-_CONCLUDED_FLAGS = (
-    "same_day", "positive", "positive_same_day", "negative_if_reason", "negative_if_reason_same_day",
-    "eosr", "eosr_outcome", "met",
-)
-
-
-def _concluded_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
-                     postgresql: bool, keys: Sequence[ColumnElement] = ()) -> Select:
-    """DS5, KP5 and SL002 share the cohort "concluded in the period": per day, end state and
-    end reason (classified in Python by :func:`metrics.kpis.end_reason_class`, the one mapping
-    of Refer and Monitor descriptions to codes), the count and each rule's flag."""
-    del postgresql
-    r = Referral.__table__.c
-    deadline = _deadlines(KP5_WORKING_DAYS, first, last, as_of)
-    same_day = r.received_on == r.concluded_on
-    positive = and_(r.first_session_on <= r.concluded_on, r.first_session_on <= as_of)  # ICA by the end date
-    approved = r.action_plan_approved_on <= as_of
-    eosr = r.eosr_submitted_on <= as_of
-    flags = {
-        "same_day": [(same_day, 1)],
-        "positive": [(positive, 1)],
-        "positive_same_day": [(and_(positive, same_day), 1)],
-        "negative_if_reason": [(positive, 0), (approved, 1)],
-        "negative_if_reason_same_day": [(positive, 0), (and_(approved, same_day), 1)],
-        "eosr": [(eosr, 1)],
-        "eosr_outcome": [(and_(eosr, _positive(r.outcomes_achieved)), 1)],
-        "met": [(r.exit_survey_offered_on <= deadline.c.seen_by, 1)],  # KP5
-    }
-    cohort_keys = [deadline.c.day, deadline.c.deadline, r.referral_end_state.label("end_state"),
-                   r.end_requested_by_pp_reason.label("end_reason")]
-    if ids:
-        columns = [r.referral_ref, *cohort_keys, literal(1).label("n")]
-        columns += [_flag(*whens).label(name) for name, whens in flags.items()]
-    else:
-        columns = [*cohort_keys, func.count().label("n")]
-        columns += [_count(*whens).label(name) for name, whens in flags.items()]
-    columns += list(keys)
-    stmt = (
-        referrals.with_only_columns(*columns)
-        .join_from(deadline, Referral.__table__, deadline.c.day == r.concluded_on)
-        .where(r.concluded_on.between(first, last))
-    )
-    if not ids:
-        stmt = stmt.group_by(deadline.c.day, deadline.c.deadline, r.referral_end_state, r.end_requested_by_pp_reason,
-                             *keys)
-    return stmt
-
-
-def _is_cancelled(state: object) -> bool:
-    # As metrics.kpis: "cancelled", case- and space-insensitive.
-    return state is not None and str(state).strip().lower() == "cancelled"
-
-
-def _concluded_classes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``frame``: whether the end state is "cancelled", and whether the end reason
-    is SL002-negative (:func:`metrics.kpis.end_reason_class`)."""
-    cancelled = np.array([_is_cancelled(s) for s in frame["end_state"]], dtype=bool)
-    negative_reason = np.array([end_reason_class(r) == "negative" for r in frame["end_reason"]], dtype=bool)
-    return cancelled, negative_reason
-
-
 def _concluded_counts(
     frame: pd.DataFrame, as_of: dt.date, cancelled: np.ndarray, negative_reason: np.ndarray
 ) -> dict[str, dict[str, np.ndarray]]:
     """DS5, KP5 and SL002 counts per row of ``frame`` (days, or cases), given each row's
-    classes (:func:`_concluded_classes`)."""
+    classes (``data_access.measure_sql.concluded_classes``)."""
     day = _day_column(frame["day"])
     started = (day <= np.datetime64(as_of, "D")).astype(np.int64)  # concluded by as_of
-    col = {name: frame[name].to_numpy(dtype=np.int64) * started for name in ("n", *_CONCLUDED_FLAGS)}
+    col = {name: frame[name].to_numpy(dtype=np.int64) * started for name in ("n", *CONCLUDED_FLAGS)}
     # CRS SL002 technical note: a referral cancelled on the day it was referred is not counted.
     cancelled_on_day = np.where(cancelled, col["same_day"], 0)
     b = col["n"] - cancelled_on_day
@@ -557,6 +279,7 @@ def _concluded_counts(
         negative_reason, col["negative_if_reason"] - np.where(cancelled, col["negative_if_reason_same_day"], 0), 0
     )
     neutral = b - a - negative
+    # KP5's cohort filter (domain.catalogue.CANCELLED): a cancelled referral is outside it.
     kp5 = _deadline_counts(
         pd.DataFrame({"day": frame["day"], "deadline": frame["deadline"], "n": col["n"] * ~cancelled,
                       "met": col["met"] * ~cancelled}),
@@ -573,74 +296,14 @@ def _concluded_counts(
     }
 
 
-def _record_events_query(referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
-                         keys: Sequence[ColumnElement] = ()) -> Select:
-    """KP1–KP4: per event kind and day the events, and those recorded (and shared) in time.
-
-    Events are first counted per (day, kind, recorded day, shared) straight from the covering
-    index, in its order; only those few thousand groups meet the calendar. ``keys``
-    (referral columns, the summary's dimensions) are added to both groupings.
-    """
-    r = Referral.__table__.c
-    e = RecordEvent.__table__.c
-    deadline = _deadlines(KP_RECORD_WORKING_DAYS, first, last, as_of)
-    if ids:
-        events = (
-            referrals.with_only_columns(r.referral_ref, e.kind, e.occurred_on, e.recorded_on, e.shared,
-                                        literal(1).label("n"))
-            .join_from(Referral.__table__, RecordEvent.__table__, e.referral_pk == r.id)
-            .where(e.occurred_on.between(first, last))
-            .subquery("events")
-        )
-    elif keys:
-        events = (
-            referrals.with_only_columns(e.occurred_on, e.kind, e.recorded_on, e.shared, *keys,
-                                        func.count().label("n"))
-            .join_from(Referral.__table__, RecordEvent.__table__, e.referral_pk == r.id)
-            .where(e.occurred_on.between(first, last))
-            .group_by(e.occurred_on, e.kind, e.recorded_on, e.shared, *keys)
-            .subquery("events")
-        )
-    else:
-        events = select(e.occurred_on, e.kind, e.recorded_on, e.shared, func.count().label("n")).where(
-            e.occurred_on.between(first, last)
-        )
-        if not _selects_every_referral(referrals):
-            events = events.where(e.referral_pk.in_(referrals.with_only_columns(r.id)))
-        # (With no scope or filter restriction, every event is in scope: referral_pk is a NOT
-        # NULL foreign key, so the semi-join would change nothing but the cost.)
-        events = events.group_by(e.occurred_on, e.kind, e.recorded_on, e.shared).subquery("events")
-    recorded = events.c.recorded_on <= deadline.c.seen_by
-    flags = {"met": recorded, "met_shared": and_(recorded, events.c.shared == true())}
-    keys = [events.c.kind, deadline.c.day, deadline.c.deadline, *(events.c[k.name] for k in keys)]
-    if ids:
-        columns = [events.c.referral_ref, *keys, events.c.n]
-        columns += [_flag((condition, 1)).label(name) for name, condition in flags.items()]
-    else:
-        columns = [*keys, func.sum(events.c.n).label("n")]
-        columns += [func.sum(case((condition, events.c.n), else_=0)).label(name) for name, condition in flags.items()]
-    stmt = select(*columns).join_from(deadline, events, deadline.c.day == events.c.occurred_on)
-    if not ids:
-        stmt = stmt.group_by(*keys)
-    return stmt
-
-
-def _selects_every_referral(referrals: Select) -> bool:
-    return (
-        referrals.whereclause is None
-        and referrals.get_final_froms() == [Referral.__table__]
-        and referrals._limit_clause is None  # noqa: SLF001 - no public accessor
-        and referrals._offset_clause is None  # noqa: SLF001
-    )
-
-
 def _record_event_counts(frame: pd.DataFrame, as_of: dt.date) -> dict[str, dict[str, np.ndarray]]:
     out = {}
-    for code, (kind, needs_sharing) in RECORD_EVENT_KPIS.items():
-        rows = frame[frame["kind"] == kind]
+    for code in RECORD_EVENT_CODES:
+        measure = kpi(code).measure
+        rows = frame[frame["kind"] == measure.event_kind]
         counts = _deadline_counts(
             pd.DataFrame({"day": rows["day"], "deadline": rows["deadline"], "n": rows["n"],
-                          "met": rows["met_shared" if needs_sharing else "met"]}),
+                          "met": rows["met_shared" if measure.requires_shared else "met"]}),
             as_of, exclusion=False,
         )
         if "referral_ref" in rows:
@@ -649,10 +312,10 @@ def _record_event_counts(frame: pd.DataFrame, as_of: dt.date) -> dict[str, dict[
     return out
 
 
-def _spec_counts(spec: _DeadlineSpec, flags: pd.DataFrame, as_of: dt.date) -> dict[str, np.ndarray]:
+def _spec_counts(spec: KpiDefinition, flags: pd.DataFrame, as_of: dt.date) -> dict[str, np.ndarray]:
     """A deadline measure's counts from its ``day``, ``deadline``, ``n`` and flag columns."""
-    counts = _deadline_counts(flags, as_of)
-    if spec.mitigation_event is None:
+    counts = _deadline_counts(flags, as_of, exclusion=spec.measure.excludes_ended)
+    if spec.measure.mitigation is None:
         counts["mitigated"] = None
     return counts
 
@@ -675,34 +338,33 @@ def _measure_counts(
     if ids:
         # Drill-down: only cases whose clock started in the cohort, by as_of.
         last = min(last, as_of)
-    by_clock: dict[str, list[_DeadlineSpec]] = {}
-    for spec in _DEADLINE_SPECS:
-        if wanted(spec.code):
-            by_clock.setdefault(spec.clock, []).append(spec)
-    for specs in by_clock.values():
-        stmt = _deadline_query(referrals, specs, first=first, last=last, as_of=as_of, ids=ids)
+    for specs in clock_groups():
+        specs = [spec for spec in specs if wanted(spec.code)]
+        if not specs:
+            continue
+        stmt = deadline_query(referrals, specs, first=first, last=last, as_of=as_of, ids=ids)
         frame = _frame(_execute(db, stmt).all(), list(stmt.selected_columns.keys()))
         for spec in specs:
-            flags = frame[[f"{spec.code}:{name}" for name in ("deadline", *_DEADLINE_FLAGS)]]
+            flags = frame[[f"{spec.code}:{name}" for name in ("deadline", *DEADLINE_FLAGS)]]
             flags = flags.rename(columns=lambda name: name.split(":", 1)[1]).assign(day=frame["day"], n=frame["n"])
             counts = _spec_counts(spec, flags, as_of)
             if ids:
                 counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
             measures[spec.code] = counts
-    if any(wanted(code) for code in _CONCLUDED_CODES):
-        stmt = _concluded_query(referrals, first=first, last=last, as_of=as_of, ids=ids,
-                                postgresql=_dialect_name(db) == "postgresql")
+    if any(wanted(code) for code in CONCLUDED_CODES):
+        stmt = concluded_query(referrals, first=first, last=last, as_of=as_of, ids=ids,
+                               postgresql=dialect_name(db) == "postgresql")
         names = (["referral_ref"] if ids else []) + ["day", "deadline", "end_state", "end_reason", "n",
-                                                     *_CONCLUDED_FLAGS]
+                                                     *CONCLUDED_FLAGS]
         frame = _frame(_execute(db, stmt).all(), names)
-        for code, counts in _concluded_counts(frame, as_of, *_concluded_classes(frame)).items():
+        for code, counts in _concluded_counts(frame, as_of, *concluded_classes(frame)).items():
             if wanted(code):
                 if ids:
                     counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
                 measures[code] = counts
     present = False
-    if record_events and any(wanted(code) for code in RECORD_EVENT_KPIS):
-        stmt = _record_events_query(referrals, first=first, last=last, as_of=as_of, ids=ids)
+    if record_events and any(wanted(code) for code in RECORD_EVENT_CODES):
+        stmt = record_events_query(referrals, first=first, last=last, as_of=as_of, ids=ids)
         names = (["referral_ref"] if ids else []) + ["kind", "day", "deadline", "n", "met", "met_shared"]
         frame = _frame(_execute(db, stmt).all(), names)
         # As the reference: KP1–KP4 are reported when any in-scope event occurred in the period.
@@ -715,104 +377,11 @@ def _measure_counts(
 
 
 # --------------------------------------------------------------------------------------------
-# The per-day summary (kpi_daily_counts): the grouped queries above, stored per dimension
+# The per-day summary (kpi_daily_counts): the same grouped queries, stored per dimension
 # --------------------------------------------------------------------------------------------
 
-#: The summary's ``measure`` holding each code's counts.
-_SUMMARY_MEASURE = {
-    **{spec.code: spec.code for spec in _DEADLINE_SPECS},
-    **dict.fromkeys(_CONCLUDED_CODES, "concluded"),
-    **dict.fromkeys(RECORD_EVENT_KPIS, "record_events"),
-}
-
 #: Measures counted case by case: the referrals behind their numbers can be listed.
-CASE_LEVEL_CODES: tuple[str, ...] = tuple(_SUMMARY_MEASURE)
-
-
-def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.date) -> list[dict]:
-    """Rows for ``kpi_daily_counts``: every referral's counts for clock days ``first``–``last``.
-
-    The same grouped queries as the live scorecard (so the same flags, by the same SQL),
-    grouped in addition by :data:`metrics.summary.SUMMARY_DIMENSIONS`. Concluded referrals'
-    end state and reason are classified here, once, by the same functions the live path uses
-    (:func:`_concluded_classes`), and summed per class. Only reads; the caller writes.
-    """
-    r = Referral.__table__.c
-    every = select(Referral.__table__)
-    dims = [r[name] for name in SUMMARY_DIMENSIONS]
-    unused = dict.fromkeys(SUMMARY_COUNTS, 0)
-    rows: list[dict] = []
-
-    def dimensions(values: dict) -> dict:
-        return {name: values[name] for name in SUMMARY_DIMENSIONS}
-
-    by_clock: dict[str, list[_DeadlineSpec]] = {}
-    for spec in _DEADLINE_SPECS:
-        by_clock.setdefault(spec.clock, []).append(spec)
-    for specs in by_clock.values():
-        stmt = _deadline_query(every, specs, first=first, last=last, as_of=as_of, ids=False, keys=dims)
-        names = list(stmt.selected_columns.keys())
-        for row in _execute(db, stmt):
-            values = dict(zip(names, row))
-            for spec in specs:
-                rows.append({
-                    **unused, "measure": spec.code, "day": values["day"],
-                    "deadline": values[f"{spec.code}:deadline"], "event_kind": None, "cancelled": None,
-                    "negative_reason": None, **dimensions(values), "n": values["n"],
-                    **{flag: values[f"{spec.code}:{flag}"] for flag in _DEADLINE_FLAGS},
-                })
-
-    stmt = _concluded_query(every, first=first, last=last, as_of=as_of, ids=False,
-                            postgresql=_dialect_name(db) == "postgresql", keys=dims)
-    names = list(stmt.selected_columns.keys())
-    # Plain dicts, not a frame: a frame would turn a NULL dimension id into a float NaN.
-    concluded = [dict(zip(names, row)) for row in _execute(db, stmt)]
-    cancelled, negative_reason = _concluded_classes(pd.DataFrame({
-        "end_state": [values["end_state"] for values in concluded],
-        "end_reason": [values["end_reason"] for values in concluded],
-    }))
-    sums: dict[tuple, list[int]] = {}
-    counted = ("n", *_CONCLUDED_FLAGS)
-    for values, is_cancelled, is_negative in zip(concluded, cancelled, negative_reason):
-        key = (values["day"], values["deadline"], *(values[name] for name in SUMMARY_DIMENSIONS),
-               bool(is_cancelled), bool(is_negative))
-        total = sums.setdefault(key, [0] * len(counted))
-        for i, name in enumerate(counted):
-            total[i] += int(values[name])
-    for (day, deadline, *rest), total in sums.items():
-        *dimension_values, is_cancelled, is_negative = rest
-        rows.append({
-            **unused, "measure": "concluded", "day": day, "deadline": deadline, "event_kind": None,
-            "cancelled": is_cancelled, "negative_reason": is_negative,
-            **dict(zip(SUMMARY_DIMENSIONS, dimension_values)), **dict(zip(counted, total)),
-        })
-
-    stmt = _record_events_query(every, first=first, last=last, as_of=as_of, ids=False, keys=dims)
-    names = list(stmt.selected_columns.keys())
-    for row in _execute(db, stmt):
-        values = dict(zip(names, row))
-        rows.append({
-            **unused, "measure": "record_events", "day": values["day"], "deadline": values["deadline"],
-            "event_kind": values["kind"], "cancelled": None, "negative_reason": None, **dimensions(values),
-            "n": values["n"], "met": values["met"], "met_shared": values["met_shared"],
-        })
-    # The same counts summed over every dimension, for queries that select every referral.
-    totals: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row["measure"], row["day"], row["deadline"], row["event_kind"], row["cancelled"],
-               row["negative_reason"])
-        total = totals.get(key)
-        if total is None:
-            totals[key] = {**row, **dict.fromkeys(SUMMARY_DIMENSIONS), "grain": "all"}
-        else:
-            for name in SUMMARY_COUNTS:
-                total[name] += row[name]
-    for row in rows:
-        row["grain"] = "dimension"
-    rows.extend(totals.values())
-    # Stored in the order they are read (grain, day), so a date range is a contiguous run.
-    rows.sort(key=lambda row: (row["grain"], row["day"], row["measure"]))
-    return rows
+CASE_LEVEL_CODES: tuple[str, ...] = tuple(SUMMARY_MEASURE)
 
 
 @dataclass(frozen=True)
@@ -835,7 +404,7 @@ def _as_of_and_summary(db: Db, referrals: Select, as_of: dt.date | None) -> tupl
         return current[0]
 
     if as_of is None:
-        if state is not None and _selects_every_referral(referrals) and is_current():
+        if state is not None and selects_every_referral(referrals) and is_current():
             # The summary's as-of date was the latest data date of every referral when it
             # was built, and the data has not changed since: no need to scan for it again.
             as_of = state.as_of
@@ -851,20 +420,21 @@ def _summary_measure_counts(
 ) -> _MeasureCounts:
     """:func:`_measure_counts` (totals, never case ids) from the stored per-day counts."""
     wanted = (lambda code: codes is None or code in codes)
-    names = tuple(dict.fromkeys(m for code, m in _SUMMARY_MEASURE.items() if wanted(code)))
+    names = tuple(dict.fromkeys(m for code, m in SUMMARY_MEASURE.items() if wanted(code)))
     frame = read_summary(db, summary.condition, first=first, last=last, measures=names)
     measures: dict[str, dict[str, np.ndarray]] = {}
-    for spec in _DEADLINE_SPECS:
-        if wanted(spec.code):
-            measures[spec.code] = _spec_counts(spec, frame[frame["measure"] == spec.code], as_of)
-    if any(wanted(code) for code in _CONCLUDED_CODES):
+    for specs in clock_groups():
+        for spec in specs:
+            if wanted(spec.code):
+                measures[spec.code] = _spec_counts(spec, frame[frame["measure"] == spec.code], as_of)
+    if any(wanted(code) for code in CONCLUDED_CODES):
         rows = frame[frame["measure"] == "concluded"]
         classes = (rows["cancelled"].to_numpy(dtype=bool), rows["negative_reason"].to_numpy(dtype=bool))
         for code, counts in _concluded_counts(rows, as_of, *classes).items():
             if wanted(code):
                 measures[code] = counts
     present = False
-    if any(wanted(code) for code in RECORD_EVENT_KPIS):
+    if any(wanted(code) for code in RECORD_EVENT_CODES):
         rows = frame[frame["measure"] == "record_events"].rename(columns={"event_kind": "kind"})
         present = len(rows) > 0  # as the live path: an in-scope event occurred in the period
         if present:
@@ -872,18 +442,6 @@ def _summary_measure_counts(
                 if wanted(code):
                     measures[code] = counts
     return _MeasureCounts(measures, present)
-
-
-@lru_cache(maxsize=1)
-def _reference_notes() -> dict[str, str | None]:
-    """Each measure's note as the reference implementation words it (one source of truth)."""
-    empty = CaseTable.from_frame(pd.DataFrame({"referral_ref": []}))
-    day = dt.date(2024, 1, 1)
-    notes = {code: fn(empty, start=day, end=day, as_of=day).note for code, fn in CASE_MEASURES.items()}
-    events = pd.DataFrame(columns=["referral_ref", "kind", "occurred_on", "recorded_on", "shared"])
-    for code in RECORD_EVENT_KPIS:
-        notes[code] = record_keeping_within_1_working_day(code, events, start=day, end=day, as_of=day).note
-    return notes
 
 
 def _ids(refs: np.ndarray, mask: np.ndarray) -> tuple[str, ...]:
@@ -915,7 +473,7 @@ def _kpi_result(
         case_ids=case_ids,
         numerator_case_ids=numerator_ids,
         excluded_case_ids=excluded_ids,
-        note=_reference_notes().get(code),
+        note=kpi(code).measure.note,  # worded once, in the catalogue
         extra=extra,
     )
 
@@ -1052,9 +610,18 @@ def scorecard(
                 bound=ds1_bound, definition=ds1_definition,
             )
             assumptions.append(ds1.note or "")
-    if _calendar_covers(db, start, end):
+    # Issue 17 finding 4: working days are known from CALENDAR_FIRST_YEAR (domain.dates), so the
+    # case measures start there; a period wholly before it has none (an empty result, not an error).
+    measured_from = max(start, dt.date(CALENDAR_FIRST_YEAR, 1, 1))
+    if measured_from > start:
+        assumptions.append(f"Measures other than DS1 count only from {measured_from:%d %B %Y}, when the "
+                           "working-day calendar (England and Wales bank holidays) starts.")
+    if measured_from > end:
+        return Scorecard(start, end, as_of, tuple([ds1] if ds1 is not None else []),
+                         tuple(dict.fromkeys(a for a in assumptions if a)))
+    if calendar_covers(db, measured_from, end):
         computed = _sql_case_results(
-            db, referrals, start=start, end=end, as_of=as_of, definitions=definitions,
+            db, referrals, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             include_case_ids=include_case_ids, codes=codes, summary=summary,
         )
         # Catalogue order, as scorecard_from_frames: measures without source data left out.
@@ -1068,13 +635,16 @@ def scorecard(
     else:
         # No working-day calendar in this database (never initialised): the reference rules
         # on fetched rows give the same numbers, only slower.
-        cases = fetch_case_table(db, referrals, start=start, end=end)
-        events = fetch_record_events(db, referrals, start=start, end=end) if has_record_events(db) else None
+        cases = fetch_case_table(db, referrals, start=measured_from, end=end)
+        events = fetch_record_events(db, referrals, start=measured_from, end=end) if has_record_events(db) else None
         results = scorecard_from_frames(
-            cases, start=start, end=end, as_of=as_of, definitions=definitions,
+            cases, start=measured_from, end=end, as_of=as_of, definitions=definitions,
             record_events=events if events is not None and len(events) else None,
             ds1=ds1, include_case_ids=include_case_ids, codes=codes,
         )
+    # Issue 17 finding 2: a measure the loaded data cannot support is "no data", not 0%.
+    results = with_unmeasurable(results, definitions, unmeasurable_codes(db),
+                                {c.upper() for c in codes} if codes else None)
     for definition in definitions:
         if definition.assumption and any(r.code == definition.code for r in results):
             assumptions.append(f"{definition.code}: {definition.assumption}")
@@ -1149,17 +719,19 @@ def monthly_series(
     """
     definitions = tuple(definitions) if definitions is not None else kpi_definitions(db)
     months = month_starts(start, end)
+    if not months:  # issue 17 finding 4: a range that ends before it starts has no months
+        return {}
     as_of, summary = _as_of_and_summary(db, referrals, as_of)
     summary = summary if use_summary else None
     as_of = as_of or end
-    if _calendar_covers(db, months[0], end):
+    if calendar_covers(db, months[0], end):
         wanted = {c.upper() for c in codes} if codes else None
         if summary is not None:  # the stored per-day counts, when current for this as-of date
             counts = _summary_measure_counts(db, summary, first=months[0], last=end, as_of=as_of, codes=wanted)
         else:
             counts = _measure_counts(db, referrals, first=months[0], last=end, as_of=as_of, ids=False,
                                      codes=wanted, record_events=has_record_events(db))
-        known = {d.code for d in definitions}
+        known = {d.code for d in definitions} - set(unmeasurable_codes(db))  # issue 17 finding 2
         return {
             d.code: _by_month(counts.measures[d.code], months)
             for d in definitions
@@ -1264,7 +836,6 @@ __all__ = [
     "distance_change_sums",
     "fetch_case_table",
     "fetch_record_events",
-    "kpi_daily_count_rows",
     "forecast_bound",
     "kpi_definitions",
     "latest_data_date",

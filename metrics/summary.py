@@ -8,7 +8,7 @@ and filter dimension, for the latest data date, after each import. A query may u
 instead of the live aggregates only when all of these hold:
 
 * a summary exists (:class:`SummaryState`) and its ``data_version`` equals
-  :func:`data_version` now: no referral, record event, import batch, undo, calendar row or
+  :func:`data_access.kpi_summary.data_version` now: no referral, record event, import batch, undo, calendar row or
   rule has changed since it was built;
 * its ``as_of`` is the query's as-of date (every "met by the deadline" flag is "by
   min(deadline, as_of)");
@@ -24,9 +24,7 @@ never change its answer.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, TableClause, func, inspect, select
@@ -35,78 +33,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
-from data_access.models import (
-    CalendarDay,
-    ImportBatch,
-    KpiDailyCount,
-    KpiSummaryState,
-    RecordEvent,
-    Referral,
-)
-from metrics import kpis
+from data_access.kpi_summary import SUMMARY_COUNTS, SUMMARY_DIMENSIONS, SUMMARY_KEYS, data_version
+from data_access.models import KpiDailyCount, KpiSummaryState, Referral
 
 Db = Connection | Session
 
-#: The referral columns the summary is keyed by: every column the access scopes and the
-#: sidebar filters test (data_access.scoping.apply_scope / apply_filters; PDU and region are
-#: reached through demand_unit_id and contract_id).
-SUMMARY_DIMENSIONS = ("demand_unit_id", "borough_id", "hub_id", "contract_id", "provider_id", "complexity")
-
-#: The per-row keys besides the dimensions, and the summed counts.
-SUMMARY_KEYS = ("measure", "day", "deadline", "event_kind", "cancelled", "negative_reason")
-SUMMARY_COUNTS = (
-    "n", "met", "mitigable", "ended_if_due", "ended_if_not_due", "same_day", "positive", "positive_same_day",
-    "negative_if_reason", "negative_if_reason_same_day", "eosr", "eosr_outcome", "met_shared",
-)
-
-#: Bump when the flags metrics.queries stores change meaning: every stored summary is then stale.
-SUMMARY_FORMAT = 1
-
-#: Import kinds that never touch referrals or record events (they do not outdate the summary).
-_NON_REFERRAL_IMPORT_KINDS = ("epop-plan",)
-
-
-@lru_cache(maxsize=1)
-def rules_fingerprint() -> str:
-    """A short hash of the rule parameters baked into stored counts (working-day windows,
-    end-reason classes, record-event kinds), so a code change to them outdates the summary."""
-    parts = (
-        SUMMARY_FORMAT,
-        kpis.DS2_WORKING_DAYS, kpis.DS3_WORKING_DAYS, kpis.DS4_WORKING_DAYS, kpis.KP5_WORKING_DAYS,
-        kpis.KP6_WORKING_DAYS, kpis.KP_RECORD_WORKING_DAYS,
-        sorted(kpis.RECORD_EVENT_KPIS.items()),
-        sorted(tuple(r) for r in kpis.END_REASONS),
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
-
-
 def _bind(db: Db):
     return db.get_bind() if isinstance(db, Session) else db
-
-
-def data_version(db: Db) -> str:
-    """What the stored counts were computed from, in one cheap query (indexes and small tables).
-
-    Referrals: count and highest id (an insert or a delete changes one of them); record
-    events: highest id (they are only added with referrals, and removed by an undo);
-    import batches that touch referrals: highest id (every import that updates rows in place
-    makes one) and the number undone (an undo restores rows); the calendar: its row count and
-    the sum of its working-day counts (a new bank holiday shifts every later count).
-    """
-    r, e, b, cd = (t.__table__.c for t in (Referral, RecordEvent, ImportBatch, CalendarDay))
-    referral_batches = b.kind.not_in(_NON_REFERRAL_IMPORT_KINDS)
-    parts = select(
-        select(func.count()).select_from(Referral.__table__).scalar_subquery(),
-        select(func.max(r.id)).scalar_subquery(),
-        select(func.max(e.id)).scalar_subquery(),
-        select(func.max(b.id)).where(referral_batches).scalar_subquery(),
-        select(func.count()).where(referral_batches, b.status == "undone").scalar_subquery(),
-        select(func.count()).select_from(CalendarDay.__table__).scalar_subquery(),
-        select(func.sum(cd.working_days_to_date)).scalar_subquery(),
-    )
-    n, max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
-    return (f"referrals={n}/{max_referral};record_events={max_event};batches={max_batch}/{undone};"
-            f"calendar={days}/{day_sum};rules={rules_fingerprint()}")
 
 
 @dataclass(frozen=True)
@@ -131,7 +64,7 @@ def summary_state(db: Db) -> SummaryState | None:
 
 
 def summary_is_current(db: Db, state: SummaryState) -> bool:
-    """True while the data the summary was built from is unchanged (:func:`data_version`)."""
+    """True while the data the summary was built from is unchanged (:func:`data_access.kpi_summary.data_version`)."""
     return state.data_version == data_version(db)
 
 
@@ -203,13 +136,8 @@ def read_summary(
 
 
 __all__ = [
-    "SUMMARY_COUNTS",
-    "SUMMARY_DIMENSIONS",
-    "SUMMARY_KEYS",
     "SummaryState",
-    "data_version",
     "read_summary",
-    "rules_fingerprint",
     "summary_condition",
     "summary_is_current",
     "summary_state",

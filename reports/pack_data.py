@@ -536,7 +536,8 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     described = describe_filters(db, scope, filters)
     tables = [executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands),
                                 entered(db, period, described)),
-              kpi_summary_table(tiles), *spc_tables(panels.spc_charts(db, view), tiles)]
+              kpi_summary_table(tiles), sl002_official_table(db, view),
+              *spc_tables(panels.spc_charts(db, view), tiles)]
     if not bands.extra["table"]["band"].eq("no forecast").all():
         tables.append(panel_table("Referrals v forecast", "Referrals received against the forecast band, by borough",
                                   bands, {"borough": "Borough", "referrals": "Referrals", "expected_low": "Expected (low)",
@@ -570,6 +571,15 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
 # Monthly contract pack
 # --------------------------------------------------------------------------------------------
 
+def sl002_official_table(db: Session, view: panels.PanelInputs) -> PackTable:
+    """SL002 as at its official cut beside the latest figure: the KPIs page's panel (issue 13
+    part 7, DOMAIN.md Decision 10)."""
+    return panel_table("SL002 official cut", "SL002 as at the official cut and as of the latest data",
+                       panels.sl002_official_panel(db, view),
+                       {"figure": "Figure", "value": "Value", "numerator": "Numerator", "denominator": "Denominator",
+                        "status": "Status"})
+
+
 def commentary_table(notes: dict[str, list[str]]) -> PackTable:
     frame = pd.DataFrame({"Commentary": [
         *_entered_lines("Provider commentary (performance this month, reasons for any KPI below target, actions agreed)",
@@ -597,6 +607,7 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
         kpi_summary_table(tiles), *spc_tables(panels.spc_charts(db, view), tiles),
         panel_table("SL002 breakdown", "SL002 with the neutral and negative breakdown",
                     contract_panels.sl002_breakdown(db, view, card=card)),
+        sl002_official_table(db, view),
         panel_table("Cases at risk", "Cases at risk of breaching a time limit", contract_panels.deadlines_by_band(db, view)),
         data_quality_table(db, view, card),
         findings_table(findings),
@@ -717,6 +728,7 @@ def epop_report_data(
     """One region's EPOP progress report with the national summary of all 13 plans; with no
     region, the national summary alone. Access is checked by ``data_access.epop``."""
     from data_access import epop as epop_data
+    from metrics import epop_views
     from data_access.models import EpopSession
 
     # Plans are read live: a period after today is refused and one running past today is
@@ -725,7 +737,7 @@ def epop_report_data(
     as_of = min(period.end, dt.date.today())
     settings = figure_settings(db, settings)  # the figure settings in force, as for every pack and page
     progress(0.2, "National summary of the 13 plans")
-    national = epop_data.national_view(db, user, as_of)
+    national = epop_views.national_view(db, user, as_of)
     tables = [epop_national_table(national)]
     filters: list[tuple[str, str]] = [("Plans", "12 regional plans and the Approved Premises plan")]
     title = "EPOP national progress summary"
@@ -734,7 +746,7 @@ def epop_report_data(
         if plan_id is None:
             raise LookupError(f"No EPOP action plan for region {region_code!r}.")
         progress(0.6, f"Region {region_code}")
-        view = epop_data.plan_view(db, user, plan_id, as_of)
+        view = epop_views.plan_view(db, user, plan_id, as_of)
         sessions = pd.DataFrame(
             db.execute(select(EpopSession.held_on, EpopSession.attendees, EpopSession.attendees_women,
                               EpopSession.attendees_men, EpopSession.attendees_other_or_unknown)

@@ -153,7 +153,7 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         views = [(panels.cases_at_risk, {})] if ctx.scope.sees_case_ids else []
         card = panel_data(ctx, panels.scorecard_panel)
         drill = [(panels.kpi_cases, {"code": card.extra["drill_codes"][0]})] if card.extra["drill_codes"] else []
-        return [*views, (panels.scorecard_panel, {}), *drill, (panels.spc_charts, {})]
+        return [*views, (panels.scorecard_panel, {}), (panels.sl002_official_panel, {}), *drill, (panels.spc_charts, {})]
 
     def referrals(ctx):
         return [(panels.figures, {}), (panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),
@@ -175,7 +175,8 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
     def data_quality(ctx):
         if ctx.scope.role == "provider":  # a provider's import lists are its own user's: not shared
             return [(panels.field_completeness, {}), (panels.record_keeping, {})]
-        return [(panels.import_freshness, {"imported_by": None}), (panels.field_completeness, {}),
+        return [(panels.import_freshness, {"imported_by": None}), (panels.ram_download_windows, {"imported_by": None}),
+                (panels.sl002_coverage, {"imported_by": None}), (panels.field_completeness, {}),
                 (panels.record_keeping, {}), (panels.last_imports, {"imported_by": None})]
 
     def _distance(ctx):

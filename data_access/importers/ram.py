@@ -54,7 +54,9 @@ from data_access.batches import BULK_INSERT
 from data_access.importers import arrow_values as av
 from data_access.importers.problems import ImportResult, ProblemLog
 from data_access.importers.reading import IrregularCsv, open_table, read_ahead, scan, select_columns
-from data_access.models import AuditLog, Contract, ImportBatch, ImportChange, Provider, Referral
+from data_access.models import (
+    AuditLog, Contract, ImportBatch, ImportChange, Provider, Referral, UnrecordedFirstSession,
+)
 from data_access.validation import (
     BOOL_REASON,
     TIMESTAMP_REASON,
@@ -613,6 +615,8 @@ class RamWriter(BatchWriter):
         #: Statements recreating indexes (and PostgreSQL foreign keys) dropped for a bulk load,
         #: run in :meth:`finish`.
         self.dropped_indexes: list[str] | None = None
+        #: What the download covers (issue 13 part 6), written on the batch in :meth:`finish`.
+        self.coverage = DownloadCoverage()
 
     # --- registering organisations and contracts -------------------------------------------
 
@@ -676,12 +680,46 @@ class RamWriter(BatchWriter):
             self._register(typed)
         with result.timed("convert to storage form"):
             stored = self._storage(typed)
+        with result.timed("note the download's coverage"):
+            self.coverage.add(stored)
+            self._note_unrecorded_sessions(stored)
         if self.direct:
             self._load_direct(stored, result)
         else:
             self._stage(stored, typed, result)
         with result.timed("record changes"):
             self.flush_changes()
+
+    def _note_unrecorded_sessions(self, stored: pyarrow.Table) -> None:
+        """Keep, for SL002's official cut, the ended referrals this download holds without an
+        attended session (:class:`data_access.models.UnrecordedFirstSession`)."""
+        mask = pc.and_(pc.is_valid(stored["concluded_at"]), pc.is_null(stored["first_attended_session_at"]))
+        ids = stored["referral_id"].filter(mask).to_pylist()
+        if not ids:
+            return
+        if not self.coverage.unrecorded_sessions:
+            self.record_bulk_insert(UnrecordedFirstSession.__tablename__)
+        self.coverage.unrecorded_sessions += len(ids)
+        bulk.bulk_insert(self.connection, UnrecordedFirstSession.__table__, ["import_batch_id", "referral_id"],
+                         [(self.batch_id, key) for key in ids])
+
+    def _drop_repeated_evidence(self) -> None:
+        """Forget this download's unrecorded sessions that a live download made no earlier
+        already shows, so importing the same file again changes nothing."""
+        if not self.coverage.unrecorded_sessions:
+            return
+        params = {"batch": self.batch_id, "as_at": self.coverage.data_as_at}
+        self.connection.execute(text(
+            "DELETE FROM unrecorded_first_sessions WHERE import_batch_id = :batch AND referral_id IN ("
+            " SELECT u.referral_id FROM unrecorded_first_sessions AS u JOIN import_batches AS b"
+            " ON b.id = u.import_batch_id WHERE b.id <> :batch AND b.status = 'done' AND b.data_as_at >= :as_at)"
+        ), params)
+        left = self.connection.execute(text(
+            "SELECT COUNT(*) FROM unrecorded_first_sessions WHERE import_batch_id = :batch"), params).scalar()
+        if not left:
+            self.connection.execute(text(
+                "DELETE FROM import_changes WHERE batch_id = :batch AND table_name = 'unrecorded_first_sessions'"
+            ), params)
 
     def _drop_indexes_for_bulk_load(self, new_rows: int, result: ImportResult, *, unique: bool = False) -> None:
         """Drop the secondary indexes and foreign keys (and, with ``unique``, the unique
@@ -775,6 +813,34 @@ class RamWriter(BatchWriter):
             return f"(({held_columns}) IS DISTINCT FROM ({staged_columns}))"
         return "(" + " OR ".join(f'{held}."{c}" IS NOT {staged}."{c}"' for c in COMPARED_COLUMNS) + ")"
 
+    def _latest_event(self, row: str) -> str:
+        """SQL: the latest event timestamp ``row`` holds (a date before any event when none)."""
+        if self.connection.dialect.name == "postgresql":
+            stamps = ", ".join(f'{row}."{c}"' for c in TIMESTAMPS.values())
+            return f"COALESCE(GREATEST({stamps}), TIMESTAMP '0001-01-01')"
+        # SQLite's many-argument max() is null if any argument is: fill the blanks first.
+        return "max(" + ", ".join(f"coalesce({row}.\"{c}\", '0001-01-01')" for c in TIMESTAMPS.values()) + ")"
+
+    def _replaces(self, held: str, staged: str) -> str:
+        """SQL: true when the ``staged`` row should replace the ``held`` one: its content differs
+        and it is not an older download of the referral.
+
+        Issue 13 part 6: R&M gives at most about six months of referrals a download, so
+        overlapping downloads are merged. Events only accumulate in R&M, so of two versions of
+        a referral the one further on (:meth:`_progress`) was downloaded later; it wins
+        whichever file is imported first, and importing the older file again changes nothing.
+        Versions equally far on (a caseworker or a reason changed) are taken as before: the
+        file imported last wins.
+        """
+        return f"({self._differs(held, staged)} AND {self._progress(held)} <= {self._progress(staged)})"
+
+    def _progress(self, row: str) -> str:
+        """SQL: how far R&M had got with ``row``'s referral when it was downloaded, as a row value
+        that only grows: its latest event, then how many events it has (an attendance fed back
+        late fills a date before the latest), then the sessions attended."""
+        filled = " + ".join(f'(CASE WHEN {row}."{c}" IS NULL THEN 0 ELSE 1 END)' for c in TIMESTAMPS.values())
+        return f'({self._latest_event(row)}, {filled}, COALESCE({row}."count_of_sessions_attended", -1))'
+
     def _keep_before(self, join: str, where: str) -> int:
         """Record the current values of the ``referrals`` rows (``r``) the staged rows (``s``)
         will change, for undo; returns how many."""
@@ -821,8 +887,13 @@ class RamWriter(BatchWriter):
                 updated += conn.execute(text(
                     f"UPDATE referrals SET {assignments} FROM {STAGED_ROWS} AS s WHERE referrals.id = s.target_id"
                 )).rowcount
+        with result.timed("count rows older than those held"):
+            self.coverage.older_rows += conn.execute(text(
+                f"SELECT COUNT(*) FROM {STAGED_ROWS} AS s JOIN referrals AS r ON r.referral_id = s.referral_id "
+                f"WHERE s.target_id IS NULL AND {self._differs('r', 's')} AND NOT {self._replaces('r', 's')}"
+            )).scalar() or 0
         with result.timed("keep previous values of changed rows"):
-            changed = self._keep_before("r.referral_id = s.referral_id", f"s.target_id IS NULL AND {self._differs('r', 's')}")
+            changed = self._keep_before("r.referral_id = s.referral_id", f"s.target_id IS NULL AND {self._replaces('r', 's')}")
         if self.dropped_indexes is None and self.inserted + self.staged >= max(REBUILD_INDEXES_FROM_ROWS, self.referrals_held):
             new = conn.execute(text(
                 f"SELECT COUNT(*) FROM {STAGED_ROWS} AS s "
@@ -835,7 +906,7 @@ class RamWriter(BatchWriter):
                 values = ", ".join(f's."{c}"' for c in WRITE_COLUMNS)
                 written = conn.execute(text(
                     f"MERGE INTO referrals AS r USING {STAGED_ROWS} AS s ON r.referral_id = s.referral_id "
-                    f"WHEN MATCHED AND {self._differs('r', 's')} THEN UPDATE SET {assignments} "
+                    f"WHEN MATCHED AND {self._replaces('r', 's')} THEN UPDATE SET {assignments} "
                     f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
                 )).rowcount
             elif postgres:
@@ -844,7 +915,7 @@ class RamWriter(BatchWriter):
                 assignments = ", ".join(f'"{c}" = s."{c}"' for c in WRITE_COLUMNS)
                 written = conn.execute(text(
                     f"UPDATE referrals AS r SET {assignments} FROM {STAGED_ROWS} AS s "
-                    f"WHERE r.referral_id = s.referral_id AND s.target_id IS NULL AND {self._differs('r', 's')}"
+                    f"WHERE r.referral_id = s.referral_id AND s.target_id IS NULL AND {self._replaces('r', 's')}"
                 )).rowcount
                 written += conn.execute(text(
                     f"INSERT INTO referrals ({columns}) SELECT {columns} FROM {STAGED_ROWS} AS s "
@@ -855,7 +926,7 @@ class RamWriter(BatchWriter):
                 written = conn.execute(text(
                     f"INSERT INTO referrals ({columns}) SELECT {columns} FROM {STAGED_ROWS} WHERE TRUE "
                     f"ON CONFLICT (referral_id) DO UPDATE SET {assignments} "
-                    f"WHERE {self._differs('referrals', 'excluded')}"
+                    f"WHERE {self._replaces('referrals', 'excluded')}"
                 )).rowcount
         self._inserted(written - changed, result)
         updated += changed
@@ -872,7 +943,38 @@ class RamWriter(BatchWriter):
             with result.timed("rebuild indexes and foreign keys"):
                 bulk.recreate(self.connection, self.dropped_indexes)
         with result.timed("finish batch"):
+            self._drop_repeated_evidence()
+            self.connection.execute(
+                update(ImportBatch.__table__).where(ImportBatch.__table__.c.id == self.batch_id)
+                .values(received_from=self.coverage.received_from, received_to=self.coverage.received_to,
+                        data_as_at=self.coverage.data_as_at)
+            )
             super().finish(result, detail)
+
+
+@dataclass
+class DownloadCoverage:
+    """What one R&M download covers, gathered chunk by chunk: the London dates of its first and
+    last referral received, and its latest event (naive UTC), a lower bound on when it was
+    downloaded (``import_batches.received_from``, ``received_to``, ``data_as_at``)."""
+
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    data_as_at: dt.datetime | None = None
+    unrecorded_sessions: int = 0
+    #: Rows whose referral is held as a later download shows it: left as held.
+    older_rows: int = 0
+
+    def add(self, stored: pyarrow.Table) -> None:
+        received = pc.min_max(stored["received_on"])
+        low, high = received["min"].as_py(), received["max"].as_py()
+        if low is not None:
+            self.received_from = low if self.received_from is None else min(self.received_from, low)
+            self.received_to = high if self.received_to is None else max(self.received_to, high)
+        for column in TIMESTAMPS.values():
+            latest = pc.max(stored[column]).as_py()
+            if latest is not None and (self.data_as_at is None or latest > self.data_as_at):
+                self.data_as_at = latest
 
 
 ProgressCallback = Callable[[int, str], None]
@@ -997,6 +1099,11 @@ def _import(
         result.notices.extend(writer.registered)
         writer.finish(result, {"kind": KIND, "file_name": scanned.name, "sha256": scanned.sha256,
                                "inserted": result.rows_inserted, "updated": result.rows_updated})
+        if writer.coverage.older_rows:  # counted as the rows were merged, the last time in finish()
+            result.notices.append(
+                f"{writer.coverage.older_rows:,} referrals are held as a later download shows them; this file's older "
+                "versions were left out (overlapping downloads merge: the version further on is kept)"
+            )
         with result.timed("commit"):
             transaction.commit()
         result.batch_id = writer.batch_id

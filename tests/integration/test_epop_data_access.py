@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access import epop
+from metrics import epop_views
 from data_access.db import session_scope
 from data_access.epop_demo import seed_epop_demo
 from data_access.models import AuditLog, EpopAction, EpopActionUpdate, EpopPlan, InspectionRecommendation
@@ -52,7 +53,7 @@ def test_inspection_plan_loads_once(reference_engine):
         recs = session.scalars(select(InspectionRecommendation).order_by(InspectionRecommendation.number)).all()
         assert [r.number for r in recs] == [1, 2, 3, 4, 5, 6]
         assert {r.response for r in recs} == {"Agreed"}
-        view = epop.inspection_view(session, NATIONAL, recs[0].plan_id)
+        view = epop_views.inspection_view(session, NATIONAL, recs[0].plan_id)
         assert view.snapshots == ("2020-12-10 plan", "2021-12-08 update")
         assert view.actions["wording_recognised"].all()
         assert "Completed (to be reviewed monthly)" in set(view.actions["target_date_raw"])
@@ -148,14 +149,14 @@ def test_invalid_update_refused(demo_engine, status, percent, message):
 def test_reads_refused_for_other_roles(demo_engine):
     with session_scope(demo_engine) as session:
         with pytest.raises(PermissionError):
-            epop.national_view(session, PROVIDER, AS_OF)
+            epop_views.national_view(session, PROVIDER, AS_OF)
         with pytest.raises(PermissionError):
             epop.inspection_plans(session, None)
 
 
 def test_demo_and_national_view(demo_engine):
     with session_scope(demo_engine) as session:
-        view = epop.national_view(session, GM_SPOC, AS_OF)
+        view = epop_views.national_view(session, GM_SPOC, AS_OF)
         summary = view.summary.set_index("plan_label")
         assert len(summary) == 13 and "Approved Premises" in summary.index
         statuses = summary["plan_status"].value_counts().to_dict()
@@ -165,9 +166,9 @@ def test_demo_and_national_view(demo_engine):
         assert summary["overdue"].sum() > 0
         assert list(view.heat.columns) == ["capability", "opportunity", "motivation", "not set"]
         assert view.trend["as_of"].max() == AS_OF
-        plan_view = epop.plan_view(session, GM_SPOC, epop.region_plan_id(session, "J"), AS_OF)
+        plan_view = epop_views.plan_view(session, GM_SPOC, epop.region_plan_id(session, "J"), AS_OF)
         assert plan_view.can_update and plan_view.annex2_year == 2  # GM starts a year ahead
-        other = epop.plan_view(session, GM_SPOC, epop.region_plan_id(session, "L"), AS_OF)
+        other = epop_views.plan_view(session, GM_SPOC, epop.region_plan_id(session, "L"), AS_OF)
         assert not other.can_update
 
 

@@ -23,7 +23,7 @@ from data_access.setup import initialise
 from domain.catalogue import KPI_CATALOGUE
 from domain.dates import working_day_deadline
 from metrics.kpis import REFERRAL_COLUMNS, scorecard_from_frames
-from metrics.queries import _calendar_covers, monthly_series, scorecard
+from metrics.queries import calendar_covers, monthly_series, scorecard
 
 D = dt.date
 
@@ -106,7 +106,7 @@ PERIODS = [
 @pytest.mark.parametrize("start,end", PERIODS)
 def test_sql_scorecard_equals_reference(demo_engine, start, end):
     with demo_engine.connect() as conn:
-        assert _calendar_covers(conn, start, end)
+        assert calendar_covers(conn, start, end)
         for name, referrals in _scopes(conn).items():
             for as_of in (end + dt.timedelta(days=3), end + dt.timedelta(days=60), start + dt.timedelta(days=20)):
                 for ids in (False, True):

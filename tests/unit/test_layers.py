@@ -80,3 +80,15 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "late.py"
     module.write_text("def f():\n    from metrics.queries import scorecard\n    return scorecard\n")
     assert (2, "metrics.queries") in _imports(module)
+
+
+def test_pages_stay_thin() -> None:
+    """A page reads widgets, calls lower layers and renders; anything longer belongs in ui/."""
+    long = {path.name: n for path in _modules("app_pages")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) >= 120}
+    assert not long, f"pages of 120 lines or more: {long}"
+
+
+def test_the_command_lines_do_not_import_each_other() -> None:
+    """``python -m data_access`` adds the import commands; they must not import it back."""
+    assert not [name for _, name in _imports(ROOT / "data_access" / "cli_import.py") if name == "data_access.__main__"]

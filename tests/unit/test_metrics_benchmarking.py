@@ -82,3 +82,13 @@ def test_interval_contains_estimate(pair):
     x, n = pair
     lower, upper = wilson_interval(x, n)
     assert 0 <= lower <= x / n + 1e-12 and x / n - 1e-12 <= upper <= 1
+
+
+@pytest.mark.parametrize("n", [3, 6, 7, 10, 25, 27, 28, 34, 38, 41, 48, 57, 60, 299])
+def test_wilson_limits_are_exact_at_none_and_all(n):
+    """Issue 17 finding 3: for these n the formula's limits at 0/n and n/n landed a hair inside
+    0 and 1, so a group at 100% was "worse" than a comparator of 100% (and 0% "better" than 0%)."""
+    assert float(wilson_interval(n, n)[1]) == 1.0 and float(wilson_interval(0, n)[0]) == 0.0
+    assert compare_with_benchmark(n, n, 1.0) == "similar"
+    assert compare_with_benchmark(0, n, 0.0) == "similar"
+    assert compare_with_benchmark(0, n, 0.0, polarity="decrease") == "similar"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:49:01.268861
+Create Date: 2026-12-01 18:04:08.951196
 """
 from alembic import op
 import sqlalchemy as sa
@@ -111,6 +111,9 @@ def upgrade() -> None:
     sa.Column('rows_updated', sa.Integer(), nullable=False),
     sa.Column('rows_rejected', sa.Integer(), nullable=False),
     sa.Column('undone_at', sa.DateTime(), nullable=True),
+    sa.Column('received_from', sa.Date(), nullable=True),
+    sa.Column('received_to', sa.Date(), nullable=True),
+    sa.Column('data_as_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batches'))
     )
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
@@ -267,6 +270,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pdus', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pdus_region_code'), ['region_code'], unique=False)
+
+    op.create_table('unrecorded_first_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_batch_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['import_batch_id'], ['import_batches.id'], name=op.f('fk_unrecorded_first_sessions_import_batch_id_import_batches')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unrecorded_first_sessions'))
+    )
+    with op.batch_alter_table('unrecorded_first_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unrecorded_first_sessions_import_batch_id'), ['import_batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unrecorded_first_sessions_referral_id'), ['referral_id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -720,6 +734,11 @@ def downgrade() -> None:
     op.drop_table('demand_units')
     op.drop_table('contract_boroughs')
     op.drop_table('users')
+    with op.batch_alter_table('unrecorded_first_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unrecorded_first_sessions_referral_id'))
+        batch_op.drop_index(batch_op.f('ix_unrecorded_first_sessions_import_batch_id'))
+
+    op.drop_table('unrecorded_first_sessions')
     with op.batch_alter_table('pdus', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pdus_region_code'))
 
