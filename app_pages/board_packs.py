@@ -85,7 +85,9 @@ if st.button("Build the pack", type="primary"):
         bar.empty()
         st.error(str(exc))
         st.stop()
-    st.success(f"{pack.title} · {pack.context_line}")
+    st.success(f"{pack.full_title} · {pack.context_line}")
+    if pack.coverage_note:
+        st.warning(pack.coverage_note)
     st.caption(pack.suppression_note)
     st.download_button(f"Download {file_name(pack, fmt)}", content, file_name=file_name(pack, fmt),
                        mime=MIME_TYPES[fmt], on_click="ignore", key="packs_download", type="primary")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import panels
 from ui import charts, spc_views
+from ui.commentary_form import commentary_section
 from ui.context import page_context
 from ui.panel_data import distance_panels, panel_data, show
 
@@ -47,3 +48,5 @@ distance, _ = distance_panels(ctx)  # shared with the outcomes page's first view
 show(ctx, distance, "board_distance", figure=charts.interval_chart(
     distance.data, "need", "mean_change", "ci_lower", "ci_upper", reference=0.0, reference_label="no change",
     x_title="Mean change in need score (points)"))
+
+commentary_section(ctx)  # entered here, printed in the packs for the same period and view

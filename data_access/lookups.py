@@ -17,7 +17,7 @@ from data_access.models import (
     Provider,
     Region,
 )
-from data_access.scoping import AccessScope
+from data_access.scoping import AccessScope, ReferralFilters
 
 
 def geography_options(engine: Engine) -> pd.DataFrame:
@@ -71,3 +71,49 @@ def contract_options(engine: Engine, scope: AccessScope) -> pd.DataFrame:
     with session_scope(engine) as session:
         rows = session.execute(stmt).all()
     return pd.DataFrame(rows, columns=["contract_id", "reference", "service", "provider_id", "provider_name"])
+
+
+def add_scope_arguments(group) -> None:
+    """The command lines' scope options (``python -m metrics scorecard`` and ``pack``): one of
+    a borough, PDU, region, contract or provider."""
+    group.add_argument("--borough", help="borough name, e.g. Bolton")
+    group.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C 1-108; 109 and up: GM PDUs created "
+                       "since, see info); a referral is in the PDU in force on its referral date")
+    group.add_argument("--region", help="region letter code, e.g. J")
+    group.add_argument("--contract", help="contract reference")
+    group.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+
+
+def filters_from_args(conn, args) -> tuple[ReferralFilters, dict]:
+    """The filters the scope options name (names and references, not ids), and the options in
+    words; ``SystemExit`` for a name the database does not hold."""
+    described: dict = {}
+    if args.borough:
+        borough_id = conn.execute(select(Borough.id).where(Borough.name.ilike(args.borough))).scalar()
+        if borough_id is None:
+            raise SystemExit(f"unknown borough: {args.borough}")
+        described["borough"] = args.borough
+        return ReferralFilters(borough_id=borough_id), described
+    if args.pdu is not None:
+        described["pdu"] = args.pdu
+        return ReferralFilters(pdu_number=args.pdu), described
+    if args.region:
+        described["region"] = args.region.upper()
+        return ReferralFilters(region_code=args.region.upper()), described
+    if args.contract:
+        contract_id = conn.execute(select(Contract.id).where(Contract.reference == args.contract)).scalar()
+        if contract_id is None:
+            raise SystemExit(f"unknown contract: {args.contract}")
+        described["contract"] = args.contract
+        return ReferralFilters(contract_id=contract_id), described
+    if args.provider:
+        provider_id = conn.execute(
+            select(Provider.id).where(Provider.organisation_code == args.provider)
+        ).scalar()
+        if provider_id is None and args.provider.isdigit():
+            provider_id = conn.execute(select(Provider.id).where(Provider.id == int(args.provider))).scalar()
+        if provider_id is None:
+            raise SystemExit(f"unknown provider: {args.provider}")
+        described["provider"] = args.provider
+        return ReferralFilters(provider_id=provider_id), described
+    return ReferralFilters(), described

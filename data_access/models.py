@@ -851,6 +851,27 @@ class AuditLog(Base):
     detail: Mapped[str | None] = mapped_column(Text)  # JSON
 
 
+class BoardCommentary(Base):
+    """Commentary, new learning and early warnings entered for a board period and scope (issue
+    16; GMIRS spec §3.2: the quarterly report gives "success, gaps, new learning, and
+    opportunities" and early warnings). Dated and signed by its author; the packs for the same
+    period and scope print it. ``scope_label`` is the pack's filter line, so the page and the
+    pack name the same view the same way."""
+
+    __tablename__ = "board_commentary"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(Date, index=True)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    scope_label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # commentary | learning | early_warning
+    text: Mapped[str] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(120))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    author: Mapped[str] = mapped_column(String(60))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
 class DatasetMeta(Base):
     """Key/value facts about the loaded data (e.g. whether it is demo data)."""
 

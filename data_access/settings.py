@@ -115,6 +115,13 @@ class Settings:
     #: Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
     trusted_proxy_hops: int = 0
 
+    #: An organisation's PowerPoint template (.potx or .pptx) the board packs are built on;
+    #: None: python-pptx's plain default template, set to 16:9.
+    pack_template: str | None = None
+    #: The dashboard's address (e.g. https://dashboard.example.gov.uk/): evidence links in the
+    #: packs become real hyperlinks to the page; None: printed as the page and query.
+    base_url: str | None = None
+
     def demo_requested(self, *, cookie_key_configured: bool) -> bool:
         """Whether the operator asked for the demo (demo data and demo accounts) on first run.
 
@@ -159,4 +166,6 @@ class Settings:
             idle_timeout_minutes=_env_int("DASHBOARD_IDLE_TIMEOUT_MINUTES", base.idle_timeout_minutes),
             cookie_secure=_env_optional_bool("DASHBOARD_COOKIE_SECURE"),
             trusted_proxy_hops=_env_int("DASHBOARD_TRUSTED_PROXY_HOPS", base.trusted_proxy_hops),
+            pack_template=os.environ.get("DASHBOARD_PACK_TEMPLATE") or None,
+            base_url=os.environ.get("DASHBOARD_BASE_URL") or None,
         )

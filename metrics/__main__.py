@@ -28,12 +28,10 @@ import json
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from data_access.db import make_engine
 from data_access.figure_settings import FigureSettings, figure_settings
-from data_access.models import Borough, Contract, Provider
-from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
+from data_access.lookups import add_scope_arguments, filters_from_args
+from data_access.scoping import analyst_scope, referrals_select
 from data_access.settings import Settings
 from domain.catalogue import KPI_CODES
 from metrics import panels, periods
@@ -56,13 +54,13 @@ def _date(text: str) -> dt.date:
 
 
 def add_scope_options(parser: argparse.ArgumentParser) -> None:
-    """The view's area or organisation (one at most), as ``_resolve_filters`` reads them."""
-    scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--borough", help="borough name, e.g. Bolton")
-    scope.add_argument("--pdu", type=int, help="PDU number (HMPPS TOM Annex C 1-108; 109 and up: GM PDUs created since, see info); a referral is in the PDU in force on its referral date")
-    scope.add_argument("--region", help="region letter code, e.g. J")
-    scope.add_argument("--contract", help="contract reference")
-    scope.add_argument("--provider", help="provider organisation id (as Refer and Monitor writes it) or number")
+    """The view's area or organisation (one at most), shared by scorecard, compare, spc and pack
+    (``data_access.lookups``)."""
+    add_scope_arguments(parser.add_mutually_exclusive_group())
+
+
+#: The filters the scope options name (``data_access.lookups.filters_from_args``).
+_resolve_filters = filters_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,39 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_pack_command(sub)  # reports/cli.py: python -m metrics pack …
     add_spc_command(sub, _date, add_scope_options)  # metrics/spc_cli.py: python -m metrics spc …
     return parser
-
-
-def _resolve_filters(conn, args) -> tuple[ReferralFilters, dict]:
-    described: dict = {}
-    if args.borough:
-        borough_id = conn.execute(select(Borough.id).where(Borough.name.ilike(args.borough))).scalar()
-        if borough_id is None:
-            raise SystemExit(f"unknown borough: {args.borough}")
-        described["borough"] = args.borough
-        return ReferralFilters(borough_id=borough_id), described
-    if args.pdu is not None:
-        described["pdu"] = args.pdu
-        return ReferralFilters(pdu_number=args.pdu), described
-    if args.region:
-        described["region"] = args.region.upper()
-        return ReferralFilters(region_code=args.region.upper()), described
-    if args.contract:
-        contract_id = conn.execute(select(Contract.id).where(Contract.reference == args.contract)).scalar()
-        if contract_id is None:
-            raise SystemExit(f"unknown contract: {args.contract}")
-        described["contract"] = args.contract
-        return ReferralFilters(contract_id=contract_id), described
-    if args.provider:
-        provider_id = conn.execute(
-            select(Provider.id).where(Provider.organisation_code == args.provider)
-        ).scalar()
-        if provider_id is None and args.provider.isdigit():
-            provider_id = conn.execute(select(Provider.id).where(Provider.id == int(args.provider))).scalar()
-        if provider_id is None:
-            raise SystemExit(f"unknown provider: {args.provider}")
-        described["provider"] = args.provider
-        return ReferralFilters(provider_id=provider_id), described
-    return ReferralFilters(), described
 
 
 def _row(result: KpiResult, *, suppress: bool, settings: FigureSettings) -> dict:
@@ -149,7 +114,7 @@ def run_scorecard(args, settings: Settings, out) -> int:
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
-            filters, described = _resolve_filters(conn, args)
+            filters, described = filters_from_args(conn, args)
             stmt = referrals_select(analyst_scope(), filters)
             units = demand_units_for(
                 conn, borough_id=filters.borough_id, pdu_number=filters.pdu_number,

@@ -733,7 +733,9 @@ def spc_charts_from(series: dict[str, pd.DataFrame], inp: PanelInputs, *, months
     charts: dict[str, Panel] = {}
     for code, frame in series.items():
         entry = kpi(code)
-        points = frame[frame["denominator"] > 0].reset_index(drop=True)
+        # A month after the as-of date can have cases but no value yet (nothing is known about
+        # it): not a point on the chart (a part-period pack reached this).
+        points = frame[(frame["denominator"] > 0) & frame["value"].notna()].reset_index(drop=True)
         if points.empty:
             charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (rules,),
                                  {**base, "variation": NO_DATA, "target": entry.target})

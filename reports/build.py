@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import Engine
 
@@ -12,7 +13,16 @@ from data_access.db import session_scope
 from data_access.scoping import AccessScope, ReferralFilters
 from data_access.settings import Settings
 from metrics.periods import Period
-from reports.pack_data import Pack, PackKind, PackRequest, Progress, _noop, board_pack_data, contract_pack_data, epop_report_data
+from reports.pack_data import (
+    Pack,
+    PackKind,
+    PackRequest,
+    Progress,
+    _noop,
+    board_pack_data,
+    contract_pack_data,
+    epop_report_data,
+)
 from reports.pdf import pack_to_pdf
 from reports.slides import pack_to_pptx
 from reports.workbook import pack_to_xlsx
@@ -59,14 +69,16 @@ def gather(
     request = PackRequest(period=period, scope=scope, filters=filters or ReferralFilters(), as_of=as_of)
     with session_scope(engine) as session:
         if kind == "board":
-            return board_pack_data(session, request, settings, progress)
-        if kind == "contract":
+            pack = board_pack_data(session, request, settings, progress)
+        elif kind == "contract":
             if request.filters.contract_id is None and scope.role != "provider":
                 raise ValueError("A contract pack is for one contract: choose the contract.")
-            return contract_pack_data(session, request, settings, progress)
-        if kind == "epop":
-            return epop_report_data(session, period, epop_user, settings, region_code, progress)
-    raise ValueError(f"Unknown pack kind {kind!r}; choose one of {', '.join(KINDS)}.")
+            pack = contract_pack_data(session, request, settings, progress)
+        elif kind == "epop":
+            pack = epop_report_data(session, period, epop_user, settings, region_code, progress)
+        else:
+            raise ValueError(f"Unknown pack kind {kind!r}; choose one of {', '.join(KINDS)}.")
+    return replace(pack, template=settings.pack_template, base_url=settings.base_url)
 
 
 def build(engine: Engine, kind: PackKind, fmt: str, *, progress: Progress = _noop, **kwargs) -> tuple[Pack, bytes]:

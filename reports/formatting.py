@@ -9,7 +9,17 @@ import pandas as pd
 
 #: Analysis Function palette (DOMAIN.md "Accessibility"): adjacent colours contrast ≥ 3:1.
 PALETTE = ("12436D", "28A197", "801650", "F46A25", "3D3D3D", "A285D1")
-KIND_COLOURS = {"success": "28A197", "gap": "801650", "opportunity": "12436D"}
+#: Findings' text colours: the palette's teal (3.2:1 on white) is too light for text, so successes
+#: are written in a darker teal (7.3:1); gaps maroon (9.8:1), opportunities navy (10.3:1).
+KIND_COLOURS = {"success": "00625A", "gap": "801650", "opportunity": "12436D"}
+#: Text and fills of slides and pages; every pair used is ≥ 4.5:1 (WCAG AA for body text).
+TEXT = "0B0C0C"  # near-black (GOV.UK text colour)
+MUTED = "3D3D3D"  # 10.9:1 on white
+LINK = "1D70B8"  # 5.2:1 on white
+HEADER_FILL, HEADER_TEXT = "12436D", "FFFFFF"  # 10.2:1
+BAND_FILL = "F3F2F1"  # alternate table rows: 18.6:1 with TEXT
+BODY_FILL = "FFFFFF"
+BANNER_FILL = "801650"  # maroon: 9.6:1 with white
 
 
 def cell_text(value, column: str = "") -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access.demo import is_demo_database
 from data_access.figure_settings import FigureSettings, figure_settings
 from data_access.models import Borough, Contract, Hub, Provider
 from data_access.scoping import AccessScope, ReferralFilters, referrals_select
@@ -40,7 +41,7 @@ from domain.catalogue import KPI_CATALOGUE
 from metrics import contract_panels, panels, periods
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, suppression_note
 from metrics.findings import SERVICE_START, Finding
-from metrics.panels import ChartSpec  # noqa: F401 - the renderers' chart spec is the panel's
+from metrics.panels import ChartSpec
 from metrics.periods import Period
 from metrics.queries import kpi_definitions
 
@@ -58,7 +59,9 @@ class PackTable:
     """One table of a pack: a sheet in the workbook, a slide (or more) in the deck.
 
     ``style`` tells the slide and PDF renderers how to lay it out: a plain ``table``, the
-    grouped ``findings`` list, or ``text`` (the frame's single column as paragraphs).
+    grouped ``findings`` list, ``text`` (the frame's single column as paragraphs),
+    ``spc_icons`` (one row per measure with its Making Data Count icons) or ``chart`` (the chart
+    alone on a slide; its figures are in the workbook).
     """
 
     key: str  # sheet name (≤ 31 characters)
@@ -67,7 +70,7 @@ class PackTable:
     notes: tuple[str, ...] = ()
     chart: ChartSpec | None = None
     headline: str | None = None
-    style: Literal["table", "findings", "text"] = "table"
+    style: Literal["table", "findings", "text", "spc_icons", "chart"] = "table"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,31 @@ class Pack:
     suppression_note: str
     findings: tuple[Finding, ...] = ()
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    #: Set when the period runs past the data's as-of date: printed as a banner on the cover
+    #: and on every slide and page, so nobody reads a part-period as the whole.
+    coverage_note: str | None = None
+    #: True when the database holds the invented demo data: the cover says "demo data".
+    demo: bool = False
+    #: Rendering options from the settings (``reports.build.gather`` fills them in).
+    template: str | None = None
+    base_url: str | None = None
+
+    def evidence_url(self, evidence: str) -> str | None:
+        """A finding's evidence (page and query) as an address, when the dashboard's is set."""
+        return f"{self.base_url.rstrip('/')}/{evidence.lstrip('/')}" if self.base_url else None
+
+    @property
+    def scope_text(self) -> str:
+        """The scope in a few words for the title: "Bolton", "GMIRS-WSS-LOT1 (…)", "all GM"."""
+        named = [value for label, value in self.filters if label in ("Region", "PDU", "Borough", "Hub",
+                                                                     "Contract", "Provider")]
+        return ", ".join(named) if named else "All Greater Manchester"
+
+    @property
+    def full_title(self) -> str:
+        """Title, scope and period: what the cover and the document properties say."""
+        scope = "" if self.scope_text in self.title else f"{self.scope_text}, "
+        return f"{self.title}: {scope}{self.period.label}"
 
     @property
     def filters_text(self) -> str:
@@ -94,8 +122,9 @@ class Pack:
 
     @property
     def context_line(self) -> str:
-        """Printed on every slide and page: period, filters, freshness."""
-        return f"{self.period.label} · Filters: {self.filters_text} · {self.as_of_text}"
+        """Printed on every slide and page: period, filters, freshness (and a part-period)."""
+        part = " · PART PERIOD: data end " + f"{self.as_of:%d %b %Y}" if self.coverage_note and self.as_of else ""
+        return f"{self.period.label} · Filters: {self.filters_text} · {self.as_of_text}{part}"
 
     def table(self, key: str) -> PackTable:
         return next(t for t in self.tables if t.key == key)
@@ -108,6 +137,29 @@ def _noop(fraction: float, message: str) -> None:  # default progress callback
 # --------------------------------------------------------------------------------------------
 # Periods, filters and disclosure helpers
 # --------------------------------------------------------------------------------------------
+
+
+class PeriodAfterData(ValueError):
+    """The pack's period starts after the last date in the data: there is nothing to report,
+    and a pack built anyway would print 0% and "fell below forecast" for months not yet
+    recorded (issue 16). The CLI exits 2 on it; the Board packs page shows it as an error."""
+
+
+def check_coverage(period: Period, as_of: dt.date | None) -> str | None:
+    """Refuse a period after the data (:class:`PeriodAfterData`); for a period the data covers
+    only in part, the banner sentence the pack prints; ``None`` when it is wholly covered."""
+    if as_of is None:
+        return None  # no data in scope at all: the panels say "no data"
+    if period.start > as_of:
+        raise PeriodAfterData(
+            f"The period {period.label} starts after the data's as-of date ({as_of:%d %B %Y}): "
+            "there is no data for it yet. Choose a period that starts on or before that date.")
+    if period.end > as_of:
+        days = (as_of - period.start).days + 1
+        total = (period.end - period.start).days + 1
+        return (f"Part period: the data ends on {as_of:%d %B %Y}, so this pack covers {days} of the period's "
+                f"{total} days. Counts for the period are not complete; compare rates, not counts.")
+    return None
 
 
 def period_for(start: dt.date, end: dt.date) -> Period:
@@ -296,9 +348,150 @@ def findings_table(findings: Sequence[Finding]) -> PackTable:
         [{"Kind": f.kind, "Finding": f.text, "Evidence (dashboard page)": f.evidence} for f in findings],
         columns=["Kind", "Finding", "Evidence (dashboard page)"],
     )
-    notes = ("Generated by comparing this period with the previous one (metrics.findings). Rates on fewer "
-             "than 10 cases are not compared. Open the evidence link in the dashboard to see the chart.",)
+    notes = (("Generated by comparing this period with the previous one (metrics.findings). Rates on fewer "
+             "than 10 cases are not compared. Open the evidence link in the dashboard to see the chart."),)
     return PackTable("Findings", "What changed: successes, gaps and opportunities", frame, notes, style="findings")
+
+
+# --------------------------------------------------------------------------------------------
+# SPC the Making Data Count way
+# --------------------------------------------------------------------------------------------
+
+
+def _xmr(code: str, panel: panels.Panel):
+    """The XmR chart behind an SPC panel, rebuilt from the panel's own points with the same
+    call ``metrics.panels.spc_charts`` makes, for the icon keys and the explanation (the panel
+    carries their words, not the chart object)."""
+    from domain.catalogue import kpi
+    from metrics import spc
+
+    entry = kpi(code)
+    return spc.xmr(pd.to_numeric(panel.data["value"]).to_numpy(dtype=float), improvement=entry.polarity,
+                   target=entry.target, x=list(panel.data["month"]))
+
+
+def spc_tables(charts: dict[str, panels.Panel], tiles: panels.Panel) -> list[PackTable]:
+    """The icon summary of every charted measure (variation and assurance icons with their text,
+    and the sentence reconciling an apparent contradiction), then one XmR chart per measure."""
+    from metrics import spc
+
+    status = dict(zip(tiles.data["code"], tiles.data["status_word"])) if len(tiles.data) else {}
+    rows, tables = [], []
+    for code, panel in charts.items():
+        if panel.data.empty:
+            rows.append({"Code": code, "Variation icon": "no_data", "Variation": panel.extra.get("variation", ""),
+                         "Assurance icon": "none", "Assurance": panel.extra.get("assurance", ""),
+                         "Explanation": panel.title})
+            continue
+        chart = _xmr(code, panel)
+        provisional = bool(panel.extra.get("provisional"))
+        rows.append({"Code": code, "Variation icon": spc.variation_icon(chart),
+                     "Variation": spc.VARIATION_ICONS[spc.variation_icon(chart)],
+                     "Assurance icon": spc.assurance_icon(chart),
+                     "Assurance": spc.ASSURANCE_ICONS[spc.assurance_icon(chart)],
+                     "Explanation": spc.explain(status.get(code), chart) or ""})
+        data = panel.data
+        frame = pd.DataFrame({
+            "Month": [f"{m:%b %Y}" for m in pd.to_datetime(data["month"])],
+            "Value (%)": data["value"].astype(float), "Mean (%)": data["mean"].astype(float),
+            "Lower limit (%)": data["lower"].astype(float), "Upper limit (%)": data["upper"].astype(float),
+            "Target (%)": [float(panel.extra["target"]) if panel.extra.get("target") is not None else np.nan] * len(data),
+            "Signal": data["signal"], "Rule": data["rule"]}, dtype=object)
+        series = ("Value (%)", "Mean (%)", "Lower limit (%)", "Upper limit (%)") + (
+            ("Target (%)",) if panel.extra.get("target") is not None else ())
+        spec = ChartSpec("xmr", frame, "Month", series, "0.0", "%")
+        notes = [n for n in (spc.explain(status.get(code), chart),) if n] + list(panel.notes)
+        title = f"XmR chart: {code}" + (" (provisional limits: fewer than 13 months)" if provisional else "")
+        tables.append(PackTable(f"SPC {code}", title, frame, tuple(notes), spec, panel.title, style="chart"))
+    icons = PackTable("SPC summary", "Making Data Count summary: variation and assurance of every measure",
+                      pd.DataFrame(rows, dtype=object),
+                      (("Icons in the Making Data Count style, drawn by the project; the words beside each icon say "
+                       "the same for screen readers and in print."),),
+                      None, tiles.title, style="spc_icons")
+    return [icons, *tables]
+
+
+# --------------------------------------------------------------------------------------------
+# Executive summary
+# --------------------------------------------------------------------------------------------
+
+#: What the summary says where nobody has entered commentary for the period (issue 16: the
+#: slide says so rather than leaving a placeholder).
+NO_COMMENTARY = "None entered in the dashboard for this period."
+TOP_FINDINGS = 5
+
+
+def _entered_lines(heading: str, entries: list[str]) -> list[str]:
+    return [f"{heading}: {NO_COMMENTARY}"] if not entries else [f"{heading}:"] + [f"• {e}" for e in entries]
+
+
+def persistent_gaps(db: Session, request: PackRequest, settings: Settings, view: panels.PanelInputs,
+                    tiles: panels.Panel, bands: panels.Panel) -> list[str]:
+    """Gaps that held in this period and the one before (only changes are "what changed"
+    findings, so a borough below its band two quarters running was never reported): boroughs
+    below their forecast band and measures below target in both periods. Read from the same
+    panels for the previous period; nothing is computed here."""
+    before = periods.previous(request.period, SERVICE_START)
+    if before is None:
+        return []
+    previous_view = panels.inputs_for(db, request.scope, request.filters,
+                                      referrals_select(request.scope, request.filters), before, view.as_of, settings)
+    out: list[str] = []
+    now = bands.extra["table"]
+    then = panels.forecast_bands(db, previous_view, by="borough").extra["table"]
+    boroughs = sorted(set(now.loc[now["band"] == "below", "borough"]) & set(then.loc[then["band"] == "below", "borough"]))
+    if boroughs:
+        out.append(f"{', '.join(boroughs)} below the forecast band")
+    card_then = panels.period_scorecard(db, previous_view)
+    below_now = tiles.data.loc[tiles.data["status_word"].isin(["below target", "below trigger"]), "code"]
+    codes = [c for c in below_now if (r := card_then.kpi(c)) is not None and r.status in ("below target", "below trigger")]
+    if codes:
+        out.append(f"{', '.join(codes)} below target")
+    return [f"{part} in this period and in {before.label}" for part in out]
+
+
+def entered(db: Session, period: Period, filters: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """Commentary, new learning and early warnings entered in the dashboard for this period and
+    scope (``data_access.commentary``), by kind, each line signed and dated."""
+    from data_access.commentary import KINDS, commentary_for, entry_line
+
+    rows = commentary_for(db, period.start, period.end, scope_label(filters))
+    return {kind: [entry_line(r) for r in rows[rows["kind"] == kind].itertuples(index=False)] for kind in KINDS}
+
+
+def scope_label(filters: tuple[tuple[str, str], ...]) -> str:
+    """The filter line commentary is filed under: the same words the pack prints."""
+    return "; ".join(f"{label}: {value}" for label, value in filters)
+
+
+def executive_summary(findings: Sequence[Finding], persistent: Sequence[str], notes: dict[str, list[str]] | None = None,
+                      *, headline_count: int = TOP_FINDINGS) -> PackTable:
+    """The summary slide: the findings that matter most (gaps first, then successes, then
+    opportunities, weightiest first), each with its evidence; then successes, gaps including
+    persistent ones, new learning, opportunities, early warnings and commentary as entered on
+    the Board summary page (``notes``, from :func:`entered`); where none is entered, it says so."""
+    rank = {"gap": 0, "success": 1, "opportunity": 2}
+    top = sorted(findings, key=lambda f: (rank.get(f.kind, 3), -f.weight))[:headline_count]
+    counts = {kind: sum(f.kind == kind for f in findings) for kind in rank}
+    lines = ["Findings that matter:"]
+    lines += [f"• {f.text}" for f in top] or ["• No change this period large enough to report."]
+    evidence = [""] + [f.evidence for f in top] + ([""] if not top else [])
+    lines.append(f"Successes: {counts['success']} (listed under What changed).")
+    lines.append(f"Gaps: {counts['gap']} new this period; persistent: "
+                 + ("; ".join(persistent) + "." if persistent else "none from the previous period."))
+    notes = notes or {}
+    lines += _entered_lines("New learning", notes.get("learning", []))
+    lines.append(f"Opportunities: {counts['opportunity']} (listed under What changed).")
+    lines += _entered_lines("Early warnings (action, owner, date)", notes.get("early_warning", []))
+    lines += _entered_lines("Commentary", notes.get("commentary", []))
+    frame = pd.DataFrame({"Summary": lines, "Evidence": evidence + [""] * (len(lines) - len(evidence))})
+    worst = next((f for f in top if f.kind == "gap"), None)
+    headline = f"{panels.plural(counts['gap'], 'gap')} and {panels.plural(counts['success'], 'success', 'successes')} this period"
+    if persistent:
+        headline += f"; persistent: {persistent[0].split(' in this period')[0]}"
+    elif worst:
+        headline += f"; first: {worst.topic.replace('borough:', '')}"
+    return PackTable("Summary", "Executive summary", frame, (), None, headline, style="text")
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,6 +516,7 @@ def _view(db: Session, request: PackRequest, settings: Settings) -> panels.Panel
     scope, filters = request.scope, request.filters
     check_filters_in_scope(db, scope, filters)
     as_of = request.as_of or panels.data_as_of(db)
+    check_coverage(request.period, as_of)
     return panels.inputs_for(db, scope, filters, referrals_select(scope, filters), request.period, as_of, settings)
 
 
@@ -339,7 +533,11 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     changed = panels.what_changed(db, view)
     findings = changed.extra["findings"]
     progress(0.5, "Complexity, distance travelled and equalities")
-    tables = [kpi_summary_table(tiles), sl002_official_table(db, view)]
+    described = describe_filters(db, scope, filters)
+    tables = [executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands),
+                                entered(db, period, described)),
+              kpi_summary_table(tiles), sl002_official_table(db, view),
+              *spc_tables(panels.spc_charts(db, view), tiles)]
     if not bands.extra["table"]["band"].eq("no forecast").all():
         tables.append(panel_table("Referrals v forecast", "Referrals received against the forecast band, by borough",
                                   bands, {"borough": "Borough", "referrals": "Referrals", "expected_low": "Expected (low)",
@@ -362,9 +560,10 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     tables.append(data_quality_table(db, view, card))
     return Pack(
         kind="board", title="Quality Assurance and Learning Board pack", period=period, as_of=view.as_of,
-        filters=describe_filters(db, scope, filters), tables=tuple(tables),
+        filters=described, tables=tuple(tables),
         definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
         suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
+        coverage_note=check_coverage(period, view.as_of), demo=is_demo_database(db),
     )
 
 
@@ -381,10 +580,12 @@ def sl002_official_table(db: Session, view: panels.PanelInputs) -> PackTable:
                         "status": "Status"})
 
 
-def commentary_table() -> PackTable:
+def commentary_table(notes: dict[str, list[str]]) -> PackTable:
     frame = pd.DataFrame({"Commentary": [
-        "[Provider commentary: performance this month, reasons for any KPI below target, actions agreed.]",
-        "[Early warnings and risks (GMIRS specification §3.2).]",
+        *_entered_lines("Provider commentary (performance this month, reasons for any KPI below target, actions agreed)",
+                        notes.get("commentary", []) + notes.get("learning", [])),
+        *_entered_lines("Early warnings and risks, with action, owner and date (GMIRS specification §3.2)",
+                        notes.get("early_warning", [])),
     ]})
     return PackTable("Commentary", "Provider commentary", frame, (), style="text")
 
@@ -398,21 +599,26 @@ def contract_pack_data(db: Session, request: PackRequest, settings: Settings, pr
     card = tiles.extra["scorecard"]
     findings = panels.what_changed(db, view).extra["findings"]
     progress(0.5, "SL002, cases at risk and data quality")
+    bands = panels.forecast_bands(db, view, by="borough")
+    described = describe_filters(db, scope, filters)
+    notes = entered(db, period, described)
     tables = [
-        kpi_summary_table(tiles),
+        executive_summary(findings, persistent_gaps(db, request, settings, view, tiles, bands), notes),
+        kpi_summary_table(tiles), *spc_tables(panels.spc_charts(db, view), tiles),
         panel_table("SL002 breakdown", "SL002 with the neutral and negative breakdown",
                     contract_panels.sl002_breakdown(db, view, card=card)),
         sl002_official_table(db, view),
         panel_table("Cases at risk", "Cases at risk of breaching a time limit", contract_panels.deadlines_by_band(db, view)),
         data_quality_table(db, view, card),
         findings_table(findings),
-        commentary_table(),
+        commentary_table(notes),
     ]
     return Pack(
         kind="contract", title="Monthly contract pack", period=period, as_of=view.as_of,
-        filters=describe_filters(db, scope, filters), tables=tuple(tables),
+        filters=described, tables=tuple(tables),
         definitions=definitions_frame(kpi_definitions(db)), assumptions=card.assumptions,
         suppression_note=pack_suppression_note(panels.figures(db, view)), findings=tuple(findings),
+        coverage_note=check_coverage(period, view.as_of), demo=is_demo_database(db),
     )
 
 
@@ -478,7 +684,10 @@ def epop_region_tables(plan_view, settings: FigureSettings, start: dt.date, end:
         "Due": [_date_text(v) for v in attention["due_date"]], "Status": attention["status"],
         "RAG": attention["rag"], "Days overdue": attention["days_overdue"],
     }, dtype=object)
-    actions_table = PackTable("Overdue and at risk", "Actions overdue or at risk", actions, (m.rag_definition(),))
+    overdue, at_risk = int((attention["rag"] == "overdue").sum()), int((attention["rag"] == "at risk").sum())
+    actions_table = PackTable("Overdue and at risk", "Actions overdue or at risk", actions, (m.rag_definition(),),
+                              None, f"{overdue} actions overdue and {at_risk} at risk" if len(attention)
+                              else "No action is overdue or at risk")
     annex2 = plan_view.annex2.rename(columns={"dimension": "Dimension", "expected": "Expected", "met": "Met",
                                               "in progress": "In progress", "not started": "Not started",
                                               "not assessed": "Not assessed", "pct_met": "Met (%)"})
@@ -522,7 +731,10 @@ def epop_report_data(
     from metrics import epop_views
     from data_access.models import EpopSession
 
-    as_of = period.end
+    # Plans are read live: a period after today is refused and one running past today is
+    # reported as of today with a banner (an action cannot be overdue on a future date).
+    coverage = check_coverage(period, dt.date.today())
+    as_of = min(period.end, dt.date.today())
     settings = figure_settings(db, settings)  # the figure settings in force, as for every pack and page
     progress(0.2, "National summary of the 13 plans")
     national = epop_views.national_view(db, user, as_of)
@@ -549,7 +761,8 @@ def epop_report_data(
     definitions = pd.DataFrame({"Term": list(national.definitions), "Definition": list(national.definitions.values())})
     return Pack(
         kind="epop", title=title, period=period, as_of=as_of, filters=tuple(filters), tables=tuple(tables),
-        definitions=definitions, assumptions=("Decision 7: progress = share of due actions complete; RAG by due date "
-                                              "and status; Annex 2 and standards shown alongside, never blended.",),
+        definitions=definitions, assumptions=(("Decision 7: progress = share of due actions complete; RAG by due date "
+                                              "and status; Annex 2 and standards shown alongside, never blended."),),
         suppression_note=f"{SUPPRESSED}: counts of 1 to {settings.suppression_threshold - 1} people are not shown.",
+        coverage_note=coverage, demo=is_demo_database(db),
     )

@@ -80,12 +80,14 @@ def pack_to_xlsx(pack: Pack) -> bytes:
 
     about = book.add_worksheet(sheet_name(ABOUT_SHEET, taken))
     lines = [
-        ("Pack", pack.title), ("Period", pack.period.label),
+        ("Pack", pack.full_title), ("Period", pack.period.label),
         ("From", pack.period.start.isoformat()), ("To", pack.period.end.isoformat()),
         ("Data as of", pack.as_of.isoformat() if pack.as_of else "no data"),
         ("Filters", pack.filters_text), ("Suppression", pack.suppression_note),
         ("Generated", f"{pack.generated_at:%Y-%m-%d %H:%M}"),
-    ] + [("Assumption", a) for a in pack.assumptions] + [
+    ] + ([("Part period", pack.coverage_note)] if pack.coverage_note else []) + (
+        [("Demo data", "Every figure in this workbook is invented demo data.")] if pack.demo else []) + [
+        ("Assumption", a) for a in pack.assumptions] + [
         ("Sheets", "One sheet per table in the pack, then Definitions."),
     ]
     _write(about, 0, 0, pack.title, bold)

@@ -153,14 +153,12 @@ def xlsx_rows(content: bytes, sheet: str) -> list[dict]:
 
 
 def pptx_rows(content: bytes, heading: str) -> list[dict]:
-    """Every table row on the slides titled ``heading`` (a long table runs over several)."""
+    """Every row of the table ``heading`` (a long table runs over several slides; each slide's
+    title states the finding, so the table is found by its name, "Table: heading")."""
     body = []
     for slide in Presentation(io.BytesIO(content)).slides:
-        title = slide.shapes.title.text if slide.shapes.title is not None else ""
-        if re.sub(r" \(\d+ of \d+\)$", "", title) != heading:
-            continue
         for shape in slide.shapes:
-            if shape.has_table:
+            if shape.has_table and shape.name == f"Table: {heading}":
                 cells = [[cell.text for cell in row.cells] for row in shape.table.rows]
                 body += [dict(zip(cells[0], row)) for row in cells[1:]]
     return body

@@ -102,15 +102,17 @@ def test_board_pack_pptx_has_title_sections_charts_and_context_on_every_slide(bo
     deck = Presentation(io.BytesIO(content))
     titles = [s.shapes.title.text for s in deck.slides]
     assert titles[0] == "Quality Assurance and Learning Board pack"
-    subtitle = deck.slides[0].placeholders[1].text
-    assert QUARTER.label in subtitle and "Data as of" in subtitle
-    for wanted in ("KPIs against target, with variation and assurance",
+    texts = _slide_texts(content)
+    assert QUARTER.label in texts[0] and "Data as of" in texts[0] and "All Greater Manchester" in texts[0]
+    assert titles[1].endswith("this period") or "persistent" in titles[1]  # the executive summary states a finding
+    # Titles state findings; the measure each slide is about is its kicker, above the title.
+    for wanted in ("Executive summary", "KPIs against target, with variation and assurance",
                    "Referrals received against the forecast band, by borough",
                    "Complexity mix of referrals received", "Distance travelled by need",
                    "Attendance by protected characteristic", "Spend against the funding profile",
                    "What changed: successes", "What changed: gaps", "What changed: opportunities",
-                   "Data-quality checks", "Appendix: definitions (1)", "Appendix: assumptions and notes"):
-        assert any(t.startswith(wanted) for t in titles), wanted
+                   "Data-quality checks", "Appendix: definitions", "Appendix: assumptions and notes"):
+        assert any(wanted in t for t in texts), wanted
     charts = [shape for slide in deck.slides for shape in slide.shapes if shape.has_chart]
     assert len(charts) >= 5  # KPI, forecast, complexity, distance, spend: native, editable
     for text in _slide_texts(content)[1:]:
@@ -258,9 +260,11 @@ def test_contract_pack_has_sl002_breakdown_cases_at_risk_and_commentary(engine, 
                           filters=ReferralFilters(contract_id=contract_id))
     titles = [s.shapes.title.text for s in Presentation(io.BytesIO(content)).slides]
     assert titles[0] == "Monthly contract pack"
-    for wanted in ("SL002 with the neutral and negative breakdown", "Cases at risk of breaching a time limit",
-                   "Data-quality checks", "Provider commentary"):
-        assert any(t.startswith(wanted) for t in titles), wanted
+    texts = _slide_texts(content)
+    for wanted in ("Executive summary", "SL002 with the neutral and negative breakdown",
+                   "Cases at risk of breaching a time limit", "Data-quality checks", "Provider commentary"):
+        assert any(wanted in t for t in texts), wanted
+    assert any("Early warnings and risks" in t and "None entered in the dashboard" in t for t in texts)
     card = _expected_card(engine, analyst_scope(), ReferralFilters(contract_id=contract_id), MONTH)
     sl002 = card.kpi("SL002")
     frame = pack.table("SL002 breakdown").frame
@@ -350,3 +354,53 @@ def test_cli_builds_each_kind(engine, tmp_path, monkeypatch, contracts):
 def test_file_name_says_kind_period_and_scope(board):
     pack, _ = board["pdf"]
     assert file_name(pack, "pdf") == "board_2025-07-01_2025-09-30.pdf"
+
+
+def test_cli_refuses_a_period_after_the_data_with_exit_2(engine, tmp_path, monkeypatch, capsys):
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", str(engine.url))
+    with session_scope(engine) as session:
+        from metrics.panels import data_as_of
+        as_of = data_as_of(session)
+    future = period_for(dt.date(as_of.year + 1, 4, 1), dt.date(as_of.year + 1, 6, 30))
+    target = tmp_path / "future.pptx"
+    code = main(["pack", "--kind", "board", "--from", future.start.isoformat(), "--to", future.end.isoformat(),
+                 "--out", str(target)], io.StringIO())
+    assert code == 2
+    assert not target.exists()
+    assert "starts after the data's as-of date" in capsys.readouterr().err
+
+
+def test_a_part_period_pack_says_so_and_borough_scope_from_the_cli(engine, tmp_path, monkeypatch):
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", str(engine.url))
+    with session_scope(engine) as session:
+        from metrics.panels import data_as_of
+        as_of = data_as_of(session)
+    # A period that starts before the as-of date and ends a month after it.
+    start = as_of.replace(day=1)
+    end = start + dt.timedelta(days=62)
+    out = io.StringIO()
+    target = tmp_path / "part.xlsx"
+    assert main(["pack", "--kind", "board", "--from", start.isoformat(), "--to", end.isoformat(),
+                 "--borough", "Bolton", "--out", str(target)], out) == 0
+    text = out.getvalue()
+    assert "Part period: the data ends on" in text and "Bolton" in text
+    about = [[c.value for c in row] for row in openpyxl.load_workbook(target)["About"].iter_rows()]
+    assert any(row[0] == "Part period" for row in about)
+    assert any(row[0] == "Filters" and "Borough: Bolton" in row[1] for row in about)
+
+
+def test_cli_pdu_and_provider_scopes_print_on_the_pack(engine, tmp_path, monkeypatch, contracts):
+    from metrics.__main__ import main
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", str(engine.url))
+    out = io.StringIO()
+    assert main(["pack", "--kind", "board", "--from", "2025-07-01", "--to", "2025-09-30", "--provider",
+                 str(contracts[0][2]), "--out", str(tmp_path / "p.xlsx")], out) == 0
+    assert f"Provider: {contracts[0][3]}" in out.getvalue()
+    with pytest.raises(SystemExit, match="unknown borough"):
+        main(["pack", "--kind", "board", "--from", "2025-07-01", "--to", "2025-09-30", "--borough", "Atlantis",
+              "--out", str(tmp_path / "x.xlsx")], out)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 17:52:07.089150
+Create Date: 2026-12-01 18:07:48.166281
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,6 +27,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+
+    op.create_table('board_commentary',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('scope_label', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('action', sa.Text(), nullable=True),
+    sa.Column('owner', sa.String(length=120), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('author', sa.String(length=60), nullable=False),
+    sa.Column('entered_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_board_commentary'))
+    )
+    with op.batch_alter_table('board_commentary', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_board_commentary_period_start'), ['period_start'], unique=False)
 
     op.create_table('calendar_days',
     sa.Column('day', sa.Date(), nullable=False),
@@ -826,6 +843,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_calendar_days_working_days_to_date'))
 
     op.drop_table('calendar_days')
+    with op.batch_alter_table('board_commentary', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_board_commentary_period_start'))
+
+    op.drop_table('board_commentary')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
