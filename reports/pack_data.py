@@ -556,6 +556,13 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
     tables.append(equalities_table([panels.equality_rates(db, view, strand=s) for s in panels.EQUALITY_STRANDS]))
     progress(0.65, "Spend and data quality")
     tables.append(spend_table(panels.spend_against_funding(db, view)))
+    # Issue 17 part 5: each measure per contract year against target, for the extension decision
+    # (GMIRS spec §1.11: 2025/26 "anticipated"); the Board summary page's panel.
+    tables.append(panel_table("Extension readiness", "Extension readiness: each measure by contract year",
+                              panels.extension_readiness(db, view),
+                              {"code": "Code", "contract year": "Contract year", "value": "Value",
+                               "target": "Target", "against target": "Against target", "months met": "Months met",
+                               "on the year before": "On the year before", "assurance": "Assurance"}, chart=False))
     tables.append(findings_table(findings))
     tables.append(data_quality_table(db, view, card))
     return Pack(
