@@ -16,6 +16,7 @@ from data_access.models import Borough, ContractBorough, Contract, Provider, Use
 from data_access.settings import PROJECT_ROOT
 from metrics import panels
 from metrics.__main__ import main as cli
+from tests.app.conftest import mark_signed_in
 from tests.app.test_pages import expected_panel, text_of
 from ui.navigation import PAGES
 
@@ -30,9 +31,7 @@ def env(app_env):
 def open_compare(username: str, query: dict | None = None):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
+    at = mark_signed_in(AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180), username)
     at.run()
     for key, value in (query or {}).items():
         at.query_params[key] = value

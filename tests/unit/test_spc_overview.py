@@ -117,7 +117,7 @@ def test_overview_rows_name_the_icons_say_them_in_words_and_explain_disagreement
     }, inputs())
     card = Scorecard(dt.date(2025, 10, 1), dt.date(2025, 12, 31), dt.date(2025, 12, 31), (
         result("DS1", 30, 100.0, 95.0, "below target"),
-        result("DS2", 96, 100, 95.0, "met"),
+        result("DS2", 960, 1000, 95.0, "met"),  # 40 not met: nothing small to protect
         result("DS3", 80, 100, 90.0, "below target"),
         result("DS4", 7, 8, 95.0, "below target"),  # 8 cases: a rate on fewer than 10 is not shown
     ))
