@@ -773,6 +773,9 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
             if servers:
                 tracebacks = sum(server.log_path.read_text(errors="replace").count("Traceback") for server in servers)
+                if tracebacks and os.environ.get("LOAD_WS_KEEP_LOG"):
+                    for server in servers:
+                        print(server.log_path.read_text(errors="replace")[-6000:])
 
     rows = summary_rows(stats)
     print()

@@ -4,6 +4,7 @@ gets its own demo database with hostile free text written into it before the ser
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,25 @@ def attack_server(playwright_browser, tmp_path_factory):  # noqa: F811 - fixture
     server = start_server(url, ARTIFACTS / "attack-server.log")
     yield server
     server.stop()
+
+
+def run_coroutine(coroutine):
+    """Run ``coroutine`` to completion in a thread of its own: a test run that has already
+    driven a browser (Playwright's sync API) leaves an event loop running in the main thread,
+    where ``asyncio.run`` refuses to start another."""
+    import threading
+
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 
 from data_access.settings import PROJECT_ROOT
+from tests.security.conftest import run_coroutine
 from ui.security_headers import SecurityHeaders
 from ui.text import plain
 
@@ -21,7 +21,7 @@ def _call(scope_extra: dict | None = None, route_headers: list | None = None) ->
         sent.append(message)
 
     scope = {"type": "http", "scheme": "http", "headers": [], **(scope_extra or {})}
-    asyncio.run(SecurityHeaders(app)(scope, None, send))
+    run_coroutine(SecurityHeaders(app)(scope, None, send))
     return dict(sent[0]["headers"])
 
 

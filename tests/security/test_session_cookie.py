@@ -4,7 +4,6 @@ after sign-out is refused."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json as _json
 
@@ -15,6 +14,7 @@ from data_access import accounts
 from data_access.db import make_engine
 from data_access.settings import DEMO_COOKIE_KEY
 from tests.app.conftest import app_env, demo_db_url  # noqa: F401 - fixtures
+from tests.security.conftest import run_coroutine
 from ui import auth, session_cookie
 
 
@@ -29,7 +29,7 @@ class _Client:
         async def receive():
             return {"type": "http.request", "body": body, "more_body": False}
 
-        return asyncio.run(session_cookie.session_endpoint(Request(scope, receive)))
+        return run_coroutine(session_cookie.session_endpoint(Request(scope, receive)))
 
     def post(self, path, *, json=None, content=b"", headers=None):
         return self._call("POST", _json.dumps(json).encode() if json is not None else content, headers)
