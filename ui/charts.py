@@ -206,7 +206,7 @@ def interval_chart(data: pd.DataFrame, category: str, value: str, lower: str, up
 
 @cached
 def funnel_chart(data: pd.DataFrame) -> go.Figure:
-    figure = go.Figure(go.Funnel(y=data["step"], x=data["reached"], textinfo="value+percent initial",
+    figure = go.Figure(go.Funnel(y=data["step"], x=data["reached"], textinfo="value",
                                  marker=dict(color=CATEGORICAL[0])))
     return _layout(figure, height=380)
 
