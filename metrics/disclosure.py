@@ -282,8 +282,10 @@ def suppress_linked(values, equations: list[dict[int, float]], *, threshold: int
         if not recoverable.any():
             return hidden
         target = int(np.flatnonzero(recoverable)[0])
-        candidates = sorted({i for eq in equations if target in eq for i in eq if not hidden[i]
-                             and not (fixed is not None and fixed[i])})
+        free = lambda i: not hidden[i] and not (fixed is not None and fixed[i])  # noqa: E731
+        candidates = sorted({i for eq in equations if target in eq for i in eq if free(i)})
+        if not candidates:  # its own equations are all hidden: it follows through others (a chain)
+            candidates = sorted({i for eq in equations for i in eq if free(i)})
         if not candidates:
             return hidden
 

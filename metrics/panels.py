@@ -1640,7 +1640,8 @@ def what_changed(db: Db, inp: PanelInputs, *, extra_query: dict | None = None) -
         previous_card = period_scorecard(db, earlier)
         previous_bands = band_table(db, earlier, "borough")
     items = findings.what_changed(now_card, previous_card, bands_now=now_bands, bands_before=previous_bands,
-                                  extra_query=extra_query, minimum_denominator=inp.minimum_rate_denominator)
+                                  extra_query=extra_query, minimum_denominator=inp.minimum_rate_denominator,
+                                  threshold=inp.suppression_threshold)
     data = pd.DataFrame([{"kind": findings.KIND_HEADINGS[f.kind], "finding": f.text, "evidence": f.evidence}
                          for f in items], columns=["kind", "finding", "evidence"])
     counts = {k: sum(1 for f in items if f.kind == k) for k in findings.KINDS}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -119,27 +120,46 @@ class Attacker:
             if k is not None:
                 self.small(where, k, f"title '{text}'")
                 self.small(where, m - k, f"title '{text}' (complement)")
+        for x, m in re.findall(r"(\d+(?:\.\d+)?)% \((\d[\d,]*) cases\)", text):  # findings: "87.0% (23 cases)"
+            m = int(m.replace(",", ""))
+            k = count_from_rate(float(x), m, len(x.split(".")[1]) if "." in x else 0)
+            if k is not None:
+                self.small(where, k, f"'{text}'")
+                self.small(where, m - k, f"'{text}' (complement)")
         for n in re.findall(r"(\d[\d,]*) (?:referrals|people|cases)\b", text):
             self.small(where, int(n.replace(",", "")), f"title '{text}'")
 
 
-    def propagate(self, where: str, known: dict, equations: list[dict]) -> dict:
-        """Solve the linear ``equations`` ({name: coefficient}, summing to 0) one unknown at a
-        time from the ``known`` values (None: hidden) and report each value worked out that is
-        a count of 1 to 4 (an attacker's pencil-and-paper chase through totals)."""
-        known = dict(known)
-        progress = True
-        while progress:
-            progress = False
-            for equation in equations:
-                unknown = [name for name in equation if known.get(name) is None]
-                if len(unknown) == 1:
-                    name = unknown[0]
-                    rest = sum(c * known[n] for n, c in equation.items() if n != name)
-                    known[name] = -rest / equation[name]
-                    self.small(where, known[name], f"{name} worked out through the totals")
-                    progress = True
-        return known
+    def propagate(self, where: str, known: dict, equations: list[dict]) -> None:
+        """Work out every hidden value (None in ``known``) that the linear ``equations`` ({name:
+        coefficient}, summing to 0) determine from the shown ones, by linear algebra as an
+        attacker with a spreadsheet would, and report those that are counts of 1 to 4."""
+        unknown = sorted({n for eq in equations for n in eq if known.get(n) is None}, key=str)
+        if not unknown:
+            return
+        index = {n: k for k, n in enumerate(unknown)}
+        rows, rhs = [], []
+        for equation in equations:
+            row = np.zeros(len(unknown))
+            constant = 0.0
+            for name, coefficient in equation.items():
+                if name in index:
+                    row[index[name]] += coefficient
+                else:
+                    constant += coefficient * known[name]
+            if row.any():
+                rows.append(row)
+                rhs.append(-constant)
+        if not rows:
+            return
+        matrix, rhs = np.array(rows), np.array(rhs)
+        solution = np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+        rank = np.linalg.matrix_rank(matrix)
+        for name, k in index.items():
+            unit = np.zeros(len(unknown))
+            unit[k] = 1.0
+            if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:  # determined uniquely
+                self.small(where, round(float(solution[k]), 6), f"{name} worked out through the totals")
 
 
 def sl002_breakdown_attack(where: str, panel: panels.Panel, denominator, rate, a: Attacker) -> None:
@@ -190,6 +210,7 @@ def views(engine):
                     "journey": panels.journey(session, inputs),
                     "field_completeness": panels.field_completeness(session, inputs),
                     "compare": panels.compare_areas_panel(session, inputs, **panels.COMPARE_FIRST_VIEW),
+                    "what_changed": panels.what_changed(session, inputs),
                 }
                 shown["sl002_breakdown"] = contract_panels.sl002_breakdown(session, inputs, card=card)
                 for strand in panels.EQUALITY_STRANDS:
@@ -202,6 +223,8 @@ def views(engine):
 def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
     for name, panel in p.items():
         a.title(f"{where} {name}", panel.title)
+    for i, finding in p["what_changed"].data["finding"].items():  # board and packs print them
+        a.title(f"{where} what_changed {i}", finding)
     # The headline: referrals received is the total every breakdown of referrals received adds up to.
     head = p["headline"].shown().set_index("figure")
     received = number(head.loc["Referrals received", "value"])
@@ -315,9 +338,14 @@ def test_the_attacker_finds_what_it_should():
     a.column_total("t", pd.DataFrame({"n": ["6", SUPPRESSED, "7"]}), "n", 15)  # 15 − 13 = 2
     a.title("t", "10 met of 12")
     a.title("t", "Probation practitioner made 75% of 4 referrals")
-    assert len(a.leaks) == 8, a.leaks  # 75% of 4: the 3, the 1 and the 4
+    a.title("t", "DS2 fell below its 95.0% target: 87.0% (23 cases), down")  # 20 of 23: 3 not
+    assert len(a.leaks) == 9, a.leaks  # 75% of 4: the 3, the 1 and the 4
     a.leaks.clear()
     a.propagate("t", {"b": 159, "a": 132, "D": 136, "N": None, "C": None},
                 [{"b": 1, "a": -1, "N": -1, "C": -1}, {"D": 1, "a": -1, "N": -1}])  # the issue's a, b and 97.1%
     assert a.leaks == ["t: N worked out through the totals gives 4"], a.leaks
+    a.leaks.clear()  # b and the denominator b − c alone give c, with a, N and G all hidden
+    a.propagate("t", {"b": 22, "D": 20, "a": None, "N": None, "C": None, "G": None},
+                [{"b": 1, "a": -1, "G": -1}, {"D": 1, "a": -1, "N": -1}, {"N": 1, "C": 1, "G": -1}])
+    assert a.leaks == ["t: C worked out through the totals gives 2"], a.leaks
     assert count_from_rate(97.1, 35) == 34 and count_from_rate(50.0, 0) is None
