@@ -21,12 +21,20 @@ suppression happened on this data (so it cannot pass by finding nothing to attac
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
+from pptx import Presentation
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from data_access.db import make_engine, session_scope
@@ -37,6 +45,7 @@ from metrics import contract_panels, panels, periods
 from metrics.disclosure import SUPPRESSED
 from tests.browser.server import make_demo_database
 
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = range(1, 5)  # counts of 1 to 4 people are never shown or recoverable (threshold 5)
 
 
@@ -126,7 +135,7 @@ class Attacker:
             if k is not None:
                 self.small(where, k, f"'{text}'")
                 self.small(where, m - k, f"'{text}' (complement)")
-        for n in re.findall(r"(\d[\d,]*) (?:referrals|people|cases)\b", text):
+        for n in re.findall(r"(?<!to )(?<![\d,.])(\d[\d,]*) (?:referrals|people|cases)\b", text):  # not "1 to 4 people"
             self.small(where, int(n.replace(",", "")), f"title '{text}'")
 
 
@@ -162,10 +171,10 @@ class Attacker:
                 self.small(where, round(float(solution[k]), 6), f"{name} worked out through the totals")
 
 
-def sl002_breakdown_attack(where: str, panel: panels.Panel, denominator, rate, a: Attacker) -> None:
+def sl002_breakdown_attack(where: str, frame: pd.DataFrame, denominator, rate, a: Attacker) -> None:
     """The contract pack's SL002 table: a, b, the reasons' negative and neutral counts with their
     totals, and what the scorecard publishes (the denominator b − c and the rate a / (b − c))."""
-    frame = panel.shown().set_index("Category")
+    frame = frame.set_index("Category")
     a.counts(where, frame, ["Negative", "Neutral (c)", "Total"])
     known = {"b": number(frame.iloc[0]["Total"]), "a": number(frame.iloc[1]["Total"]), "D": number(denominator)}
     attended = count_from_rate(number(rate), known["D"])
@@ -249,7 +258,7 @@ def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
                 a.small(f"{where} headline", den - k, f"{code}'s denominator less rate × denominator")
     sl002 = card.loc["SL002"] if "SL002" in card.index else None
     if sl002 is not None:
-        sl002_breakdown_attack(f"{where} sl002_breakdown", p["sl002_breakdown"], sl002["denominator"], sl002["value"], a)
+        sl002_breakdown_attack(f"{where} sl002_breakdown", p["sl002_breakdown"].shown(), sl002["denominator"], sl002["value"], a)
     # Breakdowns of referrals received: counts, shares, the total less the shown parts.
     for name, column, share in (("forecast_bands", "referrals", None), ("referral_sources", "referrals", "share"),
                                 ("complexity_mix", "observed", "share")):
@@ -326,6 +335,115 @@ def test_no_count_of_one_to_four_people_can_be_worked_out_from_any_panel(engine)
     assert seen == 4
     # The data is small enough that the rules had work to do: the test attacked something.
     assert attacker.hidden_seen >= 10, attacker.hidden_seen
+    assert not attacker.leaks, "\n".join(attacker.leaks)
+
+
+# --------------------------------------------------------------------------------------------
+# Packs (read back from the files) and the scorecard CLI
+# --------------------------------------------------------------------------------------------
+
+#: Pack columns that count people (referrals are people), and rates with their denominators.
+PACK_COUNTS = ["Numerator", "Denominator", "Referrals", "People", "Referrals ended", "Attended", "Did not attend",
+               "Negative", "Neutral (c)", "Total", "Past deadline", "Deadline within 3 working days",
+               "Deadline later", "Referrals affected"]
+PACK_RATES = [("Value (%)", "Denominator"), ("Attended (%)", "Referrals ended"), ("Improved (%)", "People"),
+              ("Same (%)", "People"), ("Worse (%)", "People")]
+PACK_COMPLEMENTS = [("Numerator", "Denominator"), ("Attended", "Referrals ended"), ("Did not attend", "Referrals ended")]
+
+
+def workbook_tables(content: bytes) -> dict[str, tuple[pd.DataFrame, list[str]]]:
+    """Each sheet's table (as printed) and the text lines under it."""
+    from reports.workbook import TABLE_START_ROW
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    out = {}
+    for ws in book.worksheets[1:]:
+        rows = list(ws.iter_rows(min_row=TABLE_START_ROW + 1, values_only=True))
+        if not rows:
+            continue
+        header, body, below = list(rows[0]), [], []
+        for k, row in enumerate(rows[1:]):
+            if all(v is None for v in row):
+                below = [str(v) for r in rows[k + 2:] for v in r if v is not None]
+                break
+            body.append(row)
+        out[ws.title] = (pd.DataFrame(body, columns=header), below)
+    return out
+
+
+def attack_pack(where: str, files: dict[str, bytes], a: Attacker) -> None:
+    tables = workbook_tables(files["xlsx"])
+    kpis = tables["KPI summary"][0].set_index("Code")
+    for sheet, (frame, below) in tables.items():
+        if sheet == "Definitions":
+            continue
+        if sheet == "KPI summary":
+            frame = frame[frame["Code"] != "DS1"]  # DS1's denominator is a forecast
+        here = f"{where} {sheet}"
+        a.counts(here, frame, [c for c in PACK_COUNTS if c in frame and sheet != "SL002 breakdown"])
+        for part, whole in PACK_COMPLEMENTS:
+            if part in frame and whole in frame:
+                a.complement(here, frame, part, whole)
+        for rate, whole in PACK_RATES:
+            if rate in frame and whole in frame:
+                a.rate(here, frame, rate, whole)
+        for text in [*below, *(v for v in frame.to_numpy().ravel() if isinstance(v, str))]:
+            a.title(here, text)
+        if sheet == "Data quality":
+            total = next((int(m.group(1).replace(",", "")) for t in below
+                          if (m := re.search(r"in the period: (\d[\d,]*)", t))), None)
+            if total:
+                a.rate(here, frame.assign(total=total), "Share of referrals (%)", "total")
+                for value in frame["Referrals affected"]:
+                    if number(value) is not None:
+                        a.small(here, total - number(value), "referrals less those affected")
+    if "SL002 breakdown" in tables and "SL002" in kpis.index:
+        sl002 = kpis.loc["SL002"]
+        sl002_breakdown_attack(f"{where} SL002 breakdown", tables["SL002 breakdown"][0], sl002["Denominator"],
+                               sl002["Value (%)"], a)
+    for slide in Presentation(io.BytesIO(files["pptx"])).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                a.title(f"{where} pptx", shape.text_frame.text)
+    for page in PdfReader(io.BytesIO(files["pdf"])).pages:
+        for line in (page.extract_text() or "").splitlines():
+            a.title(f"{where} pdf", line)
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_any_pack(engine):
+    from reports.build import build
+
+    attacker = Attacker()
+    with session_scope(engine) as session:
+        scopes = {u: scope_for_user(session.scalar(select(User).where(User.username == u)))
+                  for u in ("commissioner", "provider")}
+        as_of = panels.data_as_of(session)
+    packs = [("board", "commissioner"), ("contract", "provider")]
+    for period in (periods.quarter(as_of), periods.contract_year(as_of)):
+        for kind, username in packs:
+            files = {fmt: build(engine, kind, fmt, period=period, scope=scopes[username], settings=Settings.from_env(),
+                                filters=ReferralFilters())[1] for fmt in ("xlsx", "pptx", "pdf")}
+            attack_pack(f"{kind} pack ({username}) {period.label}", files, attacker)
+    assert attacker.hidden_seen >= 10, attacker.hidden_seen
+    assert not attacker.leaks, "\n".join(attacker.leaks)
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_the_scorecard_cli(engine):
+    attacker = Attacker()
+    with session_scope(engine) as session:
+        as_of = panels.data_as_of(session)
+    env = {**os.environ, "DASHBOARD_DATABASE_URL": str(engine.url), "DASHBOARD_SEED_DEMO": "0"}
+    for period in (periods.quarter(as_of), periods.contract_year(as_of)):
+        run = subprocess.run([sys.executable, "-m", "metrics", "scorecard", "--from", period.start.isoformat(),
+                              "--to", period.end.isoformat(), "--suppress", "--format", "csv"],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=True)
+        frame = pd.read_csv(io.StringIO(run.stdout), dtype=str, keep_default_na=False)
+        frame = frame[frame["code"] != "DS1"]
+        where = f"scorecard CLI {period.label}"
+        attacker.counts(where, frame, ["numerator", "denominator"])
+        attacker.complement(where, frame, "numerator", "denominator")
+        attacker.rate(where, frame, "value", "denominator")
+    assert attacker.hidden_seen >= 2, attacker.hidden_seen
     assert not attacker.leaks, "\n".join(attacker.leaks)
 
 
