@@ -267,6 +267,17 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
+def symbols_note(data: pd.DataFrame, threshold: int, minimum_denominator: int) -> tuple[str, ...]:
+    """The sentence under a table of KPI counts and rates that holds ``[c]`` or ``[low]``: every
+    suppressed table says so, with its symbols explained (DOMAIN.md "Suppression"; issue 14)."""
+    cells = set(data.astype(str).to_numpy().ravel()) if not data.empty else set()
+    if not cells & {SUPPRESSED, WITHHELD_RATE}:
+        return ()
+    return (f"{SUPPRESSED}: a count of 1 to {threshold - 1} people is not shown, nor a count whose denominator "
+            f"less it is 1 to {threshold - 1}; {WITHHELD_RATE}: a rate not shown because its denominator is under "
+            f"{minimum_denominator} or it would give such a count back.",)
+
+
 def suppressed_column(counts: pd.Series, threshold: int, what: str = "people") -> tuple[pd.Series, pd.Series, str | None]:
     """Display strings and plottable numbers (NaN where hidden) for one column of counts.
 
@@ -674,6 +685,7 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
         title += f" ({len(nodata)} with no data)"
     notes = ("Status: ✔ met; ▼ below target; ▼▼ below trigger (SL002 80%); – no data (no cases due).",
              "A number that cannot be computed shows 'no data', never 0.") + tuple(card.assumptions)
+    notes += symbols_note(data, figures_.suppression_threshold, figures_.minimum_rate_denominator)
     return Panel(title, data, "% of cases meeting each measure", notes, {"drill_codes": drill, "scorecard": card})
 
 
@@ -1077,6 +1089,7 @@ def tiles_from(card: Scorecard, charts: dict[str, Panel], figures_: FigureSettin
             "Code": data["code"], "Value (%)": pd.to_numeric(data["value_pct"], errors="coerce").astype(float),
             "Target (%)": pd.to_numeric(data["target_pct"], errors="coerce").astype(float)}),
             "Code", ("Value (%)", "Target (%)"), "0.0", "%")
+    notes += symbols_note(data, figures_.suppression_threshold, figures_.minimum_rate_denominator)
     return Panel(title, data, "% of cases", notes, {"scorecard": card}, chart)
 
 

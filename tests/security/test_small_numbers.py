@@ -42,7 +42,7 @@ from data_access.models import User
 from data_access.scoping import ReferralFilters, referrals_select, scope_for_user
 from data_access.settings import Settings
 from metrics import contract_panels, panels, periods
-from metrics.disclosure import SUPPRESSED
+from metrics.disclosure import SUPPRESSED, WITHHELD_RATE
 from tests.browser.server import make_demo_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,9 +229,21 @@ def views(engine):
                 yield f"{username} {period.label}", shown
 
 
+def notes_explain(where: str, table: pd.DataFrame, notes, a: Attacker) -> None:
+    """Every suppressed table says so underneath, with its symbols explained (issue 14 part 1)."""
+    text = " ".join(str(n) for n in notes)
+    cells = table.astype(str).to_numpy().ravel() if not table.empty else []
+    if SUPPRESSED in cells and SUPPRESSED not in text:
+        a.leaks.append(f"{where}: a table with {SUPPRESSED} has no note saying what it means")
+    if WITHHELD_RATE in cells and WITHHELD_RATE not in text and "fewer than" not in text:
+        a.leaks.append(f"{where}: a table with {WITHHELD_RATE} has no note saying what it means")
+
+
 def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
     for name, panel in p.items():
         a.title(f"{where} {name}", panel.title)
+        if name != "headline":  # the headline is figures, not a table (its tiles carry the notes)
+            notes_explain(f"{where} {name}", panel.shown(), panel.notes, a)
     for i, finding in p["what_changed"].data["finding"].items():  # board and packs print them
         a.title(f"{where} what_changed {i}", finding)
     # The headline: referrals received is the total every breakdown of referrals received adds up to.
@@ -374,6 +386,9 @@ def workbook_tables(content: bytes) -> dict[str, tuple[pd.DataFrame, list[str]]]
 def attack_pack(where: str, files: dict[str, bytes], a: Attacker) -> None:
     tables = workbook_tables(files["xlsx"])
     kpis = tables["KPI summary"][0].set_index("Code")
+    # The pack's About sheet explains [c] and [low] once for every table (Suppression row).
+    about = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["About"]
+    about_notes = [str(row[1]) for row in about.iter_rows(values_only=True) if row[0] == "Suppression"]
     for sheet, (frame, below) in tables.items():
         if sheet == "Definitions":
             continue
@@ -389,6 +404,7 @@ def attack_pack(where: str, files: dict[str, bytes], a: Attacker) -> None:
                 a.rate(here, frame, rate, whole)
         for text in [*below, *(v for v in frame.to_numpy().ravel() if isinstance(v, str))]:
             a.title(here, text)
+        notes_explain(here, frame, [*below, *about_notes], a)
         if sheet == "Data quality":
             total = next((int(m.group(1).replace(",", "")) for t in below
                           if (m := re.search(r"in the period: (\d[\d,]*)", t))), None)
