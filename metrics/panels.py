@@ -491,13 +491,37 @@ def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
     last = data.iloc[-1]
     total, low, high = int(last["cumulative_referrals"]), last["cumulative_expected_low"], last["cumulative_expected_high"]
     band = "below" if total < low else "above" if total > high else "within"
-    title = (f"{start:%B %Y} to {end:%B %Y}: {total:,} referrals against {low:,.0f}–{high:,.0f} expected "
+    total_text = SUPPRESSED if 1 <= total < inp.suppression_threshold else f"{total:,}"
+    title = (f"{start:%B %Y} to {end:%B %Y}: {total_text} referrals against {low:,.0f}–{high:,.0f} expected "
              f"({BAND_LABELS[band]})")
     data = data.round(1)
-    return Panel(title, data, "referrals (monthly and cumulative)", (
-        forecast_note(inp.forecast_period_days),
-        "The band is summed over the forecast units in this view; a partial last month is pro-rated to the "
-        "period's end."), {"band": band})
+    # A month's referrals are people: 1 to threshold − 1 are [c], and a cumulative count less
+    # the month before gives the month, so the running totals are suppressed with the months as
+    # linked figures (cumulative = previous cumulative + month; DOMAIN.md "Suppression"). The
+    # year's total stays as the title gives it.
+    months_n = len(data)
+    counts = [*data["referrals"].astype(float), *data["cumulative_referrals"].astype(float)]
+    equations = [{months_n + i: 1.0, i: -1.0, **({months_n + i - 1: -1.0} if i else {})} for i in range(months_n)]
+    # The referrals between any two months' running totals (never shown) are protected too.
+    for i in range(months_n):
+        for j in range(i + 2, months_n):
+            equations.append({months_n + j: 1.0, months_n + i: -1.0, len(counts): -1.0})
+            counts.append(counts[months_n + j] - counts[months_n + i])
+    fixed = [False] * len(counts)
+    fixed[2 * months_n - 1] = True
+    unshown = [k >= 2 * months_n for k in range(len(counts))]
+    hidden = suppress_linked(counts, equations, threshold=inp.suppression_threshold, fixed=fixed, unshown=unshown)
+    notes = (forecast_note(inp.forecast_period_days),
+             "The band is summed over the forecast units in this view; a partial last month is pro-rated to the "
+             "period's end.")
+    for k, column in enumerate(("referrals", "cumulative_referrals")):
+        mask = hidden[k * months_n:(k + 1) * months_n]
+        data[f"{column}_shown"] = np.where(mask, SUPPRESSED, data[column].astype(int).map("{:,}".format))
+        data[column] = data[column].astype(float).where(~mask)
+    if hidden.any():
+        notes += (f"{SUPPRESSED}: a month's count of 1 to {inp.suppression_threshold - 1} referrals is not shown, "
+                  "with running totals hidden where the month before would give it back.",)
+    return Panel(title, data, "referrals (monthly and cumulative)", notes, {"band": band})
 
 
 def referral_sources(db: Db, inp: PanelInputs) -> Panel:

@@ -220,6 +220,7 @@ def views(engine):
                     "field_completeness": panels.field_completeness(session, inputs),
                     "compare": panels.compare_areas_panel(session, inputs, **panels.COMPARE_FIRST_VIEW),
                     "what_changed": panels.what_changed(session, inputs),
+                    "monthly": panels.monthly_against_expectation(session, inputs),
                 }
                 shown["sl002_breakdown"] = contract_panels.sl002_breakdown(session, inputs, card=card)
                 for strand in panels.EQUALITY_STRANDS:
@@ -297,6 +298,18 @@ def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
     compare = p["compare"].shown()
     a.counts(f"{where} compare", compare, ["met", "cases"])
     a.complement(f"{where} compare", compare, "met", "cases")
+    # Monthly referrals and their running total: a month, or any two running totals' difference.
+    monthly = p["monthly"].shown()
+    a.counts(f"{where} monthly", monthly, ["referrals", "cumulative_referrals"])
+    if not monthly.empty:
+        running = [number(v) for v in monthly["cumulative_referrals"]]
+        months = [number(v) for v in monthly["referrals"]]
+        for j in range(len(running)):
+            for i in range(j):
+                if running[i] is not None and running[j] is not None:
+                    a.small(f"{where} monthly", running[j] - running[i], f"running total {j} less {i}")
+            if j and running[j] is not None and months[j] is not None:
+                a.small(f"{where} monthly", running[j] - months[j], f"running total {j} less its month")
     # The journey: each step = the next + those who left before it; shares of the first step.
     journey = p["journey"].shown()
     a.counts(f"{where} journey", journey, ["reached", "dropped_before_next"])
