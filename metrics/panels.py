@@ -591,16 +591,32 @@ def complexity_over_time(db: Db, inp: PanelInputs) -> Panel:
     counts["month"] = pd.to_datetime(counts["received_on"]).dt.to_period("M").dt.start_time.dt.date
     table = counts.pivot_table(index="month", columns="complexity", values="referrals", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=list(COMPLEXITY_REFERENCE), fill_value=0)
-    shares = (100 * table.div(table.sum(axis=1), axis=0)).round(1)
+    # Months × complexity with their totals, suppressed as any table of people (primary and
+    # secondary); a share is shown only beside its shown count and its month's shown total
+    # (share × total gives the count; DOMAIN.md "Suppression", issue 14).
+    result = suppress_counts(table, threshold=inp.suppression_threshold, what="referrals")
+    hidden = result.suppressed.iloc[:-1]
+    hidden_cells = hidden[list(table.columns)].to_numpy() | hidden[["Total"]].to_numpy()
+    # A month with any hidden count shows no non-zero share: a shown count ÷ its share gives the
+    # month's total, and that less the shown counts gives the hidden ones together.
+    row_hidden = hidden_cells.any(axis=1, keepdims=True) & (table.to_numpy() > 0)
+    shares = (100 * table.div(table.sum(axis=1), axis=0)).round(1).where(~(hidden_cells | row_hidden))
+    shown_counts = result.table.iloc[:-1][list(table.columns)]
     data = shares.rename(columns=COMPLEXITY_LABELS).reset_index().melt(id_vars="month", var_name="complexity",
                                                                        value_name="share")
-    data = data.merge(table.rename(columns=COMPLEXITY_LABELS).reset_index().melt(
+    data = data.merge(table.where(~hidden_cells).rename(columns=COMPLEXITY_LABELS).reset_index().melt(
         id_vars="month", var_name="complexity", value_name="referrals"), on=["month", "complexity"])
-    high = shares["HIGH"]
+    data = data.merge(shown_counts.rename(columns=COMPLEXITY_LABELS).reset_index().melt(
+        id_vars="month", var_name="complexity", value_name="referrals_shown"), on=["month", "complexity"])
+    high = shares["HIGH"].dropna()
     title = (f"High complexity ranged from {high.min():.0f}% to {high.max():.0f}% of referrals a month "
-             f"({start:%b %Y}–{end:%b %Y}; reference 21%)")
-    return Panel(title, data, "% of the month's referrals", (
-        "Reference mix: Low 23%, Medium 56%, High 21% (GMIRS spec §2.4). Referrals with complexity not recorded are left out.",))
+             f"({start:%b %Y}–{end:%b %Y}; reference 21%)" if len(high) else
+             f"Too few referrals a month to show the complexity mix ({start:%b %Y}–{end:%b %Y})")
+    notes = ("Reference mix: Low 23%, Medium 56%, High 21% (GMIRS spec §2.4). Referrals with complexity not recorded "
+             "are left out.",)
+    if result.note:
+        notes += (result.note + " A share of a hidden count, or of a month whose total is hidden, is not shown.",)
+    return Panel(title, data, "% of the month's referrals", notes)
 
 
 def complexity_by_borough(db: Db, inp: PanelInputs) -> Panel:

@@ -221,6 +221,7 @@ def views(engine):
                     "compare": panels.compare_areas_panel(session, inputs, **panels.COMPARE_FIRST_VIEW),
                     "what_changed": panels.what_changed(session, inputs),
                     "monthly": panels.monthly_against_expectation(session, inputs),
+                    "complexity_over_time": panels.complexity_over_time(session, inputs),
                 }
                 shown["sl002_breakdown"] = contract_panels.sl002_breakdown(session, inputs, card=card)
                 for strand in panels.EQUALITY_STRANDS:
@@ -310,6 +311,19 @@ def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
                     a.small(f"{where} monthly", running[j] - running[i], f"running total {j} less {i}")
             if j and running[j] is not None and months[j] is not None:
                 a.small(f"{where} monthly", running[j] - months[j], f"running total {j} less its month")
+    over_time = p["complexity_over_time"].shown()
+    a.counts(f"{where} complexity_over_time", over_time, ["referrals"])
+    if not over_time.empty:
+        for month, rows in over_time.groupby("month"):
+            counts = rows["referrals"].map(number)
+            total = counts.sum() if counts.notna().all() else None  # the month's total, if every part is shown
+            if total is not None:
+                a.rate(f"{where} complexity_over_time {month}", rows.assign(total=total), "share", "total")
+            shares = rows["share"].map(number)
+            if (shares.notna() & counts.isna()).any():  # a share beside a hidden count: share × total
+                a.leaks.append(f"{where} complexity_over_time {month}: a share beside a hidden count")
+            if (shares > 0).any() and counts.isna().any():  # a shown count ÷ its share gives the total
+                a.leaks.append(f"{where} complexity_over_time {month}: shares beside a hidden count give the total")
     # The journey: each step = the next + those who left before it; shares of the first step.
     journey = p["journey"].shown()
     a.counts(f"{where} journey", journey, ["reached", "dropped_before_next"])
