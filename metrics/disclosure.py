@@ -73,32 +73,14 @@ def recoverable_cells(hidden: np.ndarray) -> np.ndarray:
     equations restricted to the hidden cells.
     """
     hidden = np.asarray(hidden, dtype=bool)
-    cells = [tuple(ix) for ix in np.argwhere(hidden)]
-    if not cells:
-        return np.zeros(hidden.shape, dtype=bool)
-    position = {cell: k for k, cell in enumerate(cells)}
+    cols = hidden.shape[1]
     equations = []
     for line in _constraints(hidden.shape):
-        row = np.zeros(len(cells))
         *body, total = line
-        for cell in body:
-            if cell in position:
-                row[position[cell]] += 1.0
-        if total in position:
-            row[position[total]] -= 1.0
-        if row.any():
-            equations.append(row)
-    out = np.zeros(hidden.shape, dtype=bool)
-    if not equations:
-        return out
-    matrix = np.array(equations)
-    rank = np.linalg.matrix_rank(matrix)
-    for cell, k in position.items():
-        unit = np.zeros(len(cells))
-        unit[k] = 1.0
-        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
-            out[cell] = True
-    return out
+        equation = {r * cols + c: 1.0 for r, c in body}
+        equation[total[0] * cols + total[1]] = -1.0
+        equations.append(equation)
+    return recoverable_from(equations, hidden.ravel()).reshape(hidden.shape)
 
 
 def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
