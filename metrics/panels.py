@@ -1007,10 +1007,12 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
         for year in years:
             months = frame[(frame["day"] >= year.start.replace(day=1)) & (frame["day"] <= min(year.end, end))]
             numerator, denominator = int(months["numerator"].sum()), int(months["denominator"].sum())
+            # The year's (and each month's) denominator is published on that period's scorecard,
+            # so a rate whose count or complement is 1-4 is withheld here too (issue 14).
             value = displayable_rate(numerator, denominator, minimum_denominator=figures_.minimum_rate_denominator,
-                                     threshold=figures_.suppression_threshold) if denominator else None
+                                     threshold=figures_.suppression_threshold, protect_numerator=True) if denominator else None
             rated = [displayable_rate(int(n), int(d), minimum_denominator=figures_.minimum_rate_denominator,
-                                      threshold=figures_.suppression_threshold)
+                                      threshold=figures_.suppression_threshold, protect_numerator=True)
                      for n, d in zip(months["numerator"], months["denominator"]) if d > 0]
             counted = [v for v in rated if v is not None]
             met = sum(_meets(v, entry) for v in counted) if entry.target is not None else None
@@ -1047,6 +1049,7 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
              "the target, of the months with cases that may be shown; on the year before: the change in percentage "
              "points. Assurance and variation: the latest year "
              f"only, from the XmR chart of the last {SPC_MONTHS} months (as on the KPIs page).")
+    notes += symbols_note(frame, figures_.suppression_threshold, figures_.minimum_rate_denominator)
     return Panel(title, frame, "% of cases", notes)
 
 

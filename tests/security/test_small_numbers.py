@@ -222,6 +222,7 @@ def views(engine):
                     "what_changed": panels.what_changed(session, inputs),
                     "monthly": panels.monthly_against_expectation(session, inputs),
                     "complexity_over_time": panels.complexity_over_time(session, inputs),
+                    "readiness": panels.extension_readiness(session, inputs),
                 }
                 shown["sl002_breakdown"] = contract_panels.sl002_breakdown(session, inputs, card=card)
                 for strand in panels.EQUALITY_STRANDS:
@@ -311,6 +312,18 @@ def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
                     a.small(f"{where} monthly", running[j] - running[i], f"running total {j} less {i}")
             if j and running[j] is not None and months[j] is not None:
                 a.small(f"{where} monthly", running[j] - months[j], f"running total {j} less its month")
+    # Extension readiness: each contract year's rate against that year's scorecard denominator
+    # (the contract-year view publishes it); checked where this view is the year itself.
+    if "Contract year" in where:
+        ready = p["readiness"].shown()
+        year = ready[ready["contract year"] == ready["contract year"].max()].set_index("code")
+        for code, row in year.iterrows():
+            if code in card.index and code != "DS1":
+                den = number(card.loc[code, "denominator"])
+                k = count_from_rate(number(row["value"]), den)
+                if k is not None:
+                    a.small(f"{where} readiness", k, f"{code}'s year rate × the year's denominator")
+                    a.small(f"{where} readiness", den - k, f"{code}'s year denominator less rate × it")
     over_time = p["complexity_over_time"].shown()
     a.counts(f"{where} complexity_over_time", over_time, ["referrals"])
     if not over_time.empty:
