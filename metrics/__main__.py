@@ -36,7 +36,7 @@ from data_access.settings import Settings
 from domain.catalogue import KPI_CODES
 from metrics import panels, periods
 from metrics.compare import AREA_KINDS, LABELS
-from metrics.disclosure import SUPPRESSED, displayable_rate
+from metrics.disclosure import SUPPRESSED
 from metrics.official import BASIS_LATEST, sl002_official
 from metrics.queries import demand_units_for, scorecard
 from metrics.results import KpiResult
@@ -93,17 +93,12 @@ def _row(result: KpiResult, *, suppress: bool, settings: FigureSettings) -> dict
     if isinstance(row["denominator"], float) and row["denominator"].is_integer():
         row["denominator"] = int(row["denominator"])
     if suppress:
-        threshold = settings.suppression_threshold
-        if result.code != "DS1":  # DS1's denominator is a forecast, not a count of people
-            row["value"] = displayable_rate(
-                int(result.numerator), int(result.denominator),
-                minimum_denominator=settings.minimum_rate_denominator, threshold=threshold,
-            )
-            for key in ("numerator", "denominator"):
-                if 1 <= int(getattr(result, key)) < threshold:
-                    row[key] = SUPPRESSED
-        elif 1 <= int(result.numerator) < threshold:
-            row["numerator"] = SUPPRESSED
+        # As the tiles, packs and KPIs page show it (metrics.panels.shown_kpi): a numerator whose
+        # count or complement in its denominator is 1-4 is [c], and so is its rate, since
+        # rate x denominator or denominator - numerator would give it back (issue 14).
+        shown = panels.shown_kpi(result, settings)
+        row["numerator"], row["denominator"] = shown["numerator"], shown["denominator"]
+        if not isinstance(shown["value"], float):
             row["value"] = None
     if row["value"] is not None:
         row["value"] = round(float(row["value"]), 2)
@@ -187,7 +182,8 @@ def _table(rows: list[dict], card, described: dict, *, suppressed: bool, setting
         buffer.write(f"Assumption: {assumption}\n")
     if suppressed:
         buffer.write(
-            f"{SUPPRESSED}: counts of 1 to {settings.suppression_threshold - 1} are not shown; rates on "
+            f"{SUPPRESSED}: counts of 1 to {settings.suppression_threshold - 1} are not shown, nor a numerator "
+            f"whose denominator less it is 1 to {settings.suppression_threshold - 1} (with its rate); rates on "
             f"fewer than {settings.minimum_rate_denominator} are not shown.\n"
         )
     return buffer.getvalue()

@@ -19,6 +19,8 @@ from metrics.disclosure import (
     WITHHELD_RATE,
     displayable_rate,
     suppress_counts,
+    suppress_linked,
+    with_totals,
 )
 from metrics.panels import Db, Panel, PanelInputs, figures, period_scorecard, shown_kpi
 from metrics.queries import Scorecard, fetch_case_table
@@ -141,6 +143,43 @@ def deadlines_by_band(db: Db, inp: PanelInputs) -> Panel:
     return Panel(title, frame, "open referrals", tuple(notes))
 
 
+def _sl002_hidden(table: pd.DataFrame, a: int, negative: int, neutral: int, b: int, threshold: int) -> dict:
+    """Which of the SL002 breakdown's figures are hidden (DOMAIN.md "Suppression"; issue 14: the
+    pack printed a = 132, b = 159 and 97.1%, which give c = 23 and so the hidden negative cell).
+
+    The figures are linked: each reason's negative + neutral = its total; the columns add up to
+    the negative and neutral totals, which add up to b − a; and the scorecard publishes SL002's
+    denominator b − c = a + negative (shown there unless it is 1 to threshold − 1). No hidden
+    figure may follow from the shown ones and these links. Keys: (reason or "Total", column),
+    "a" and "b"."""
+    body = with_totals(table) if not table.empty else pd.DataFrame(
+        [[negative, neutral, negative + neutral]], index=["Total"], columns=["Negative", "Neutral (c)", "Total"])
+    keys = [(row, column) for row in body.index for column in body.columns]
+    values = [float(body.loc[row, column]) for row, column in keys]
+    position = {key: i for i, key in enumerate(keys)}
+    equations = []
+    for row in body.index:
+        equations.append({position[(row, "Negative")]: 1.0, position[(row, "Neutral (c)")]: 1.0,
+                          position[(row, "Total")]: -1.0})
+    for column in body.columns:
+        rows = [r for r in body.index if r != "Total"]
+        if rows:
+            equation = {position[(r, column)]: 1.0 for r in rows}
+            equation[position[("Total", column)]] = -1.0
+            equations.append(equation)
+    keys += ["a", "b", "denominator"]
+    position.update({"a": len(values), "b": len(values) + 1, "denominator": len(values) + 2})
+    values += [float(a), float(b), float(a + negative)]
+    equations.append({position["b"]: 1.0, position["a"]: -1.0, position[("Total", "Total")]: -1.0})
+    equations.append({position["denominator"]: 1.0, position["a"]: -1.0, position[("Total", "Negative")]: -1.0})
+    # The scorecard's denominator is not printed here but is published there: it may not be
+    # hidden to protect this table (only where it is itself 1 to threshold − 1).
+    fixed = [False] * len(values)
+    fixed[position["denominator"]] = True
+    hidden = suppress_linked(values, equations, threshold=threshold, fixed=fixed)
+    return {key: bool(hidden[i]) for i, key in enumerate(keys)}
+
+
 def sl002_breakdown(db: Db, inp: PanelInputs, *, card: Scorecard | None = None) -> Panel:
     """SL002's a, b, c with the neutral and negative referrals by end reason (technical note v1.4)."""
     card = card or period_scorecard(db, inp)
@@ -180,28 +219,27 @@ def sl002_breakdown(db: Db, inp: PanelInputs, *, card: Scorecard | None = None) 
         result.extra.get("a"), result.extra.get("b"), result.extra.get("c")
     ):  # the breakdown must add up to the measure; say so loudly if it ever does not
         notes.append("Warning: the breakdown does not reconcile with SL002's a, b and c; report this.")
-    summary = pd.DataFrame({"a: attended (positive)": [int(positive.sum())], "Negative": [int(negative.sum())],
-                            "c: neutral": [int(neutral.sum())]}, index=["Referrals"])
-    shown_summary = suppress_counts(summary, threshold=inp.suppression_threshold)
-    summary_display = counts_display(shown_summary)
+    a, neg, neu, b_n = int(positive.sum()), int(negative.sum()), int(neutral.sum()), int(b.sum())
+    hidden_at = _sl002_hidden(table, a, neg, neu, b_n, inp.suppression_threshold)
+    shown_text = lambda key, n: SUPPRESSED if hidden_at[key] else int(n)  # noqa: E731
     if table.empty:
         frame = pd.DataFrame(columns=["Category", "Negative", "Neutral (c)", "Total"])
     else:
-        shown = suppress_counts(table, threshold=inp.suppression_threshold)
-        frame = counts_display(shown).reset_index(names="Category")
-        if shown.note:
-            notes.append(shown.note)
+        body = with_totals(table)
+        frame = pd.DataFrame({column: [shown_text((row, column), body.loc[row, column]) for row in body.index]
+                              for column in body.columns}, index=body.index).reset_index(names="Category")
+    cancelled = int(cancelled_on_day.sum())
     top = pd.DataFrame([
-        {"Category": "b: referrals ended in the month", "Negative": "", "Neutral (c)": "",
-         "Total": summary_display.loc["Referrals", "Total"]},
-        {"Category": "a: intervention appointment attended", "Negative": "", "Neutral (c)": "",
-         "Total": summary_display.loc["Referrals", "a: attended (positive)"]},
+        {"Category": "b: referrals ended in the month", "Negative": "", "Neutral (c)": "", "Total": shown_text("b", b_n)},
+        {"Category": "a: intervention appointment attended", "Negative": "", "Neutral (c)": "", "Total": shown_text("a", a)},
         {"Category": "Cancelled on the day referred (not counted)", "Negative": "", "Neutral (c)": "",
-         "Total": SUPPRESSED if 1 <= int(cancelled_on_day.sum()) < inp.suppression_threshold else int(cancelled_on_day.sum())},
+         "Total": SUPPRESSED if 1 <= cancelled < inp.suppression_threshold else cancelled},
     ])
     frame = pd.concat([top, frame], ignore_index=True)
-    if shown_summary.note:
-        notes.append(shown_summary.note)
+    if any(hidden_at.values()) or 1 <= cancelled < inp.suppression_threshold:
+        notes.append(f"{SUPPRESSED}: counts of 1 to {inp.suppression_threshold - 1} referrals are not shown, to protect "
+                     "confidentiality, with further figures hidden where a, b, the table's totals or SL002's "
+                     "denominator on the scorecard (b − c) would give them back.")
     headline = None
     if result is not None:
         shown_row = shown_kpi(result, figures(db, inp))

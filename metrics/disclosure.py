@@ -73,32 +73,14 @@ def recoverable_cells(hidden: np.ndarray) -> np.ndarray:
     equations restricted to the hidden cells.
     """
     hidden = np.asarray(hidden, dtype=bool)
-    cells = [tuple(ix) for ix in np.argwhere(hidden)]
-    if not cells:
-        return np.zeros(hidden.shape, dtype=bool)
-    position = {cell: k for k, cell in enumerate(cells)}
+    cols = hidden.shape[1]
     equations = []
     for line in _constraints(hidden.shape):
-        row = np.zeros(len(cells))
         *body, total = line
-        for cell in body:
-            if cell in position:
-                row[position[cell]] += 1.0
-        if total in position:
-            row[position[total]] -= 1.0
-        if row.any():
-            equations.append(row)
-    out = np.zeros(hidden.shape, dtype=bool)
-    if not equations:
-        return out
-    matrix = np.array(equations)
-    rank = np.linalg.matrix_rank(matrix)
-    for cell, k in position.items():
-        unit = np.zeros(len(cells))
-        unit[k] = 1.0
-        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
-            out[cell] = True
-    return out
+        equation = {r * cols + c: 1.0 for r, c in body}
+        equation[total[0] * cols + total[1]] = -1.0
+        equations.append(equation)
+    return recoverable_from(equations, hidden.ravel()).reshape(hidden.shape)
 
 
 def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
@@ -230,3 +212,69 @@ def suppression_note(threshold: int = 5, minimum_denominator: int = 10) -> str:
         f"Counts of 1 to {threshold - 1} are shown as {SUPPRESSED} with further cells hidden "
         f"where totals would reveal them; rates on fewer than {minimum_denominator} are not shown."
     )
+
+
+def recoverable_from(equations: list[dict[int, float]], hidden: np.ndarray) -> np.ndarray:
+    """Which hidden values the linear ``equations`` (each ``{index: coefficient}``, summing to 0
+    over the values) determine uniquely, the shown values being known. The same test as
+    :func:`recoverable_cells`, for figures that are not a table with margins (a funnel, whose
+    steps and drop-outs are linked by reached = next reached + dropped)."""
+    hidden = np.asarray(hidden, dtype=bool)
+    unknown = [int(i) for i in np.flatnonzero(hidden)]
+    out = np.zeros(hidden.shape, dtype=bool)
+    if not unknown:
+        return out
+    position = {index: k for k, index in enumerate(unknown)}
+    rows = []
+    for equation in equations:
+        row = np.zeros(len(unknown))
+        for index, coefficient in equation.items():
+            if index in position:
+                row[position[index]] += coefficient
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return out
+    matrix = np.array(rows)
+    rank = np.linalg.matrix_rank(matrix)
+    for index, k in position.items():
+        unit = np.zeros(len(unknown))
+        unit[k] = 1.0
+        out[index] = np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank
+    return out
+
+
+def suppress_linked(values, equations: list[dict[int, float]], *, threshold: int = 5,
+                    also_hidden=None, unshown=None, fixed=None) -> np.ndarray:
+    """Primary suppression of 1 to ``threshold − 1`` among ``values`` (plus ``also_hidden``), then
+    secondary: while a hidden value follows from the shown ones through ``equations``, hide the
+    shown value in one of its equations that leaves the fewest recoverable (non-zero, smallest
+    first). ``unshown`` marks values never printed (sums of others): hidden throughout, and
+    protected only when they are 1 to ``threshold − 1`` themselves; ``fixed`` marks values
+    published elsewhere, never hidden here to protect others. Returns the hidden mask
+    (DOMAIN.md "Suppression": no hidden count can be worked out)."""
+    values = np.asarray(values, dtype=float)
+    small = (values >= 1) & (values < threshold)
+    unshown = np.zeros(len(values), dtype=bool) if unshown is None else np.asarray(unshown, dtype=bool)
+    hidden = small | unshown
+    if also_hidden is not None:
+        hidden |= np.asarray(also_hidden, dtype=bool)
+    while True:
+        recoverable = recoverable_from(equations, hidden) & ~(unshown & ~small)
+        if not recoverable.any():
+            return hidden
+        target = int(np.flatnonzero(recoverable)[0])
+        free = lambda i: not hidden[i] and not (fixed is not None and fixed[i])  # noqa: E731
+        candidates = sorted({i for eq in equations if target in eq for i in eq if free(i)})
+        if not candidates:  # its own equations are all hidden: it follows through others (a chain)
+            candidates = sorted({i for eq in equations for i in eq if free(i)})
+        if not candidates:
+            return hidden
+
+        def outcome(i: int) -> tuple:
+            trial = hidden.copy()
+            trial[i] = True
+            left = recoverable_from(equations, trial) & ~(unshown & ~small)
+            return (int(left.sum()), int(values[i] <= 0), float(values[i]), i)
+
+        hidden[min(candidates, key=outcome)] = True

@@ -124,13 +124,18 @@ def two_proportion_p_value(x1: float, n1: float, x2: float, n2: float) -> float 
     return math.erfc(abs(z) / math.sqrt(2))
 
 
-def _comparable(result: KpiResult | None, minimum_denominator: int) -> bool:
-    return (
-        result is not None
-        and result.value is not None
-        and result.target is not None
-        and result.denominator >= minimum_denominator
-    )
+def _comparable(result: KpiResult | None, minimum_denominator: int, threshold: int = 5) -> bool:
+    """Whether a rate may be quoted: as the scorecard shows it (``metrics.panels.shown_kpi``).
+    Quoted with its cohort, a rate gives the numerator back, and the cohort less it the rest, so
+    neither may be 1 to ``threshold`` − 1 (issue 14: "87.0% (23 cases)" gave 3 not assessed in
+    time beside a scorecard that hid them); DS1's numerator is referrals, its denominator a
+    forecast."""
+    if result is None or result.value is None or result.target is None or result.denominator < minimum_denominator:
+        return False
+    small = lambda n: 1 <= int(round(n)) < threshold  # noqa: E731
+    if not _is_rate_of_people(result):
+        return not small(result.numerator)
+    return not (small(result.numerator) or small(result.denominator - result.numerator))
 
 
 def _is_rate_of_people(result: KpiResult) -> bool:
@@ -172,13 +177,14 @@ def kpi_findings(
     min_change: float = 2.0,
     near_target: float = 2.0,
     alpha: float = 0.05,
+    threshold: int = 5,
 ) -> list[Finding]:
     """The findings (zero, one or two) for one measure this period against the last."""
-    if not _comparable(current, minimum_denominator):
+    if not _comparable(current, minimum_denominator, threshold):
         return []
     value, target = float(current.value), float(current.target)
     title = f"{current.code} ({current.title})"
-    has_before = _comparable(previous, minimum_denominator)
+    has_before = _comparable(previous, minimum_denominator, threshold)
     change = float(current.value) - float(previous.value) if has_before else None
     significant = None
     if has_before and _is_rate_of_people(current):
@@ -245,6 +251,7 @@ def band_findings(
     end: dt.date,
     by: str = "borough",
     extra_query: Mapping[str, str] | None = None,
+    threshold: int = 5,
 ) -> list[Finding]:
     """Boroughs (or other units) whose referrals moved into, below or above the 40–60% band.
 
@@ -261,21 +268,23 @@ def band_findings(
         if was not in BAND_WORDS or now not in BAND_WORDS or was == now:
             continue
         expected = f"{row.expected_low:,.0f}–{row.expected_high:,.0f}"
+        # A unit's referrals are people: 1 to 4 are "[c]" here as in the forecast table (DOMAIN.md).
+        referrals = "[c]" if 1 <= int(row.referrals) < threshold else f"{int(row.referrals):,}"
         link = evidence_link(FORECAST_PAGE, start, end, {**(extra_query or {}), by: unit})
         if now == "within":
             kind: FindingKind = "success"
-            text = (f"{unit} moved into its forecast band: {row.referrals:,} referrals against "
+            text = (f"{unit} moved into its forecast band: {referrals} referrals against "
                     f"{expected} expected (was {was} the band).")
             weight = 30.0
         elif now == "below":
             kind = "gap"
-            text = (f"{unit} fell below its forecast band: {row.referrals:,} referrals against "
+            text = (f"{unit} fell below its forecast band: {referrals} referrals against "
                     f"{expected} expected (was {BAND_WORDS[was]} the band). Check referral routes "
                     "and hub access.")
             weight = 90.0 + (row.expected_low - row.referrals) / max(row.expected_low, 1)
         else:
             kind = "opportunity"
-            text = (f"{unit} rose above its forecast band: {row.referrals:,} referrals against "
+            text = (f"{unit} rose above its forecast band: {referrals} referrals against "
                     f"{expected} expected (was {BAND_WORDS[was]} the band). Reach to build on; "
                     "check capacity.")
             weight = 20.0 + (row.referrals - row.expected_high) / max(row.expected_high, 1)
@@ -306,6 +315,7 @@ def what_changed(
     min_change: float = 2.0,
     near_target: float = 2.0,
     alpha: float = 0.05,
+    threshold: int = 5,
 ) -> list[Finding]:
     """The "what changed" findings for a board, deterministic and in reading order.
 
@@ -338,11 +348,12 @@ def what_changed(
         link = evidence_link(page, current.start, current.end, extra_query)
         findings += kpi_findings(
             result, before, evidence=link, minimum_denominator=minimum_denominator,
-            min_change=min_change, near_target=near_target, alpha=alpha,
+            min_change=min_change, near_target=near_target, alpha=alpha, threshold=threshold,
         )
     if bands_now is not None and bands_before is not None:
         findings += band_findings(
-            bands_now, bands_before, start=current.start, end=current.end, by=band_unit, extra_query=extra_query
+            bands_now, bands_before, start=current.start, end=current.end, by=band_unit, extra_query=extra_query,
+            threshold=threshold,
         )
     return order_findings(findings)
 

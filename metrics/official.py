@@ -141,7 +141,7 @@ def describe_cuts(cuts: dict[str, dt.date], pending: Sequence[str], late_recorde
 
 def sl002_official_panel(db, inp):
     """KPIs page: SL002 as at its official cut beside the latest figure, each row saying which."""
-    from metrics.panels import Panel, period_scorecard
+    from metrics.panels import Panel, period_scorecard, symbols_note
 
     latest = period_scorecard(db, inp, codes=["SL002"]).kpi("SL002")
     official = sl002_official(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of)
@@ -158,9 +158,10 @@ def sl002_official_panel(db, inp):
 
     title = (f"SL002 as at the official cut: {rows[-1]['value']}; latest figure: {rows[0]['value']}"
              if latest is not None else f"SL002 as at the official cut: {rows[-1]['value']}")
-    return Panel(title, pd.DataFrame(rows), "% of referrals ended in the period", (
+    data = pd.DataFrame(rows)
+    return Panel(title, data, "% of referrals ended in the period", (
         "The scorecard above shows the latest figure; the official cut is how the CRS SL002 technical note "
-        "extracts it.", official.note or ""))
+        "extracts it.", official.note or "", *symbols_note(data, inp.suppression_threshold, inp.minimum_rate_denominator)))
 
 
 def _shown(result: KpiResult, inp) -> dict:

@@ -44,7 +44,8 @@ from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.end_reasons import SL002_REASON_DECISION
 from domain.dates import working_day_deadline, working_days_between
-from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppression_note
+from metrics.disclosure import (SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppress_linked,
+                                suppression_note)
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
 from metrics.queries import (CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, latest_data_date,
                              monthly_series, scorecard, spend_frames)
@@ -266,6 +267,17 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
+def symbols_note(data: pd.DataFrame, threshold: int, minimum_denominator: int) -> tuple[str, ...]:
+    """The sentence under a table of KPI counts and rates that holds ``[c]`` or ``[low]``: every
+    suppressed table says so, with its symbols explained (DOMAIN.md "Suppression"; issue 14)."""
+    cells = set(data.astype(str).to_numpy().ravel()) if not data.empty else set()
+    if not cells & {SUPPRESSED, WITHHELD_RATE}:
+        return ()
+    return (f"{SUPPRESSED}: a count of 1 to {threshold - 1} people is not shown, nor a count whose denominator "
+            f"less it is 1 to {threshold - 1}; {WITHHELD_RATE}: a rate not shown because its denominator is under "
+            f"{minimum_denominator} or it would give such a count back.",)
+
+
 def suppressed_column(counts: pd.Series, threshold: int, what: str = "people") -> tuple[pd.Series, pd.Series, str | None]:
     """Display strings and plottable numbers (NaN where hidden) for one column of counts.
 
@@ -479,13 +491,37 @@ def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
     last = data.iloc[-1]
     total, low, high = int(last["cumulative_referrals"]), last["cumulative_expected_low"], last["cumulative_expected_high"]
     band = "below" if total < low else "above" if total > high else "within"
-    title = (f"{start:%B %Y} to {end:%B %Y}: {total:,} referrals against {low:,.0f}–{high:,.0f} expected "
+    total_text = SUPPRESSED if 1 <= total < inp.suppression_threshold else f"{total:,}"
+    title = (f"{start:%B %Y} to {end:%B %Y}: {total_text} referrals against {low:,.0f}–{high:,.0f} expected "
              f"({BAND_LABELS[band]})")
     data = data.round(1)
-    return Panel(title, data, "referrals (monthly and cumulative)", (
-        forecast_note(inp.forecast_period_days),
-        "The band is summed over the forecast units in this view; a partial last month is pro-rated to the "
-        "period's end."), {"band": band})
+    # A month's referrals are people: 1 to threshold − 1 are [c], and a cumulative count less
+    # the month before gives the month, so the running totals are suppressed with the months as
+    # linked figures (cumulative = previous cumulative + month; DOMAIN.md "Suppression"). The
+    # year's total stays as the title gives it.
+    months_n = len(data)
+    counts = [*data["referrals"].astype(float), *data["cumulative_referrals"].astype(float)]
+    equations = [{months_n + i: 1.0, i: -1.0, **({months_n + i - 1: -1.0} if i else {})} for i in range(months_n)]
+    # The referrals between any two months' running totals (never shown) are protected too.
+    for i in range(months_n):
+        for j in range(i + 2, months_n):
+            equations.append({months_n + j: 1.0, months_n + i: -1.0, len(counts): -1.0})
+            counts.append(counts[months_n + j] - counts[months_n + i])
+    fixed = [False] * len(counts)
+    fixed[2 * months_n - 1] = True
+    unshown = [k >= 2 * months_n for k in range(len(counts))]
+    hidden = suppress_linked(counts, equations, threshold=inp.suppression_threshold, fixed=fixed, unshown=unshown)
+    notes = (forecast_note(inp.forecast_period_days),
+             "The band is summed over the forecast units in this view; a partial last month is pro-rated to the "
+             "period's end.")
+    for k, column in enumerate(("referrals", "cumulative_referrals")):
+        mask = hidden[k * months_n:(k + 1) * months_n]
+        data[f"{column}_shown"] = np.where(mask, SUPPRESSED, data[column].astype(int).map("{:,}".format))
+        data[column] = data[column].astype(float).where(~mask)
+    if hidden.any():
+        notes += (f"{SUPPRESSED}: a month's count of 1 to {inp.suppression_threshold - 1} referrals is not shown, "
+                  "with running totals hidden where the month before would give it back.",)
+    return Panel(title, data, "referrals (monthly and cumulative)", notes, {"band": band})
 
 
 def referral_sources(db: Db, inp: PanelInputs) -> Panel:
@@ -497,9 +533,17 @@ def referral_sources(db: Db, inp: PanelInputs) -> Panel:
     total = int(counts["referrals"].sum())
     data = counts.assign(referrals=numbers, referrals_shown=shown)
     data["share"] = (100.0 * data["referrals"] / total).round(1) if total else np.nan
+    # The title rests only on shown figures (DOMAIN.md "Suppression"): the total as the table's
+    # total is shown, and the leading source's share only where it gives back no count of 1-4
+    # (share x total would give the source's count, and total less it the others').
+    top = int(counts["referrals"].iloc[0]) if total else 0
+    top_share = displayable_rate(top, total, minimum_denominator=inp.minimum_rate_denominator,
+                                 threshold=inp.suppression_threshold, protect_numerator=True) if total else None
+    total_text = SUPPRESSED if 1 <= total < inp.suppression_threshold else f"{total:,}"
+    data.loc[data["referrals_shown"] == SUPPRESSED, "share"] = np.nan  # no share beside a hidden count
     title = "No referrals in this period" if not total else (
-        f"{counts['referral_source'].iloc[0]} made {pct(100.0 * counts['referrals'].iloc[0] / total, 0)} "
-        f"of {total:,} referrals")
+        f"{counts['referral_source'].iloc[0]} made {pct(top_share, 0)} of {total_text} referrals" if top_share is not None
+        else f"{total_text} referrals in this period (shares of small numbers not shown)")
     return Panel(title, data, "referrals received in the period", (note,) if note else ())
 
 
@@ -547,16 +591,32 @@ def complexity_over_time(db: Db, inp: PanelInputs) -> Panel:
     counts["month"] = pd.to_datetime(counts["received_on"]).dt.to_period("M").dt.start_time.dt.date
     table = counts.pivot_table(index="month", columns="complexity", values="referrals", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=list(COMPLEXITY_REFERENCE), fill_value=0)
-    shares = (100 * table.div(table.sum(axis=1), axis=0)).round(1)
+    # Months × complexity with their totals, suppressed as any table of people (primary and
+    # secondary); a share is shown only beside its shown count and its month's shown total
+    # (share × total gives the count; DOMAIN.md "Suppression", issue 14).
+    result = suppress_counts(table, threshold=inp.suppression_threshold, what="referrals")
+    hidden = result.suppressed.iloc[:-1]
+    hidden_cells = hidden[list(table.columns)].to_numpy() | hidden[["Total"]].to_numpy()
+    # A month with any hidden count shows no non-zero share: a shown count ÷ its share gives the
+    # month's total, and that less the shown counts gives the hidden ones together.
+    row_hidden = hidden_cells.any(axis=1, keepdims=True) & (table.to_numpy() > 0)
+    shares = (100 * table.div(table.sum(axis=1), axis=0)).round(1).where(~(hidden_cells | row_hidden))
+    shown_counts = result.table.iloc[:-1][list(table.columns)]
     data = shares.rename(columns=COMPLEXITY_LABELS).reset_index().melt(id_vars="month", var_name="complexity",
                                                                        value_name="share")
-    data = data.merge(table.rename(columns=COMPLEXITY_LABELS).reset_index().melt(
+    data = data.merge(table.where(~hidden_cells).rename(columns=COMPLEXITY_LABELS).reset_index().melt(
         id_vars="month", var_name="complexity", value_name="referrals"), on=["month", "complexity"])
-    high = shares["HIGH"]
+    data = data.merge(shown_counts.rename(columns=COMPLEXITY_LABELS).reset_index().melt(
+        id_vars="month", var_name="complexity", value_name="referrals_shown"), on=["month", "complexity"])
+    high = shares["HIGH"].dropna()
     title = (f"High complexity ranged from {high.min():.0f}% to {high.max():.0f}% of referrals a month "
-             f"({start:%b %Y}–{end:%b %Y}; reference 21%)")
-    return Panel(title, data, "% of the month's referrals", (
-        "Reference mix: Low 23%, Medium 56%, High 21% (GMIRS spec §2.4). Referrals with complexity not recorded are left out.",))
+             f"({start:%b %Y}–{end:%b %Y}; reference 21%)" if len(high) else
+             f"Too few referrals a month to show the complexity mix ({start:%b %Y}–{end:%b %Y})")
+    notes = ("Reference mix: Low 23%, Medium 56%, High 21% (GMIRS spec §2.4). Referrals with complexity not recorded "
+             "are left out.",)
+    if result.note:
+        notes += (result.note + " A share of a hidden count, or of a month whose total is hidden, is not shown.",)
+    return Panel(title, data, "% of the month's referrals", notes)
 
 
 def complexity_by_borough(db: Db, inp: PanelInputs) -> Panel:
@@ -665,6 +725,7 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
         title += f" ({len(nodata)} with no data)"
     notes = ("Status: ✔ met; ▼ below target; ▼▼ below trigger (SL002 80%); – no data (no cases due).",
              "A number that cannot be computed shows 'no data', never 0.") + tuple(card.assumptions)
+    notes += symbols_note(data, figures_.suppression_threshold, figures_.minimum_rate_denominator)
     return Panel(title, data, "% of cases meeting each measure", notes, {"drill_codes": drill, "scorecard": card})
 
 
@@ -948,10 +1009,12 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
         for year in years:
             months = frame[(frame["day"] >= year.start.replace(day=1)) & (frame["day"] <= min(year.end, end))]
             numerator, denominator = int(months["numerator"].sum()), int(months["denominator"].sum())
+            # The year's (and each month's) denominator is published on that period's scorecard,
+            # so a rate whose count or complement is 1-4 is withheld here too (issue 14).
             value = displayable_rate(numerator, denominator, minimum_denominator=figures_.minimum_rate_denominator,
-                                     threshold=figures_.suppression_threshold) if denominator else None
+                                     threshold=figures_.suppression_threshold, protect_numerator=True) if denominator else None
             rated = [displayable_rate(int(n), int(d), minimum_denominator=figures_.minimum_rate_denominator,
-                                      threshold=figures_.suppression_threshold)
+                                      threshold=figures_.suppression_threshold, protect_numerator=True)
                      for n, d in zip(months["numerator"], months["denominator"]) if d > 0]
             counted = [v for v in rated if v is not None]
             met = sum(_meets(v, entry) for v in counted) if entry.target is not None else None
@@ -988,6 +1051,7 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
              "the target, of the months with cases that may be shown; on the year before: the change in percentage "
              "points. Assurance and variation: the latest year "
              f"only, from the XmR chart of the last {SPC_MONTHS} months (as on the KPIs page).")
+    notes += symbols_note(frame, figures_.suppression_threshold, figures_.minimum_rate_denominator)
     return Panel(title, frame, "% of cases", notes)
 
 
@@ -1070,6 +1134,7 @@ def tiles_from(card: Scorecard, charts: dict[str, Panel], figures_: FigureSettin
             "Code": data["code"], "Value (%)": pd.to_numeric(data["value_pct"], errors="coerce").astype(float),
             "Target (%)": pd.to_numeric(data["target_pct"], errors="coerce").astype(float)}),
             "Code", ("Value (%)", "Target (%)"), "0.0", "%")
+    notes += symbols_note(data, figures_.suppression_threshold, figures_.minimum_rate_denominator)
     return Panel(title, data, "% of cases", notes, {"scorecard": card}, chart)
 
 
@@ -1259,6 +1324,11 @@ def _distance_panel(sums: pd.DataFrame, group: str | None, inp: PanelInputs, not
     small = table["people"] < inp.minimum_rate_denominator
     for column in ("mean_change", "ci_lower", "ci_upper"):
         table[column] = table[column].astype(float).where(~small).round(2)
+    # Improved, same and worse are shares of the group's people that add up to 100%: one beside
+    # the people shown gives its count back, and two give the third. So all three are withheld
+    # where any of their counts is 1 to threshold − 1 (DOMAIN.md "Suppression"; issue 14).
+    parts = pd.concat([(table[c].astype(float) * table["people"]).round() for c in ("improved", "same", "worse")], axis=1)
+    small |= ((parts >= 1) & (parts < inp.suppression_threshold)).any(axis=1)
     for column in ("improved", "same", "worse"):  # shares of people, as percentages
         table[column] = (100 * table[column].astype(float)).where(~small).round(1)
     table["people_shown"] = np.where(table["people"] < inp.suppression_threshold, SUPPRESSED,
@@ -1311,29 +1381,93 @@ def journey(db: Db, inp: PanelInputs) -> Panel:
 
     in_progress = count(len(cases) - len(ended))
     funnel = breakdowns.journey_funnel(ended)
-    notes = ("Each step counts referrals that reached it and every step before; 'contacted' means an assessment "
-             "appointment was arranged; 'outcome' means at least one desired outcome achieved or partly achieved; "
-             "'exit' means the referral ended after every step before it.",
-             f"Only referrals received in the period that have ended by {inp.as_of:%d %B %Y} are shown: "
-             f"{in_progress} still in progress have not dropped out of anything yet.")
+    steps_note = ("Each step counts referrals that reached it and every step before; 'contacted' means an assessment "
+                  "appointment was arranged; 'outcome' means at least one desired outcome achieved or partly achieved; "
+                  "'exit' means the referral ended after every step before it.")
+
+    def progress_note(text: str) -> str:
+        return (f"Only referrals received in the period that have ended by {inp.as_of:%d %B %Y} are shown: "
+                f"{text} still in progress have not dropped out of anything yet.")
+
+    notes = (steps_note, progress_note(in_progress))
     if cases.empty:
         return Panel("No referrals received in this period", funnel.iloc[0:0], "referrals", notes)
     if ended.empty:
         return Panel(f"None of the {count(len(cases))} referrals received in this period has ended yet: all are "
                      "still in progress", funnel.iloc[0:0], "referrals", notes)
+    hidden, derived = _journey_hidden(funnel, len(cases), inp.suppression_threshold)
+    steps = len(funnel)
+    reached_hidden, dropped_hidden = hidden[:steps], hidden[steps:2 * steps - 1]
+    dropped_hidden = np.append(dropped_hidden, False)  # the last step's drop-outs: 0 by definition
     drops = funnel.iloc[:-1]
-    worst = drops.loc[drops["dropped_before_next"].idxmax()]
-    nxt = funnel["step"].iloc[int(drops["dropped_before_next"].idxmax()) + 1]
-    exited = funnel.loc[funnel["step"] == "exit", "share_of_referred"].iloc[0]
-    share = pct(100 * exited, 0) if len(ended) >= inp.minimum_rate_denominator else WITHHELD_RATE
-    title = (f"Of {count(len(ended))} referrals received in the period that have ended, {share} went "
+    worst_at = int(drops["dropped_before_next"].idxmax())
+    worst = drops.loc[worst_at]
+    nxt = funnel["step"].iloc[worst_at + 1]
+    exited = int(funnel["reached"].iloc[-1])
+    # The share who reached exit rests on the exit count and those who left before it: shown
+    # only where both, and the ended total, are shown (rate x ended would give them back).
+    share = (pct(100.0 * exited / len(ended), 0) if len(ended) >= inp.minimum_rate_denominator
+             and not (reached_hidden[0] or reached_hidden[-1] or derived[(0, steps - 1)]) else WITHHELD_RATE)
+    ended_text = SUPPRESSED if reached_hidden[0] else f"{len(ended):,}"
+    worst_text = SUPPRESSED if dropped_hidden[worst_at] else f"{int(worst['dropped_before_next']):,}"
+    in_progress = SUPPRESSED if hidden[-1] else f"{len(cases) - len(ended):,}"
+    notes = (steps_note, progress_note(in_progress))
+    title = (f"Of {ended_text} referrals received in the period that have ended, {share} went "
              f"through every step to exit; most left between '{worst['step']}' and '{nxt}' "
-             f"({count(int(worst['dropped_before_next']))}); {in_progress} still in progress")
-    shown, numbers, note = suppressed_column(funnel["reached"], inp.suppression_threshold, "referrals")
-    dropped_shown, dropped, note2 = suppressed_column(funnel["dropped_before_next"], inp.suppression_threshold, "referrals")
-    data = funnel.assign(reached=numbers, reached_shown=shown, dropped_before_next=dropped,
-                         dropped_shown=dropped_shown, share_of_referred=(100 * funnel["share_of_referred"]).round(1))
+             f"({worst_text}); {in_progress} still in progress")
+    reached = funnel["reached"].astype(float)
+    shown = pd.Series(np.where(reached_hidden, SUPPRESSED, funnel["reached"].map("{:,}".format)), index=funnel.index)
+    dropped_shown = pd.Series(np.where(dropped_hidden, SUPPRESSED, funnel["dropped_before_next"].map("{:,}".format)),
+                              index=funnel.index)
+    # A share of the first step beside a hidden step, or of a hidden first step, gives a count back.
+    share_of_referred = (100 * funnel["share_of_referred"]).round(1).where(~reached_hidden & ~reached_hidden[0])
+    data = funnel.assign(reached=reached.where(~reached_hidden), reached_shown=shown,
+                         dropped_before_next=funnel["dropped_before_next"].astype(float).where(~dropped_hidden),
+                         dropped_shown=dropped_shown, share_of_referred=share_of_referred)
+    note = note2 = None
+    if hidden.any():
+        note = (f"{SUPPRESSED}: counts of 1 to {inp.suppression_threshold - 1} referrals are not shown, with further "
+                "steps hidden where the others (each step = the next + those who left) would give them back; "
+                "shares of a hidden step are not shown.")
     return Panel(title, data, "referrals", notes + tuple(n for n in (note, note2) if n))
+
+
+def _journey_hidden(funnel: pd.DataFrame, received: int, threshold: int) -> tuple[np.ndarray, dict]:
+    """Which of the funnel's figures are hidden: its steps' reached counts, the drop-outs before
+    each next step, and the referrals still in progress (the title's), so that no count of 1 to
+    ``threshold`` − 1 referrals can be worked out by subtraction (DOMAIN.md "Suppression";
+    issue 14: the funnel leaked a [c] as one step less the next). The links: each step reached
+    = the next reached + those who left before it; the referrals received (published on the
+    overview) = the first step (those ended) + those in progress. Those who left between any two
+    steps (never shown) must not come out 1 to 4 by subtraction either.
+
+    Returns the hidden mask over [reached..., dropped (all but the last step)..., in progress]
+    and, for each pair of steps (i, j), whether those who left between them is protected."""
+    reached = funnel["reached"].to_numpy(dtype=float)
+    dropped = funnel["dropped_before_next"].to_numpy(dtype=float)[:-1]
+    steps = len(reached)
+    in_progress = received - reached[0]
+    values = [*reached, *dropped, in_progress, float(received)]
+    r = lambda i: i  # noqa: E731
+    d = lambda i: steps + i  # noqa: E731
+    progress_at, received_at = 2 * steps - 1, 2 * steps
+    equations = [{r(i): 1.0, r(i + 1): -1.0, d(i): -1.0} for i in range(steps - 1)]
+    equations.append({received_at: 1.0, r(0): -1.0, progress_at: -1.0})
+    # Those who left between steps i and j (j > i + 1): never shown, so hidden from the start,
+    # and protected only when they are 1 to threshold − 1.
+    pairs = {}
+    for i in range(steps):
+        for j in range(i + 2, steps):
+            pairs[(i, j)] = len(values)
+            equations.append({r(i): 1.0, r(j): -1.0, len(values): -1.0})
+            values.append(reached[i] - reached[j])
+    values = np.array(values)
+    unshown = np.zeros(len(values), dtype=bool)
+    unshown[len(values) - len(pairs):] = True
+    hidden = suppress_linked(values, equations, threshold=threshold, unshown=unshown)
+    derived = {pair: bool(hidden[k] and 1 <= values[k] < threshold) for pair, k in pairs.items()}
+    derived.setdefault((0, steps - 1), bool(1 <= values[r(0)] - values[r(steps - 1)] < threshold))
+    return np.append(hidden[:2 * steps - 1], hidden[progress_at]), derived
 
 
 # --------------------------------------------------------------------------------------------
@@ -1404,10 +1538,17 @@ def equality_rates(db: Db, inp: PanelInputs, *, strand: str, outcome: str = "att
         title = f"{label}: rate {' and '.join(p for p in parts if p)} than the overall {pct(overall)}"
     else:
         title = f"{label}: no group differs from the overall {pct(overall)} beyond chance"
+    # The overall rate is printed only where it could be shown as a rate of its own: with the
+    # groups' people it gives the total met, and less the shown groups' met a hidden group's
+    # (issue 14). Comparisons with it are still made on the true counts.
+    shown_overall = displayable_rate(total_met, total_n, minimum_denominator=inp.minimum_rate_denominator,
+                                     threshold=inp.suppression_threshold, protect_numerator=True)
+    if shown_overall is None:
+        title = title.replace(f"the overall {pct(overall)}", "the overall rate (not shown: small numbers)")
     if result.note:
         notes.append(result.note)
     notes.append("'Lower'/'higher': the overall rate lies outside the group's 95% interval.")
-    return Panel(title, data, "% of people", tuple(notes), {"overall": overall, "strand": label})
+    return Panel(title, data, "% of people", tuple(notes), {"overall": shown_overall, "strand": label})
 
 
 # --------------------------------------------------------------------------------------------
@@ -1491,10 +1632,23 @@ def field_completeness(db: Db, inp: PanelInputs) -> Panel:
     if not total:
         return Panel("No referrals received in this period", data.iloc[0:0], "% recorded")
     worst = data.sort_values("complete").iloc[0]
-    title = (f"Every key field is recorded for all {total:,} referrals" if worst["recorded"] == total else
-             f"{worst['field']} is the least complete key field: {worst['complete']:.1f}% of {total:,} referrals")
-    return Panel(title, data, "% of referrals received in the period with the field recorded",
-                 ("Key fields are those the Appendix A indicators and the KPIs break down by.",))
+    # Recorded and missing are counts of referrals (people): a count of 1-4, or one whose
+    # complement in the total is 1-4, is [c] with its share (DOMAIN.md "Suppression"), and the
+    # title names the total only when it is 5 or more.
+    small = lambda n: 1 <= n < inp.suppression_threshold  # noqa: E731
+    hidden = data["recorded"].map(lambda n: small(n) or small(total - n))
+    data["recorded_shown"] = np.where(hidden, SUPPRESSED, data["recorded"].map("{:,}".format))
+    data["recorded"] = data["recorded"].where(~hidden)
+    data["complete"] = data["complete"].where(~hidden)
+    total_text = SUPPRESSED if small(total) else f"{total:,}"
+    title = (f"Every key field is recorded for all {total_text} referrals" if worst["recorded"] == total else
+             f"{worst['field']} is the least complete key field: {worst['complete']:.1f}% of {total_text} referrals"
+             if not hidden[worst.name] else f"Some key fields are not recorded for a few of {total_text} referrals")
+    notes = ("Key fields are those the Appendix A indicators and the KPIs break down by.",)
+    if hidden.any():
+        notes += (f"{SUPPRESSED}: a count of 1 to {inp.suppression_threshold - 1} referrals recorded or missing is "
+                  "not shown, nor its share, to protect confidentiality.",)
+    return Panel(title, data, "% of referrals received in the period with the field recorded", notes)
 
 
 def record_keeping(db: Db, inp: PanelInputs) -> Panel:
@@ -1544,7 +1698,8 @@ def what_changed(db: Db, inp: PanelInputs, *, extra_query: dict | None = None) -
         previous_card = period_scorecard(db, earlier)
         previous_bands = band_table(db, earlier, "borough")
     items = findings.what_changed(now_card, previous_card, bands_now=now_bands, bands_before=previous_bands,
-                                  extra_query=extra_query, minimum_denominator=inp.minimum_rate_denominator)
+                                  extra_query=extra_query, minimum_denominator=inp.minimum_rate_denominator,
+                                  threshold=inp.suppression_threshold)
     data = pd.DataFrame([{"kind": findings.KIND_HEADINGS[f.kind], "finding": f.text, "evidence": f.evidence}
                          for f in items], columns=["kind", "finding", "evidence"])
     counts = {k: sum(1 for f in items if f.kind == k) for k in findings.KINDS}
@@ -1568,17 +1723,26 @@ def headline(db: Db, inp: PanelInputs) -> Panel:
     share = inp.period.days / 365.0
     low, high = float(forecasts["predicted_low"].sum()) * share, float(forecasts["predicted_high"].sum()) * share
     band = None if low == 0 else "below" if received < low else "above" if received > high else "within"
-    rows = [{"figure": "Referrals received", "value": f"{received:,}",
+    figures_ = figures(db, inp)
+    # The headline shows what the tiles and the KPIs page show (DOMAIN.md "Suppression"): a
+    # count of 1-4 referrals is [c]; a KPI's rate is shown only where shown_kpi shows it, since
+    # the KPIs page prints its denominator and rate x denominator would give a small count back.
+    received_text = SUPPRESSED if 1 <= received < inp.suppression_threshold else f"{received:,}"
+    rows = [{"figure": "Referrals received", "value": received_text,
              "context": f"expected {low:,.0f}–{high:,.0f} ({BAND_LABELS[band]})" if band else "no forecast"}]
     for code in ("DS2", "DS3", "SL002", "DS5"):
         r = card.kpi(code)
         if r is not None:
-            rows.append({"figure": f"{code} {r.title}", "value": _value_text(r),
+            shown = shown_kpi(r, figures_)["value"]
+            value = _value_text(r) if isinstance(shown, float) or r.extra.get("needs") or r.value is None else (
+                shown if shown == WITHHELD_RATE else pct(shown))
+            rows.append({"figure": f"{code} {r.title}", "value": value,
                          "context": f"target {pct(r.target, 0)}: {_status_text(r.status)}"})
-    rows.append({"figure": "Open referrals", "value": f"{open_cases:,}", "context": f"on {inp.as_of:%d %B %Y}"})
+    open_text = SUPPRESSED if 1 <= open_cases < inp.suppression_threshold else f"{open_cases:,}"
+    rows.append({"figure": "Open referrals", "value": open_text, "context": f"on {inp.as_of:%d %B %Y}"})
     data = pd.DataFrame(rows)
     below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")]
-    title = (f"{inp.period.label}: {received:,} referrals" + (f" ({BAND_LABELS[band]})" if band else "")
+    title = (f"{inp.period.label}: {received_text} referrals" + (f" ({BAND_LABELS[band]})" if band else "")
              + (f"; {len(below)} measures below target" if below else "; all measures with data on target"))
     unmeasurable = [r.code for r in card.kpis if r.extra.get("needs")]
     if unmeasurable:  # issue 17 finding 2: say what the loaded data cannot measure

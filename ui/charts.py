@@ -91,7 +91,8 @@ def band_chart(data: pd.DataFrame, unit: str) -> go.Figure:
 def cumulative_chart(data: pd.DataFrame) -> go.Figure:
     """Cumulative referrals against the cumulative band; monthly counts as labelled bars."""
     figure = go.Figure()
-    figure.add_bar(x=data["month"], y=data["referrals"], name="Referrals in the month", text=data["referrals"],
+    figure.add_bar(x=data["month"], y=data["referrals"], name="Referrals in the month",
+                   text=data["referrals_shown"] if "referrals_shown" in data else data["referrals"],
                    marker=dict(color="#BFD6EA", pattern_shape=".", line_color=CATEGORICAL[0]))
     figure.add_scatter(x=data["month"], y=data["cumulative_expected_low"], name="Cumulative expected, low (40%)",
                        line=dict(color=CATEGORICAL[0], dash="dash"), mode="lines")
@@ -206,7 +207,7 @@ def interval_chart(data: pd.DataFrame, category: str, value: str, lower: str, up
 
 @cached
 def funnel_chart(data: pd.DataFrame) -> go.Figure:
-    figure = go.Figure(go.Funnel(y=data["step"], x=data["reached"], textinfo="value+percent initial",
+    figure = go.Figure(go.Funnel(y=data["step"], x=data["reached"], textinfo="value",
                                  marker=dict(color=CATEGORICAL[0])))
     return _layout(figure, height=380)
 

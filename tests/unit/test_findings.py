@@ -42,7 +42,7 @@ def card(period, *results: KpiResult) -> Scorecard:
         # now meets target, was below: success
         ((95, 100), (80, 100), [("success", "now meets its 90.0% target")]),
         # met both and improved ≥ 2 points: success
-        ((97, 100), (92, 100), [("success", "met its 90.0% target again and improved")]),
+        ((194, 200), (184, 200), [("success", "met its 90.0% target again and improved")]),
         # met both, flat: nothing to say
         ((92, 100), (92, 100), []),
         # fell below target: gap
@@ -85,10 +85,20 @@ def test_small_denominators_are_neither_quoted_nor_compared():
     assert findings[0].significant is None
 
 
+def test_a_rate_whose_count_or_complement_is_one_to_four_is_not_quoted():
+    """Issue 14: "87.0% (23 cases)" gives 20 of 23, so 3 who were not; the scorecard hides that
+    rate, and so do the findings (now and as the previous period's comparison)."""
+    assert what_changed(card(Q3, kpi("DS2", 20, 23, 95)), card(Q2, kpi("DS2", 40, 40, 95))) == []
+    assert what_changed(card(Q3, kpi("DS2", 3, 23, 95)), card(Q2, kpi("DS2", 40, 40, 95))) == []
+    findings = what_changed(card(Q3, kpi("DS2", 15, 23, 95)), card(Q2, kpi("DS2", 37, 40, 95)))
+    assert len(findings) == 1 and "no comparable previous period" in findings[0].text  # 37 of 40: 3 not
+    assert "65.2% (23 cases)" in findings[0].text  # 15 and 8: both may be shown
+
+
 def test_significance_is_tagged_from_a_two_proportion_test():
     big = what_changed(card(Q3, kpi("DS5", 950, 1000, 85)), card(Q2, kpi("DS5", 800, 1000, 85)))
     assert big[0].significant is True and "larger than chance" in big[0].text
-    small = what_changed(card(Q3, kpi("DS5", 18, 20, 85)), card(Q2, kpi("DS5", 16, 20, 85)))
+    small = what_changed(card(Q3, kpi("DS5", 45, 50, 85)), card(Q2, kpi("DS5", 40, 50, 85)))
     assert small[0].significant is False and "within what chance" in small[0].text
 
 
@@ -106,8 +116,8 @@ def test_ds1_is_not_z_tested_and_links_to_the_referrals_page():
 
 
 def test_ordering_is_deterministic_successes_gaps_opportunities():
-    results_now = [kpi("DS2", 96, 100, 95), kpi("DS3", 70, 100), kpi("KP6", 85, 100), kpi("DS5", 60, 100, 85)]
-    results_before = [kpi("DS2", 90, 100, 95), kpi("DS3", 70, 100), kpi("KP6", 70, 100), kpi("DS5", 60, 100, 85)]
+    results_now = [kpi("DS2", 192, 200, 95), kpi("DS3", 70, 100), kpi("KP6", 85, 100), kpi("DS5", 60, 100, 85)]
+    results_before = [kpi("DS2", 180, 200, 95), kpi("DS3", 70, 100), kpi("KP6", 70, 100), kpi("DS5", 60, 100, 85)]
     first = what_changed(card(Q3, *results_now), card(Q2, *results_before))
     second = what_changed(card(Q3, *reversed(results_now)), card(Q2, *reversed(results_before)))
     assert first == second

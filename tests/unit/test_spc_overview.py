@@ -152,19 +152,22 @@ def test_overview_rows_name_the_icons_say_them_in_words_and_explain_disagreement
 
 
 def test_extension_readiness_by_contract_year_hand_worked():
-    # 2023/24 (from 4 Sep 2023): Sep–Mar, 19 of 20 each month = 95%, target 95: met, 7 of 7 months.
+    # 2023/24 (from 4 Sep 2023): Sep–Mar, 95 of 100 each month = 95%, target 95: met, 7 of 7 months
+    # (19 of 20 would leave 1 not met, a count of 1 that the month's published denominator gives
+    # back: withheld, issue 14).
     # 2024/25: six months 20/20 and six 10/20: 180/240 = 75.0%, 6 of 12 months, −20.0 points.
     # 2025/26 to 31 May: April 4 of 5 (fewer than 10 cases: not shown), May none.
     months = [dt.date(2023, m, 1) for m in range(9, 13)] + [dt.date(2024, m, 1) for m in range(1, 13)] \
         + [dt.date(2025, m, 1) for m in range(1, 6)]
-    numerators = [19] * 7 + [20, 10] * 6 + [4, 0]
-    denominators = [20] * 7 + [20] * 12 + [5, 0]
+    numerators = [95] * 7 + [20, 10] * 6 + [4, 0]
+    denominators = [100] * 7 + [20] * 12 + [5, 0]
     frame = pd.DataFrame({"month": months, "numerator": numerators, "denominator": denominators})
     frame["value"] = 100.0 * frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
     charts = panels.spc_charts_from({"DS2": frame.iloc[-21:].reset_index(drop=True)}, inputs())
     panel = panels.readiness_from({"DS2": frame}, charts, dt.date(2025, 5, 31))
     rows = panel.data
     assert list(rows["contract year"]) == ["2023/24", "2024/25", "2025/26 to date"]
+    # 2024/25 against 2023/24: 180/240 = 75.0% against 665/700 = 95.0%.
     assert list(rows["value"]) == ["95.0%", "75.0%", panels.WITHHELD_RATE]
     assert list(rows["against target"]) == ["met", "below target", "no data"]
     assert list(rows["months met"]) == ["7 of 7", "6 of 12", "no data"]
@@ -182,3 +185,15 @@ def test_extension_readiness_before_the_service_began_is_an_empty_panel_not_a_tr
     early = inputs().with_period(periods.quarter(dt.date(2023, 6, 1)))
     panel = panels.extension_readiness(None, early)  # answers before touching the database
     assert panel.data.empty and panel.title == "No contract year before the service began (04 September 2023)"
+
+
+def test_extension_readiness_withholds_a_rate_whose_complement_is_one_to_four():
+    """Issue 14: 19 of 20 in a month beside that month's published denominator gives the 1 who
+    was not met; the year (133 of 140: 7 not met) may be shown."""
+    months = [dt.date(2023, m, 1) for m in range(9, 13)] + [dt.date(2024, m, 1) for m in range(1, 4)]
+    frame = pd.DataFrame({"month": months, "numerator": [19] * 7, "denominator": [20] * 7})
+    frame["value"] = 100.0 * frame["numerator"] / frame["denominator"]
+    charts = panels.spc_charts_from({"DS2": frame}, inputs())
+    rows = panels.readiness_from({"DS2": frame}, charts, dt.date(2024, 3, 31)).data
+    assert list(rows["value"]) == ["95.0%"]
+    assert list(rows["months met"]) == ["no data"]  # every month's rate withheld

@@ -1,0 +1,525 @@
+"""The attacker's test of disclosure control (issue 14 part 2; DOMAIN.md "Suppression").
+
+On small databases (the demo generator with 60 and 150 referrals: a dozen or so referrals a
+quarter over two or three boroughs, a few successes each), every panel the pages compute on
+first view (``ui.warm.first_views`` lists them; the same ``metrics.panels`` objects the packs
+print), for a commissioner and for a provider, over the latest quarter and the contract year,
+is read as a reader sees it (``Panel.shown()`` and the title), and everything that can be
+worked out from what is shown is worked out:
+
+- a shown count of 1 to 4 people;
+- a rate × its shown denominator (a count, and the denominator less it);
+- a shown denominator less a shown numerator (the complement);
+- a published total less the shown parts of a column (one hidden cell);
+- an overall rate × the shown people of all groups, less the groups' shown successes;
+- a step of the journey less the next (those who left), and a share × the first step;
+- "N of M" and "X% of N" in titles.
+
+The test fails if any of them gives back a count of 1 to 4 people, and it asserts that
+suppression happened on this data (so it cannot pass by finding nothing to attack).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from data_access.db import make_engine, session_scope
+from data_access.models import User
+from data_access.scoping import ReferralFilters, referrals_select, scope_for_user
+from data_access.settings import Settings
+from metrics import contract_panels, panels, periods
+from metrics.disclosure import SUPPRESSED, WITHHELD_RATE
+from tests.browser.server import make_demo_database
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = range(1, 5)  # counts of 1 to 4 people are never shown or recoverable (threshold 5)
+
+
+@pytest.fixture(scope="module", params=[60, 150], ids=["60-referrals", "150-referrals"])
+def engine(request, tmp_path_factory):
+    url = make_demo_database(tmp_path_factory.mktemp("smallnumbers") / "small.db", request.param)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def number(value) -> float | None:
+    """A shown value as a number; None where it is hidden, withheld or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    text = str(value).strip().rstrip("%").replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def count_from_rate(rate: float | None, denominator: float | None, digits: int = 1) -> int | None:
+    """The numerator a rate (to ``digits`` places) and its denominator give back, if unique."""
+    if rate is None or denominator is None or denominator <= 0 or denominator != int(denominator):
+        return None
+    n = int(denominator)
+    candidates = [k for k in range(n + 1) if round(100.0 * k / n, digits) == round(rate, digits)]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+class Attacker:
+    def __init__(self) -> None:
+        self.leaks: list[str] = []
+        self.hidden_seen = 0
+
+    def small(self, where: str, n, how: str) -> None:
+        if n is not None and not math.isnan(n) and round(n) in SMALL and abs(n - round(n)) < 1e-6:
+            self.leaks.append(f"{where}: {how} gives {int(round(n))}")
+
+    def counts(self, where: str, frame: pd.DataFrame, columns) -> None:
+        for column in columns:
+            if column not in frame:
+                continue
+            self.hidden_seen += int((frame[column].astype(str) == SUPPRESSED).sum())
+            for i, value in frame[column].items():
+                self.small(where, number(value), f"{column} of row {i} shown")
+
+    def complement(self, where: str, frame: pd.DataFrame, part: str, whole: str) -> None:
+        for i, row in frame.iterrows():
+            p, w = number(row[part]), number(row[whole])
+            if p is not None and w is not None:
+                self.small(where, w - p, f"{whole} − {part} of row {i}")
+
+    def rate(self, where: str, frame: pd.DataFrame, rate: str, whole: str, digits: int = 1) -> None:
+        for i, row in frame.iterrows():
+            w = number(row[whole])
+            k = count_from_rate(number(row[rate]), w, digits)
+            if k is not None:
+                self.small(where, k, f"{rate} × {whole} of row {i}")
+                self.small(where, w - k, f"{whole} − {rate} × {whole} of row {i}")
+
+    def column_total(self, where: str, frame: pd.DataFrame, column: str, total: float | None) -> None:
+        if total is None or column not in frame or frame.empty:
+            return
+        values = frame[column].map(number)
+        if values.isna().sum() == 1:
+            self.small(where, total - values.sum(), f"the published total {total:g} less the shown {column}")
+
+    def title(self, where: str, text: str) -> None:
+        people = r"(?:referrals|people|cases|service users)"
+        for n, m in re.findall(rf"(\d[\d,]*) (?:met )?(?:of|out of) (?:all |the )?(\d[\d,]*)(?:$| {people}\b)", text):
+            n, m = int(n.replace(",", "")), int(m.replace(",", ""))
+            self.small(where, n, f"title '{text}'")
+            self.small(where, m - n, f"title '{text}' (complement)")
+        for x, m in re.findall(r"(\d+(?:\.\d+)?)% of (?:all |the |its )?(\d[\d,]*) (?:referrals|people|cases)", text):
+            m = int(m.replace(",", ""))
+            k = count_from_rate(float(x), m, len(x.split(".")[1]) if "." in x else 0)
+            if k is not None:
+                self.small(where, k, f"title '{text}'")
+                self.small(where, m - k, f"title '{text}' (complement)")
+        for x, m in re.findall(r"(\d+(?:\.\d+)?)% \((\d[\d,]*) cases\)", text):  # findings: "87.0% (23 cases)"
+            m = int(m.replace(",", ""))
+            k = count_from_rate(float(x), m, len(x.split(".")[1]) if "." in x else 0)
+            if k is not None:
+                self.small(where, k, f"'{text}'")
+                self.small(where, m - k, f"'{text}' (complement)")
+        for n in re.findall(r"(?<!to )(?<![\d,.])(\d[\d,]*) (?:referrals|people|cases)\b", text):  # not "1 to 4 people"
+            self.small(where, int(n.replace(",", "")), f"title '{text}'")
+
+
+    def propagate(self, where: str, known: dict, equations: list[dict]) -> None:
+        """Work out every hidden value (None in ``known``) that the linear ``equations`` ({name:
+        coefficient}, summing to 0) determine from the shown ones, by linear algebra as an
+        attacker with a spreadsheet would, and report those that are counts of 1 to 4."""
+        unknown = sorted({n for eq in equations for n in eq if known.get(n) is None}, key=str)
+        if not unknown:
+            return
+        index = {n: k for k, n in enumerate(unknown)}
+        rows, rhs = [], []
+        for equation in equations:
+            row = np.zeros(len(unknown))
+            constant = 0.0
+            for name, coefficient in equation.items():
+                if name in index:
+                    row[index[name]] += coefficient
+                else:
+                    constant += coefficient * known[name]
+            if row.any():
+                rows.append(row)
+                rhs.append(-constant)
+        if not rows:
+            return
+        matrix, rhs = np.array(rows), np.array(rhs)
+        solution = np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+        rank = np.linalg.matrix_rank(matrix)
+        for name, k in index.items():
+            unit = np.zeros(len(unknown))
+            unit[k] = 1.0
+            if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:  # determined uniquely
+                self.small(where, round(float(solution[k]), 6), f"{name} worked out through the totals")
+
+
+def sl002_breakdown_attack(where: str, frame: pd.DataFrame, denominator, rate, a: Attacker) -> None:
+    """The contract pack's SL002 table: a, b, the reasons' negative and neutral counts with their
+    totals, and what the scorecard publishes (the denominator b − c and the rate a / (b − c))."""
+    frame = frame.set_index("Category")
+    a.counts(where, frame, ["Negative", "Neutral (c)", "Total"])
+    known = {"b": number(frame.iloc[0]["Total"]), "a": number(frame.iloc[1]["Total"]), "D": number(denominator)}
+    attended = count_from_rate(number(rate), known["D"])
+    if known["a"] is None and attended is not None:
+        known["a"] = float(attended)
+        a.small(where, attended, "SL002's rate × its denominator")
+    body = frame.iloc[3:]
+    equations = [{"b": 1, "a": -1, "N": -1, "C": -1}, {"D": 1, "a": -1, "N": -1}]
+    if not body.empty:
+        reasons = [r for r in body.index if r != "Total"]
+        for column, total in (("Negative", "N"), ("Neutral (c)", "C"), ("Total", "G")):
+            known[total] = number(body.loc["Total", column])
+            for r in reasons:
+                known[(r, column)] = number(body.loc[r, column])
+            equations.append({**{(r, column): 1 for r in reasons}, total: -1})
+        for r in reasons:
+            equations.append({(r, "Negative"): 1, (r, "Neutral (c)"): 1, (r, "Total"): -1})
+        equations.append({"N": 1, "C": 1, "G": -1})
+    a.propagate(where, known, equations)
+
+
+def views(engine):
+    """(where, panels) for each user and period: the panels the pages show on first view."""
+    for username in ("commissioner", "provider"):
+        with session_scope(engine) as session:
+            scope = scope_for_user(session.scalar(select(User).where(User.username == username)))
+            as_of = panels.data_as_of(session)
+            for period in (periods.quarter(as_of), periods.contract_year(as_of)):
+                inputs = panels.inputs_for(session, scope, ReferralFilters(), referrals_select(scope, ReferralFilters()),
+                                           period, as_of, Settings.from_env())
+                card = panels.period_scorecard(session, inputs)
+                shown = {
+                    "headline": panels.headline(session, inputs),
+                    "tiles": panels.tiles_from(card, panels.spc_charts(session, inputs), panels.figures(session, inputs)),
+                    "scorecard": panels.scorecard_panel(session, inputs),
+                    "sl002_official": panels.sl002_official_panel(session, inputs),
+                    "forecast_bands": panels.forecast_bands(session, inputs, by="borough"),
+                    "referral_sources": panels.referral_sources(session, inputs),
+                    "complexity_mix": panels.complexity_mix(session, inputs),
+                    "complexity_by_borough": panels.complexity_by_borough(session, inputs),
+                    "distance": panels.distance_travelled(session, inputs, by=next(iter(panels.BREAKDOWNS))),
+                    "journey": panels.journey(session, inputs),
+                    "field_completeness": panels.field_completeness(session, inputs),
+                    "compare": panels.compare_areas_panel(session, inputs, **panels.COMPARE_FIRST_VIEW),
+                    "what_changed": panels.what_changed(session, inputs),
+                    "monthly": panels.monthly_against_expectation(session, inputs),
+                    "complexity_over_time": panels.complexity_over_time(session, inputs),
+                    "readiness": panels.extension_readiness(session, inputs),
+                }
+                shown["sl002_breakdown"] = contract_panels.sl002_breakdown(session, inputs, card=card)
+                for strand in panels.EQUALITY_STRANDS:
+                    for outcome in panels.EQUALITY_OUTCOMES:
+                        shown[f"equalities {strand} {outcome}"] = panels.equality_rates(
+                            session, inputs, strand=strand, outcome=outcome)
+                yield f"{username} {period.label}", shown
+
+
+def notes_explain(where: str, table: pd.DataFrame, notes, a: Attacker) -> None:
+    """Every suppressed table says so underneath, with its symbols explained (issue 14 part 1)."""
+    text = " ".join(str(n) for n in notes)
+    cells = table.astype(str).to_numpy().ravel() if not table.empty else []
+    if SUPPRESSED in cells and SUPPRESSED not in text:
+        a.leaks.append(f"{where}: a table with {SUPPRESSED} has no note saying what it means")
+    if WITHHELD_RATE in cells and WITHHELD_RATE not in text and "fewer than" not in text:
+        a.leaks.append(f"{where}: a table with {WITHHELD_RATE} has no note saying what it means")
+
+
+def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
+    for name, panel in p.items():
+        a.title(f"{where} {name}", panel.title)
+        if name != "headline":  # the headline is figures, not a table (its tiles carry the notes)
+            notes_explain(f"{where} {name}", panel.shown(), panel.notes, a)
+    for i, finding in p["what_changed"].data["finding"].items():  # board and packs print them
+        a.title(f"{where} what_changed {i}", finding)
+    # The headline: referrals received is the total every breakdown of referrals received adds up to.
+    head = p["headline"].shown().set_index("figure")
+    received = number(head.loc["Referrals received", "value"])
+    a.small(f"{where} headline", received, "referrals received shown")
+    a.small(f"{where} headline", number(head.loc["Open referrals", "value"]), "open referrals shown")
+    # KPIs: tiles and the KPIs page's scorecard (numerator, denominator, rate); the headline's
+    # rates against the scorecard's denominators.
+    for name in ("tiles", "scorecard", "sl002_official"):
+        frame = p[name].shown()
+        frame = frame[frame.get("code", pd.Series("", index=frame.index)) != "DS1"]  # DS1's denominator is a forecast
+        a.counts(f"{where} {name}", frame, ["numerator", "denominator", "mitigated", "excluded", "not_yet_due"])
+        a.complement(f"{where} {name}", frame, "numerator", "denominator")
+        a.rate(f"{where} {name}", frame, "value", "denominator")
+    card = p["scorecard"].shown().set_index("code")
+    for figure, row in head.iterrows():
+        code = str(figure).split(" ")[0]
+        if code in card.index:
+            k = count_from_rate(number(row["value"]), number(card.loc[code, "denominator"]))
+            if k is not None:
+                den = number(card.loc[code, "denominator"])
+                a.small(f"{where} headline", k, f"{code}'s rate × the KPIs page's denominator")
+                a.small(f"{where} headline", den - k, f"{code}'s denominator less rate × denominator")
+    sl002 = card.loc["SL002"] if "SL002" in card.index else None
+    if sl002 is not None:
+        sl002_breakdown_attack(f"{where} sl002_breakdown", p["sl002_breakdown"].shown(), sl002["denominator"], sl002["value"], a)
+    # Breakdowns of referrals received: counts, shares, the total less the shown parts.
+    for name, column, share in (("forecast_bands", "referrals", None), ("referral_sources", "referrals", "share"),
+                                ("complexity_mix", "observed", "share")):
+        frame = p[name].shown()
+        a.counts(f"{where} {name}", frame, [column])
+        a.column_total(f"{where} {name}", frame, column, received)
+        if share and received:
+            a.rate(f"{where} {name}", frame.assign(total=received), share, "total")
+    mix = p["complexity_by_borough"].shown()
+    a.counts(f"{where} complexity_by_borough", mix, ["referrals", "Low", "Medium", "High"])
+    a.column_total(f"{where} complexity_by_borough", mix, "referrals", received)
+    distance = p["distance"].shown()
+    a.counts(f"{where} distance", distance, ["people"])
+    for column in ("improved", "same", "worse"):
+        if column in distance:
+            a.rate(f"{where} distance", distance, column, "people", 0)
+    completeness = p["field_completeness"].shown()
+    a.counts(f"{where} field_completeness", completeness, ["recorded"])
+    a.rate(f"{where} field_completeness", completeness.assign(total=received), "complete", "total")
+    if received:
+        for i, value in completeness["recorded"].items():
+            if number(value) is not None:
+                a.small(f"{where} field_completeness", received - number(value), f"referrals less recorded, row {i}")
+    compare = p["compare"].shown()
+    a.counts(f"{where} compare", compare, ["met", "cases"])
+    a.complement(f"{where} compare", compare, "met", "cases")
+    # Monthly referrals and their running total: a month, or any two running totals' difference.
+    monthly = p["monthly"].shown()
+    a.counts(f"{where} monthly", monthly, ["referrals", "cumulative_referrals"])
+    if not monthly.empty:
+        running = [number(v) for v in monthly["cumulative_referrals"]]
+        months = [number(v) for v in monthly["referrals"]]
+        for j in range(len(running)):
+            for i in range(j):
+                if running[i] is not None and running[j] is not None:
+                    a.small(f"{where} monthly", running[j] - running[i], f"running total {j} less {i}")
+            if j and running[j] is not None and months[j] is not None:
+                a.small(f"{where} monthly", running[j] - months[j], f"running total {j} less its month")
+    # Extension readiness: each contract year's rate against that year's scorecard denominator
+    # (the contract-year view publishes it); checked where this view is the year itself.
+    if "Contract year" in where:
+        ready = p["readiness"].shown()
+        year = ready[ready["contract year"] == ready["contract year"].max()].set_index("code")
+        for code, row in year.iterrows():
+            if code in card.index and code != "DS1":
+                den = number(card.loc[code, "denominator"])
+                k = count_from_rate(number(row["value"]), den)
+                if k is not None:
+                    a.small(f"{where} readiness", k, f"{code}'s year rate × the year's denominator")
+                    a.small(f"{where} readiness", den - k, f"{code}'s year denominator less rate × it")
+    over_time = p["complexity_over_time"].shown()
+    a.counts(f"{where} complexity_over_time", over_time, ["referrals"])
+    if not over_time.empty:
+        for month, rows in over_time.groupby("month"):
+            counts = rows["referrals"].map(number)
+            total = counts.sum() if counts.notna().all() else None  # the month's total, if every part is shown
+            if total is not None:
+                a.rate(f"{where} complexity_over_time {month}", rows.assign(total=total), "share", "total")
+            shares = rows["share"].map(number)
+            if (shares.notna() & counts.isna()).any():  # a share beside a hidden count: share × total
+                a.leaks.append(f"{where} complexity_over_time {month}: a share beside a hidden count")
+            if (shares > 0).any() and counts.isna().any():  # a shown count ÷ its share gives the total
+                a.leaks.append(f"{where} complexity_over_time {month}: shares beside a hidden count give the total")
+    # The journey: each step = the next + those who left before it; shares of the first step.
+    journey = p["journey"].shown()
+    a.counts(f"{where} journey", journey, ["reached", "dropped_before_next"])
+    if not journey.empty:
+        reached = [number(v) for v in journey["reached"]]
+        dropped = [number(v) for v in journey["dropped_before_next"]]
+        for i in range(len(reached) - 1):
+            r, nxt, d = reached[i], reached[i + 1], dropped[i]
+            if r is not None and nxt is not None:
+                a.small(f"{where} journey", r - nxt, f"step {i} less step {i + 1}")
+            if r is not None and d is not None:
+                a.small(f"{where} journey", r - d, f"step {i} less those who left (step {i + 1})")
+            if nxt is not None and d is not None:
+                a.small(f"{where} journey", nxt + d, f"step {i + 1} + those who left before it (step {i})")
+            for j in range(i + 2, len(reached)):  # those who left between any two shown steps
+                if r is not None and reached[j] is not None:
+                    a.small(f"{where} journey", r - reached[j], f"step {i} less step {j}")
+        a.rate(f"{where} journey", journey.assign(first=reached[0]), "share_of_referred", "first")
+        if received and reached[0] is not None:
+            a.small(f"{where} journey", received - reached[0], "referrals received less those ended (in progress)")
+    # Equalities: counts, rates × people, complements, and the overall rate in the title.
+    for name, panel in p.items():
+        if not name.startswith("equalities"):
+            continue
+        frame = panel.shown()
+        a.counts(f"{where} {name}", frame, ["people", "met", "not_met"])
+        a.complement(f"{where} {name}", frame, "met", "people")
+        a.complement(f"{where} {name}", frame, "not_met", "people")
+        a.rate(f"{where} {name}", frame, "rate", "people")
+        overall = re.search(r"overall (\d+\.\d)%", panel.title)
+        people = frame["people"].map(number) if "people" in frame else pd.Series(dtype=float)
+        if overall and not frame.empty and people.notna().all():
+            total_met = count_from_rate(float(overall.group(1)), people.sum())
+            if total_met is not None:
+                a.small(f"{where} {name}", total_met, "overall rate × all people")
+                a.small(f"{where} {name}", people.sum() - total_met, "all people less overall rate × all people")
+                met = frame["met"].map(number)
+                if met.isna().sum() == 1:
+                    a.small(f"{where} {name}", total_met - met.sum(), "overall met less the groups' shown met")
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_any_panel(engine):
+    attacker = Attacker()
+    seen = 0
+    for where, shown in views(engine):
+        attack(where, shown, attacker)
+        seen += 1
+    assert seen == 4
+    # The data is small enough that the rules had work to do: the test attacked something.
+    assert attacker.hidden_seen >= 10, attacker.hidden_seen
+    assert not attacker.leaks, "\n".join(attacker.leaks)
+
+
+# --------------------------------------------------------------------------------------------
+# Packs (read back from the files) and the scorecard CLI
+# --------------------------------------------------------------------------------------------
+
+#: Pack columns that count people (referrals are people), and rates with their denominators.
+PACK_COUNTS = ["Numerator", "Denominator", "Referrals", "People", "Referrals ended", "Attended", "Did not attend",
+               "Negative", "Neutral (c)", "Total", "Past deadline", "Deadline within 3 working days",
+               "Deadline later", "Referrals affected"]
+PACK_RATES = [("Value (%)", "Denominator"), ("Attended (%)", "Referrals ended"), ("Improved (%)", "People"),
+              ("Same (%)", "People"), ("Worse (%)", "People")]
+PACK_COMPLEMENTS = [("Numerator", "Denominator"), ("Attended", "Referrals ended"), ("Did not attend", "Referrals ended")]
+
+
+def workbook_tables(content: bytes) -> dict[str, tuple[pd.DataFrame, list[str]]]:
+    """Each sheet's table (as printed) and the text lines under it."""
+    from reports.workbook import TABLE_START_ROW
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    out = {}
+    for ws in book.worksheets[1:]:
+        rows = list(ws.iter_rows(min_row=TABLE_START_ROW + 1, values_only=True))
+        if not rows:
+            continue
+        header, body, below = list(rows[0]), [], []
+        for k, row in enumerate(rows[1:]):
+            if all(v is None for v in row):
+                below = [str(v) for r in rows[k + 2:] for v in r if v is not None]
+                break
+            body.append(row)
+        out[ws.title] = (pd.DataFrame(body, columns=header), below)
+    return out
+
+
+def attack_pack(where: str, files: dict[str, bytes], a: Attacker) -> None:
+    tables = workbook_tables(files["xlsx"])
+    kpis = tables["KPI summary"][0].set_index("Code")
+    # The pack's About sheet explains [c] and [low] once for every table (Suppression row).
+    about = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["About"]
+    about_notes = [str(row[1]) for row in about.iter_rows(values_only=True) if row[0] == "Suppression"]
+    for sheet, (frame, below) in tables.items():
+        if sheet == "Definitions":
+            continue
+        if sheet == "KPI summary":
+            frame = frame[frame["Code"] != "DS1"]  # DS1's denominator is a forecast
+        here = f"{where} {sheet}"
+        a.counts(here, frame, [c for c in PACK_COUNTS if c in frame and sheet != "SL002 breakdown"])
+        for part, whole in PACK_COMPLEMENTS:
+            if part in frame and whole in frame:
+                a.complement(here, frame, part, whole)
+        for rate, whole in PACK_RATES:
+            if rate in frame and whole in frame:
+                a.rate(here, frame, rate, whole)
+        for text in [*below, *(v for v in frame.to_numpy().ravel() if isinstance(v, str))]:
+            a.title(here, text)
+        notes_explain(here, frame, [*below, *about_notes], a)
+        if sheet == "Data quality":
+            total = next((int(m.group(1).replace(",", "")) for t in below
+                          if (m := re.search(r"in the period: (\d[\d,]*)", t))), None)
+            if total:
+                a.rate(here, frame.assign(total=total), "Share of referrals (%)", "total")
+                for value in frame["Referrals affected"]:
+                    if number(value) is not None:
+                        a.small(here, total - number(value), "referrals less those affected")
+    if "SL002 breakdown" in tables and "SL002" in kpis.index:
+        sl002 = kpis.loc["SL002"]
+        sl002_breakdown_attack(f"{where} SL002 breakdown", tables["SL002 breakdown"][0], sl002["Denominator"],
+                               sl002["Value (%)"], a)
+    for slide in Presentation(io.BytesIO(files["pptx"])).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                a.title(f"{where} pptx", shape.text_frame.text)
+    for page in PdfReader(io.BytesIO(files["pdf"])).pages:
+        for line in (page.extract_text() or "").splitlines():
+            a.title(f"{where} pdf", line)
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_any_pack(engine):
+    from reports.build import build
+
+    attacker = Attacker()
+    with session_scope(engine) as session:
+        scopes = {u: scope_for_user(session.scalar(select(User).where(User.username == u)))
+                  for u in ("commissioner", "provider")}
+        as_of = panels.data_as_of(session)
+    packs = [("board", "commissioner"), ("contract", "provider")]
+    for period in (periods.quarter(as_of), periods.contract_year(as_of)):
+        for kind, username in packs:
+            files = {fmt: build(engine, kind, fmt, period=period, scope=scopes[username], settings=Settings.from_env(),
+                                filters=ReferralFilters())[1] for fmt in ("xlsx", "pptx", "pdf")}
+            attack_pack(f"{kind} pack ({username}) {period.label}", files, attacker)
+    assert attacker.hidden_seen >= 10, attacker.hidden_seen
+    assert not attacker.leaks, "\n".join(attacker.leaks)
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_the_scorecard_cli(engine):
+    attacker = Attacker()
+    with session_scope(engine) as session:
+        as_of = panels.data_as_of(session)
+    env = {**os.environ, "DASHBOARD_DATABASE_URL": str(engine.url), "DASHBOARD_SEED_DEMO": "0"}
+    for period in (periods.quarter(as_of), periods.contract_year(as_of)):
+        run = subprocess.run([sys.executable, "-m", "metrics", "scorecard", "--from", period.start.isoformat(),
+                              "--to", period.end.isoformat(), "--suppress", "--format", "csv"],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=True)
+        frame = pd.read_csv(io.StringIO(run.stdout), dtype=str, keep_default_na=False)
+        frame = frame[frame["code"] != "DS1"]
+        where = f"scorecard CLI {period.label}"
+        attacker.counts(where, frame, ["numerator", "denominator"])
+        attacker.complement(where, frame, "numerator", "denominator")
+        attacker.rate(where, frame, "value", "denominator")
+    assert attacker.hidden_seen >= 2, attacker.hidden_seen
+    assert not attacker.leaks, "\n".join(attacker.leaks)
+
+
+def test_the_attacker_finds_what_it_should():
+    """The recovery rules themselves, on hand-made tables (so a silent attacker is caught)."""
+    a = Attacker()
+    a.counts("t", pd.DataFrame({"n": ["12", SUPPRESSED, "3"]}), ["n"])
+    a.complement("t", pd.DataFrame({"met": ["10"], "people": ["12"]}), "met", "people")
+    a.rate("t", pd.DataFrame({"rate": [25.0], "people": ["12"]}), "rate", "people")  # 3 of 12
+    a.column_total("t", pd.DataFrame({"n": ["6", SUPPRESSED, "7"]}), "n", 15)  # 15 − 13 = 2
+    a.title("t", "10 met of 12")
+    a.title("t", "Probation practitioner made 75% of 4 referrals")
+    a.title("t", "DS2 fell below its 95.0% target: 87.0% (23 cases), down")  # 20 of 23: 3 not
+    assert len(a.leaks) == 9, a.leaks  # 75% of 4: the 3, the 1 and the 4
+    a.leaks.clear()
+    a.propagate("t", {"b": 159, "a": 132, "D": 136, "N": None, "C": None},
+                [{"b": 1, "a": -1, "N": -1, "C": -1}, {"D": 1, "a": -1, "N": -1}])  # the issue's a, b and 97.1%
+    assert a.leaks == ["t: N worked out through the totals gives 4"], a.leaks
+    a.leaks.clear()  # b and the denominator b − c alone give c, with a, N and G all hidden
+    a.propagate("t", {"b": 22, "D": 20, "a": None, "N": None, "C": None, "G": None},
+                [{"b": 1, "a": -1, "G": -1}, {"D": 1, "a": -1, "N": -1}, {"N": 1, "C": 1, "G": -1}])
+    assert a.leaks == ["t: C worked out through the totals gives 2"], a.leaks
+    assert count_from_rate(97.1, 35) == 34 and count_from_rate(50.0, 0) is None
