@@ -1412,7 +1412,7 @@ def journey(db: Db, inp: PanelInputs) -> Panel:
     worst_text = SUPPRESSED if dropped_hidden[worst_at] else f"{int(worst['dropped_before_next']):,}"
     in_progress = SUPPRESSED if hidden[-1] else f"{len(cases) - len(ended):,}"
     notes = (steps_note, progress_note(in_progress))
-    title = (f"Of {ended_text} referrals received in the period that have ended, {share} went "
+    title = (f"Of {ended_text} referred in the period whose referral has ended, {share} went "
              f"through every step to exit; most left between '{worst['step']}' and '{nxt}' "
              f"({worst_text}); {in_progress} still in progress")
     reached = funnel["reached"].astype(float)

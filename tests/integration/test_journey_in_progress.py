@@ -46,5 +46,5 @@ def test_the_journey_is_read_from_the_referrals_that_ended(reference_engine):
         for i in range(20, 27):
             _referral(session, i, saa_first_arranged_at=dt.datetime(2024, 4, 3, 9))
     result = _journey(reference_engine, D(2024, 6, 30))
-    assert result.title == ("Of 20 referrals received in the period that have ended, 50% went through every step "
+    assert result.title == ("Of 20 referred in the period whose referral has ended, 50% went through every step "
                             "to exit; most left between 'assessed' and 'action plan' (10); 7 still in progress")
