@@ -1029,7 +1029,7 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
                 "target": pct(entry.target, 0) if entry.target is not None else "no target",
                 "against target": (NO_DATA if value is None or entry.target is None
                                    else "met" if _meets(value, entry) else "below target"),
-                "months met": (NO_DATA if not counted or met is None else f"{met} of {len(counted)}"),
+                "months met": (NO_DATA if not counted or met is None else f"{met} of {len(counted)} months"),
                 "on the year before": "" if change is None else f"{change:+.1f} points",
                 "assurance": chart.extra["assurance"] if latest_year and chart is not None else "",
                 "variation": chart.extra["variation"] if latest_year and chart is not None else "",

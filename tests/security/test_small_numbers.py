@@ -119,7 +119,9 @@ class Attacker:
 
     def title(self, where: str, text: str) -> None:
         people = r"(?:referrals|people|cases|service users)"
-        for n, m in re.findall(rf"(\d[\d,]*) (?:met )?(?:of|out of) (?:all |the )?(\d[\d,]*)(?:$| {people}\b)", text):
+        # "Page 3 of 31" is a page number, not people.
+        for n, m in re.findall(rf"(?<!Page )(?<![\d,])(\d[\d,]*) (?:met )?(?:of|out of) (?:all |the )?(\d[\d,]*)(?:$| {people}\b)",
+                               text):
             n, m = int(n.replace(",", "")), int(m.replace(",", ""))
             self.small(where, n, f"title '{text}'")
             self.small(where, m - n, f"title '{text}' (complement)")
@@ -442,7 +444,9 @@ def attack_pack(where: str, files: dict[str, bytes], a: Attacker) -> None:
         for rate, whole in PACK_RATES:
             if rate in frame and whole in frame:
                 a.rate(here, frame, rate, whole)
-        for text in [*below, *(v for v in frame.to_numpy().ravel() if isinstance(v, str))]:
+        # "Months met" counts months of a contract year ("7 of 12"), not people.
+        cells = frame.drop(columns=[c for c in ("Months met",) if c in frame])
+        for text in [*below, *(v for v in cells.to_numpy().ravel() if isinstance(v, str))]:
             a.title(here, text)
         notes_explain(here, frame, [*below, *about_notes], a)
         if sheet == "Data quality":

@@ -170,7 +170,7 @@ def test_extension_readiness_by_contract_year_hand_worked():
     # 2024/25 against 2023/24: 180/240 = 75.0% against 665/700 = 95.0%.
     assert list(rows["value"]) == ["95.0%", "75.0%", panels.WITHHELD_RATE]
     assert list(rows["against target"]) == ["met", "below target", "no data"]
-    assert list(rows["months met"]) == ["7 of 7", "6 of 12", "no data"]
+    assert list(rows["months met"]) == ["7 of 7 months", "6 of 12 months", "no data"]
     assert list(rows["on the year before"]) == ["", "-20.0 points", ""]
     assert list(rows["assurance"])[:2] == ["", ""] and rows["assurance"].iloc[2] == charts["DS2"].extra["assurance"]
     assert panel.title.startswith("Extension readiness (2025/26 to date)")
