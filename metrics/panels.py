@@ -258,6 +258,11 @@ def view_label(scope: AccessScope, filters: ReferralFilters) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def count_text(n, threshold: int) -> str:
+    """A count of people as shown: ``[c]`` for 1 to ``threshold − 1``, else with separators."""
+    return SUPPRESSED if 1 <= int(n) < threshold else f"{int(n):,}"
+
+
 def pct(value: float | None, digits: int = 1) -> str:
     """A percentage for a title or table; "no data" (never 0) when it cannot be computed."""
     return NO_DATA if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}%"
@@ -695,7 +700,7 @@ def scorecard_panel(db: Db, inp: PanelInputs) -> Panel:
     figures_ = figures(db, inp)
 
     def count(n) -> str:  # a count of people beside others: 1 to threshold − 1 hidden
-        return SUPPRESSED if 1 <= int(n) < figures_.suppression_threshold else f"{int(n):,}"
+        return count_text(n, figures_.suppression_threshold)
 
     def text(v) -> str:  # shown_kpi's numbers as text with separators ("[c]" stays)
         return v if isinstance(v, str) else f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
@@ -1377,7 +1382,7 @@ def journey(db: Db, inp: PanelInputs) -> Panel:
     ended = cases[cases["concluded_on"].notna()]
 
     def count(n: int) -> str:  # counts in titles and notes follow the suppression rule too
-        return SUPPRESSED if 1 <= n < inp.suppression_threshold else f"{n:,}"
+        return count_text(n, inp.suppression_threshold)
 
     in_progress = count(len(cases) - len(ended))
     funnel = breakdowns.journey_funnel(ended)
