@@ -14,11 +14,13 @@ st.title("Cases due")
 if ctx.as_of is None:
     st.info("No referral data has been loaded yet.")
     st.stop()
-st.caption(f"Open cases for {cases_due.view_text(ctx)}. The period chosen in the sidebar sets the by-hub table only.")
+st.caption(f"Showing {cases_due.view_text(ctx)}. The case list and SL002 this month are as of that date; "
+           "the period chosen in the sidebar sets the by-hub table only.")
 
 lookback = cases_due.lookback_choice()
 due = panel_data(ctx, panels.cases_due, lookback_working_days=lookback)
-show(ctx, due, "cases_due", table=True, empty_message="No open case is waiting on a deadline measure.")
+show(ctx, due, "cases_due", table=True, empty_message="No open case is waiting on a deadline measure.",
+     column_config=cases_due.case_list_columns())
 cases_due.case_list_download(ctx, due)
 
 show(ctx, panel_data(ctx, panels.sl002_projection), "cases_due_sl002_projection", table=True)

@@ -46,8 +46,8 @@ LABELS: dict[str, str] = {
 }
 #: Order of measures in the list (ties on urgency), as the catalogue orders them.
 ORDER = {code: i for i, code in enumerate((*DEADLINE_CODES, *RECORD_EVENT_CODES, COMPLETION_CODE))}
-COLUMNS = ["status", "measure", "deadline_rule", "referral_ref", "hub", "clock_started", "deadline",
-           "working_days_left"]
+COLUMNS = ["status", "measure", "referral_ref", "hub", "deadline", "working_days_left", "clock_started",
+           "deadline_rule"]
 
 
 def _days(values) -> np.ndarray:
@@ -312,8 +312,8 @@ def cases_due_panel(db, inp, *, lookback_working_days: int | None = DEFAULT_LOOK
     else:
         first = data.iloc[0]
         title = (f"{plural(len(data), 'open case')} waiting on a deadline: {past_listed:,} past it, "
-                 f"{int((data['working_days_left'] == 0).sum()):,} due today; most urgent {first['measure']} "
-                 f"({first['status']})")
+                 f"{int((data['working_days_left'] == 0).sum()):,} due today; most urgent: {first['measure']}, "
+                 f"{first['status']}")
     window = ("every past-deadline case is listed" if lookback_working_days is None else
               f"past-deadline cases are listed when overdue by at most {plural(lookback_working_days, 'working day')}"
               + (f"; {plural(result.older_not_listed, 'older one')} not listed (choose a longer look-back)"
@@ -419,7 +419,7 @@ def sl002_projection_panel(db, inp):
         a, counted, minimum_denominator=minimum, threshold=threshold, protect_numerator=True) is None
         else pct(projection.so_far))
     data = pd.DataFrame([
-        {"figure": f"SL002 so far ({start:%d %B} to {as_of:%d %B %Y})", "value": so_far_shown,
+        {"figure": f"SL002 so far ({start.day} {start:%B} to {as_of.day} {as_of:%B %Y})", "value": so_far_shown,
          "cases": count_text(counted, threshold)},
         {"figure": "Open referrals due to end by the month's end", "value": "",
          "cases": count_text(projection.due, threshold)},
@@ -428,7 +428,7 @@ def sl002_projection_panel(db, inp):
          "value": rate(projection.low), "cases": ""},
         {"figure": "Projected SL002: highest (every due referral ends positive)",
          "value": rate(projection.high), "cases": ""},
-        {"figure": f"Recent rate ({recent_start:%B %Y} to {as_of:%d %B %Y})", "value": pct(recent_rate)
+        {"figure": f"Recent rate ({recent_start:%B %Y} to {as_of.day} {as_of:%B %Y})", "value": pct(recent_rate)
          if recent_rate is not None and displayable_rate(int(recent.numerator), int(recent.denominator),
                                                          minimum_denominator=minimum, threshold=threshold,
                                                          protect_numerator=True) is not None
@@ -438,6 +438,9 @@ def sl002_projection_panel(db, inp):
         title = f"SL002 for {start:%B %Y}: no data (no referral has ended or is due to end this month)"
     elif protected:
         title = f"SL002 for {start:%B %Y}: too few cases to show a projection"
+    elif projection.due == 0:
+        title = (f"SL002 for {start:%B %Y}: {rate(projection.central)} so far, and no open referral is due to end "
+                 f"by {month_end(as_of):%d %B} (target 90%, trigger 80%)")
     else:
         title = (f"SL002 for {start:%B %Y} is heading for {rate(projection.central)} "
                  f"(range {rate(projection.low)} to {rate(projection.high)}; target 90%, trigger 80%)")

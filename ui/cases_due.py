@@ -15,6 +15,16 @@ from ui.panels import data_download
 LOOKBACKS = {"20 working days (about a month)": 20, "60 working days (about a quarter)": 60, "all": None}
 
 
+#: The case list's columns as the page labels them (the data and the CSV keep the short keys).
+CASE_LIST_LABELS = {"status": "Status", "measure": "Measure", "referral_ref": "Referral", "hub": "Hub",
+                    "deadline": "Deadline", "working_days_left": "Working days left", "clock_started": "Clock started",
+                    "deadline_rule": "Deadline rule"}
+
+
+def case_list_columns() -> dict:
+    return {key: st.column_config.Column(label) for key, label in CASE_LIST_LABELS.items()}
+
+
 def lookback_choice() -> int | None:
     label = st.selectbox("List past-deadline cases overdue by at most", list(LOOKBACKS), key="cases_due_lookback")
     return LOOKBACKS[label]
@@ -22,7 +32,7 @@ def lookback_choice() -> int | None:
 
 def view_text(ctx: PageContext) -> str:
     """The view in words: who sees it, the filters (the period does not change the list) and the as-of date."""
-    who = "the provider's own cases" if ctx.scope.role == "provider" else "every provider's cases"
+    who = "the provider's own cases" if ctx.scope.role == "provider" else "every provider's cases in the view"
     labels = {k: v for k, v in filter_labels(ctx.filters, ctx.period).items() if k != "Period"}
     filters = "; ".join(f"{k}: {v}" for k, v in labels.items()) or "no filter"
     return f"{who}; {filters}; as of {ctx.as_of:%d %B %Y}"

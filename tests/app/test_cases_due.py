@@ -93,9 +93,10 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def crafted_db_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('casesdue') / 'crafted.db'}"
+def build_crafted_database(url: str) -> None:
+    """The demo's organisations, hubs and users with the crafted cases in place of its referrals
+    (``python -c "from tests.app.test_cases_due import build_crafted_database as b; b('sqlite:///x.db')"``
+    builds one to look at)."""
     engine = make_engine(url)
     initialise(engine)
     seed_demo(engine, referrals=40)
@@ -121,6 +122,12 @@ def crafted_db_url(tmp_path_factory) -> str:
                                     shared=shared))
     refresh_kpi_summary(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def crafted_db_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('casesdue') / 'crafted.db'}"
+    build_crafted_database(url)
     return url
 
 
@@ -164,7 +171,7 @@ def test_provider_sees_every_deadline_measure_with_working_days_left(crafted):
     assert shown.iloc[0]["hub"] == "Bury Wellbeing Hub"
     assert set(shown["measure"]) >= {"DS2", "DS3", "DS4", "KP1", "KP3", "KP5", "KP6", "R&M completion"}
     text = text_of(at)
-    assert "10 open cases waiting on a deadline: 2 past it, 2 due today; most urgent DS2" in text
+    assert "10 open cases waiting on a deadline: 2 past it, 2 due today; most urgent: DS2, past deadline (6 working days ago)" in text
     assert "Data as of 09 April 2026" in text
     download = next(b for b in at.get("download_button") if b.proto.label == "Download the case list (CSV)")
     assert download is not None
