@@ -419,7 +419,7 @@ def sl002_projection_panel(db, inp):
         a, counted, minimum_denominator=minimum, threshold=threshold, protect_numerator=True) is None
         else pct(projection.so_far))
     data = pd.DataFrame([
-        {"figure": f"SL002 so far ({start.day} {start:%B} to {as_of.day} {as_of:%B %Y})", "value": so_far_shown,
+        {"figure": f"SL002 so far ({start.day} {start:%B} to {as_of.day} {as_of:%B %Y}; cases: b − c)", "value": so_far_shown,
          "cases": count_text(counted, threshold)},
         {"figure": "Open referrals due to end by the month's end", "value": "",
          "cases": count_text(projection.due, threshold)},
