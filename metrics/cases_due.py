@@ -277,6 +277,15 @@ def sl002_projection(*, a: int, counted: int, due: int, due_attended: int, recen
     return Sl002Projection(month_start, as_of, a, counted, due, due_attended, recent_rate, low, central, high, so_far)
 
 
+def projection_withheld(p: Sl002Projection, *, threshold: int, minimum_denominator: int) -> bool:
+    """True when the projected rates may not be shown (DOMAIN.md "Suppression"). They rest on four
+    counts of people (positive and not so far; due with and without a session): beside the counts
+    shown, a rate or the width of the range would give any of them back, so with one of them
+    1 to ``threshold − 1``, or fewer than ``minimum_denominator`` cases in all, none is shown."""
+    parts = (p.a, p.counted - p.a, p.due_attended, p.due - p.due_attended)
+    return p.counted + p.due < minimum_denominator or any(1 <= n < threshold for n in parts)
+
+
 # --------------------------------------------------------------------------------------------
 # Panels (the pages and packs read them through metrics.panels)
 # --------------------------------------------------------------------------------------------
@@ -404,11 +413,7 @@ def sl002_projection_panel(db, inp):
     projection = sl002_projection(a=a, counted=counted, due=len(due), due_attended=int(due["attended"].sum()),
                                   recent_rate=recent_rate, month_start=start, as_of=as_of)
     threshold, minimum = inp.suppression_threshold, inp.minimum_rate_denominator
-    total = counted + projection.due
-    # The projection rests on four counts of people; with any of them 1–4 (or too few cases in
-    # all) the rates would give it back beside the counts shown, so none is shown.
-    parts = (a, counted - a, projection.due_attended, projection.due - projection.due_attended)
-    protected = total < minimum or any(1 <= n < threshold for n in parts)
+    protected = projection_withheld(projection, threshold=threshold, minimum_denominator=minimum)
 
     def rate(value: float | None) -> str:
         if value is None:
@@ -437,7 +442,8 @@ def sl002_projection_panel(db, inp):
     if projection.central is None and projection.low is None:
         title = f"SL002 for {start:%B %Y}: no data (no referral has ended or is due to end this month)"
     elif protected:
-        title = f"SL002 for {start:%B %Y}: too few cases to show a projection"
+        title = (f"SL002 for {start:%B %Y}: projection not shown (fewer than {minimum} cases, or it would give "
+                 f"back a count of 1 to {threshold - 1} people)")
     elif projection.due == 0:
         title = (f"SL002 for {start:%B %Y}: {rate(projection.central)} so far, and no open referral is due to end "
                  f"by {month_end(as_of):%d %B} (target 90%, trigger 80%)")

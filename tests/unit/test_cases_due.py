@@ -151,3 +151,19 @@ def test_sl002_projection_no_data():
     # Every due referral already attended: the central estimate is certain.
     p = sl002_projection(a=1, counted=2, due=2, due_attended=2, recent_rate=None, month_start=D(2026, 4, 1), as_of=AS_OF)
     assert p.central == p.low == p.high == 75
+
+
+
+def test_projection_is_withheld_when_it_rests_on_a_small_count():
+    from metrics.cases_due import projection_withheld
+
+    def withheld(**counts):
+        p = sl002_projection(recent_rate=80.0, month_start=D(2026, 4, 1), as_of=AS_OF, **counts)
+        return projection_withheld(p, threshold=5, minimum_denominator=10)
+
+    assert not withheld(a=12, counted=17, due=10, due_attended=5)  # 12, 5, 5, 5: none 1–4
+    # 3 due without a session: (high − low) × 33 cases = 3 would follow.
+    assert withheld(a=20, counted=25, due=8, due_attended=5)
+    assert withheld(a=12, counted=15, due=10, due_attended=5)  # 3 not positive so far
+    assert not withheld(a=20, counted=25, due=0, due_attended=0)  # nothing due: zeros are shown
+    assert withheld(a=5, counted=5, due=0, due_attended=0)  # 5 cases in all: under 10
