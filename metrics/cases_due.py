@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from domain.catalogue import DEADLINE_CODES, RECORD_EVENT_CODES, kpi
-from domain.dates import working_day_deadline, working_days_between
+from domain.dates import CALENDAR_FIRST_YEAR, working_day_deadline, working_days_between
 
 #: Working days before Refer and Monitor's completion date from which an open referral with no
 #: attended session is listed (Decision 18; the same horizon as the KPIs page's cases at risk).
@@ -54,6 +54,10 @@ def _days(values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[D]")
 
 
+#: A clock that started before the working-day calendar (Decision 19) has no deadline to list.
+CALENDAR_START = np.datetime64(f"{CALENDAR_FIRST_YEAR}-01-01", "D")
+
+
 def _not_by(days: np.ndarray, as_of: dt.date) -> np.ndarray:
     """True where an event had not happened by ``as_of`` (missing, or dated after it)."""
     return np.isnat(days) | (days > np.datetime64(as_of, "D"))
@@ -80,7 +84,7 @@ def _referral_rows(code: str, cases: pd.DataFrame, as_of: dt.date) -> pd.DataFra
     """Cases of ``cases`` (referral rows) whose deadline measure ``code`` is open on ``as_of``."""
     measure = kpi(code).measure
     clock = _days(cases[measure.clock])
-    open_ = ~np.isnat(clock) & (clock <= np.datetime64(as_of, "D"))
+    open_ = ~np.isnat(clock) & (clock <= np.datetime64(as_of, "D")) & (clock >= CALENDAR_START)
     if measure.cohort_filter is not None:
         rule = measure.cohort_filter
         open_ &= np.array([not rule.excludes(v) for v in cases[rule.column]], dtype=bool)
@@ -115,7 +119,7 @@ def _event_rows(code: str, events: pd.DataFrame, as_of: dt.date) -> pd.DataFrame
     measure = kpi(code).measure
     rows = events[events["kind"] == measure.event_kind]
     occurred = _days(rows["occurred_on"])
-    open_ = ~np.isnat(occurred) & (occurred <= np.datetime64(as_of, "D"))
+    open_ = ~np.isnat(occurred) & (occurred <= np.datetime64(as_of, "D")) & (occurred >= CALENDAR_START)
     unrecorded = _not_by(_days(rows["recorded_on"]), as_of)
     if measure.requires_shared:
         unrecorded |= ~rows["shared"].fillna(False).astype(bool).to_numpy()
@@ -298,7 +302,6 @@ RECENT_MONTHS = 3
 def cases_due_panel(db, inp, *, lookback_working_days: int | None = DEFAULT_LOOKBACK_WORKING_DAYS):
     """:func:`breach_list` for the view (its scoped referrals, as of its as-of date)."""
     from data_access import open_cases
-    from domain.dates import CALENDAR_FIRST_YEAR
     from metrics.panels import Panel, plural
     from metrics.support import unmeasurable_codes
 

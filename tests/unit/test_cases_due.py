@@ -167,3 +167,9 @@ def test_projection_is_withheld_when_it_rests_on_a_small_count():
     assert withheld(a=12, counted=15, due=10, due_attended=5)  # 3 not positive so far
     assert not withheld(a=20, counted=25, due=0, due_attended=0)  # nothing due: zeros are shown
     assert withheld(a=5, counted=5, due=0, due_attended=0)  # 5 cases in all: under 10
+
+
+def test_a_clock_before_the_working_day_calendar_is_not_listed_rather_than_failing():
+    result = breach_list(referrals([{"referral_ref": "OLD", "hub_id": 1, "received_on": D(2014, 12, 1)}]), None,
+                         as_of=AS_OF, lookback_working_days=None)
+    assert result.cases.empty
