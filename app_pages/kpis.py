@@ -16,6 +16,7 @@ if ctx.scope.sees_case_ids:
     at_risk = panel_data(ctx, panels.cases_at_risk)
     show(ctx, at_risk, "kpis_cases_at_risk", table=True,
          empty_message="No open referral is close to its DS2, DS3 or completion deadline.")
+    st.page_link("app_pages/cases_due.py", label="Every deadline measure's open cases (DS2–DS4, KP1–KP6): Cases due")
 
 card = panel_data(ctx, panels.scorecard_panel)
 show(ctx, card, "kpis_scorecard", table=True,

@@ -1815,3 +1815,29 @@ def compare_matrix_panel(db: Db, inp: PanelInputs, *, by: str = "borough") -> Pa
         notes.append("Counts suppressed behind these measures' values: " + ", ".join(suppressed) + ".")
     data = frame.reset_index().rename(columns={frame.index.name: "area"})
     return Panel(title, data, "%", tuple(notes), extra={"by": by, "as_of": results[0].as_of if results else None})
+
+
+# --------------------------------------------------------------------------------------------
+# The provider's working day (metrics.cases_due): breach list, measures by hub, SL002 this month
+# --------------------------------------------------------------------------------------------
+
+
+def cases_due(db: Db, inp: PanelInputs, *, lookback_working_days: int | None = 20) -> Panel:
+    """Every open case of every deadline measure, most urgent first (``metrics.cases_due``)."""
+    from metrics import cases_due as provider_day
+
+    return provider_day.cases_due_panel(db, inp, lookback_working_days=lookback_working_days)
+
+
+def measures_by_hub(db: Db, inp: PanelInputs) -> Panel:
+    """DS1 and every other measure by hub, rate with n/N, suppressed as Compare areas."""
+    from metrics import cases_due as provider_day
+
+    return provider_day.measures_by_hub_panel(db, inp)
+
+
+def sl002_projection(db: Db, inp: PanelInputs) -> Panel:
+    """SL002 for the as-of date's month: so far, projected, and its range."""
+    from metrics import cases_due as provider_day
+
+    return provider_day.sl002_projection_panel(db, inp)

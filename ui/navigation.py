@@ -29,6 +29,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/referrals.py", "Referrals and forecast", "GMIRS", CASE_DATA, ":material/trending_up:", "referrals"),
     PageSpec("app_pages/complexity.py", "Complexity", "GMIRS", CASE_DATA, ":material/stacked_bar_chart:", "complexity"),
     PageSpec("app_pages/kpis.py", "KPIs and service levels", "GMIRS", CASE_DATA, ":material/speed:", "kpis"),
+    PageSpec("app_pages/cases_due.py", "Cases due", "GMIRS", CASE_DATA, ":material/event_upcoming:", "cases-due"),
     PageSpec("app_pages/compare.py", "Compare areas", "GMIRS", CASE_DATA, ":material/compare_arrows:", "compare"),
     PageSpec("app_pages/outcomes.py", "Distance travelled and outcomes", "GMIRS", CASE_DATA, ":material/route:", "outcomes"),
     PageSpec("app_pages/equalities.py", "Equalities", "GMIRS", CASE_DATA, ":material/diversity_3:", "equalities"),

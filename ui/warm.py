@@ -157,6 +157,10 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         return [*views, (panels.scorecard_panel, {}), (panels.sl002_official_panel, {}),
                 (panels.sl002_end_reason_decision, {}), *drill, (panels.spc_charts, {}), (panels.figures, {})]
 
+    def cases_due(ctx):
+        return [(panels.cases_due, {"lookback_working_days": 20}), (panels.sl002_projection, {}),
+                (panels.measures_by_hub, {})]
+
     def referrals(ctx):
         return [(panels.figures, {}), (panels.forecast_bands, {"by": "borough"}), (panels.monthly_against_expectation, {}),
                 (panels.referral_sources, {})]
@@ -191,9 +195,9 @@ def first_views(scope: AccessScope, url_paths: set[str]) -> list[tuple[str, Call
         by = next(iter(panels.BREAKDOWNS))
         return (panels.distance_travelled, {"by": by})  # the scale comes with the view's inputs
 
-    pages = {"overview": overview, "board": board, "kpis": kpis, "referrals": referrals, "complexity": complexity,
-             "outcomes": outcomes, "equalities": equalities, "finance": finance, "data-quality": data_quality,
-             "compare": compare}
+    pages = {"overview": overview, "board": board, "kpis": kpis, "cases-due": cases_due, "referrals": referrals,
+             "complexity": complexity, "outcomes": outcomes, "equalities": equalities, "finance": finance,
+             "data-quality": data_quality, "compare": compare}
     return [(page, views) for page, views in pages.items() if page in url_paths and scope.sees_referrals]
 
 

@@ -25,6 +25,7 @@ from ui.navigation import PAGES, pages_for
 MY_PAGES = {
     "overview": "app_pages/overview.py", "board_summary": "app_pages/board_summary.py",
     "referrals": "app_pages/referrals.py", "complexity": "app_pages/complexity.py", "kpis": "app_pages/kpis.py",
+    "cases_due": "app_pages/cases_due.py",
     "outcomes": "app_pages/outcomes.py", "equalities": "app_pages/equalities.py", "finance": "app_pages/finance.py",
     "data_quality": "app_pages/data_quality.py", "admin": "app_pages/admin.py",
 }
@@ -38,6 +39,7 @@ KEY_CONTENT = {
     "complexity": ["Complexity mix", "High complexity ranged", "23/56/21"],
     "kpis": ["measures below target", "DS2 or DS3 deadline", "Making Data Count", "SL002",
              "Not engaged", "awaiting the commissioner's sign-off"],
+    "cases_due": ["Cases due", "waiting on a deadline", "SL002 for", "Every measure by hub"],
     "outcomes": ["Average change across needs", "All needs by complexity", "referred"],
     "equalities": ["Age:", "Sex:", "Disability:", "Ethnicity:", "Religion or belief:", "Sexual orientation:"],
     "finance": ["funding profile"],

@@ -225,6 +225,8 @@ def views(engine):
                     "monthly": panels.monthly_against_expectation(session, inputs),
                     "complexity_over_time": panels.complexity_over_time(session, inputs),
                     "readiness": panels.extension_readiness(session, inputs),
+                    "by_hub": panels.measures_by_hub(session, inputs),
+                    "sl002_projection": panels.sl002_projection(session, inputs),
                 }
                 shown["sl002_breakdown"] = contract_panels.sl002_breakdown(session, inputs, card=card)
                 for strand in panels.EQUALITY_STRANDS:
@@ -302,6 +304,21 @@ def attack(where: str, p: dict[str, panels.Panel], a: Attacker) -> None:
     compare = p["compare"].shown()
     a.counts(f"{where} compare", compare, ["met", "cases"])
     a.complement(f"{where} compare", compare, "met", "cases")
+    # Cases due: every measure by hub ("rate% (n/N)"), each hub against the scorecard's whole view.
+    by_hub = p["by_hub"].shown()
+    for code in [c for c in by_hub.columns if c not in ("hub", "DS1")]:
+        cells = [re.search(r"^(.*?) \((.+?)/(.+?)\)$", str(v)) for v in by_hub[code]]
+        frame = pd.DataFrame([{"value": m.group(1) if m else None, "met": m.group(2) if m else None,
+                               "cases": m.group(3) if m else None} for m in cells])
+        a.counts(f"{where} by_hub {code}", frame, ["met", "cases"])
+        a.complement(f"{where} by_hub {code}", frame, "met", "cases")
+        a.rate(f"{where} by_hub {code}", frame, "value", "cases")
+        if code in card.index:
+            a.column_total(f"{where} by_hub {code}", frame, "cases", number(card.loc[code, "denominator"]))
+            a.column_total(f"{where} by_hub {code}", frame, "met", number(card.loc[code, "numerator"]))
+    projection = p["sl002_projection"].shown()
+    a.counts(f"{where} sl002_projection", projection, ["cases"])
+    a.rate(f"{where} sl002_projection", projection.iloc[:1], "value", "cases")
     # Monthly referrals and their running total: a month, or any two running totals' difference.
     monthly = p["monthly"].shown()
     a.counts(f"{where} monthly", monthly, ["referrals", "cumulative_referrals"])
