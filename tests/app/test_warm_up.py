@@ -19,7 +19,7 @@ from ui import navigation, panel_data, warm
 #: Panels listing the signed-in provider's own imports: keyed on the user, so not warmed.
 PER_USER_PANELS = {"import_freshness", "last_imports", "ram_download_windows", "sl002_coverage"}
 WARMED_PAGES = ("overview", "board", "kpis", "referrals", "complexity", "outcomes", "equalities", "finance",
-                "data-quality", "compare")
+                "data-quality", "compare", "cases-due")
 
 
 def _page_path(url_path: str) -> str:
