@@ -23,18 +23,18 @@ GEOGRAPHY = ("Region", "PDU", "Borough", "Hub")
 
 
 def statement(filters: ReferralFilters | None, period: Period | None, *, sees_referrals: bool = True,
-              choices: dict[str, str] | None = None) -> str:
+              choices: dict[str, str] | None = None, everywhere: str = "All areas") -> str:
     """The view in one line: "2025/26 Q4 (Jan–Mar 2026) · Salford · High complexity".
 
     Geography names as chosen (all of them, broadest first), or "All areas" for a role that
-    sees referrals and chose none; the contract; the complexity; then any page choices as
+    sees referrals and chose none (``everywhere``); the contract; the complexity; then any page choices as
     "label: value"."""
     parts: list[str] = []
     if sees_referrals and period is not None:
         parts.append(period.label)
         extra = filters.extra if filters is not None else {}
         places = [str(extra[name]) for name in GEOGRAPHY if extra.get(name) not in (None, ALL)]
-        parts.append(" · ".join(places) if places else "All areas")
+        parts.append(" · ".join(places) if places else everywhere)
         if extra.get("Contract") not in (None, ALL):
             parts.append(f"Contract {extra['Contract']}")
         if extra.get("Complexity") not in (None, ALL):
@@ -51,8 +51,10 @@ def current_statement(ctx: PageContext | None = None, *, with_choices: bool = Tr
     ctx = ctx or current_context()
     if ctx is None:
         return ""
+    # A provider sees its own contract's referrals only: "All areas" would overstate the view.
+    everywhere = "All areas of your contract" if ctx.scope.role == "provider" else "All areas"
     return statement(ctx.filters, ctx.period, sees_referrals=ctx.scope.sees_referrals,
-                     choices=url_state.recorded() if with_choices else None)
+                     choices=url_state.recorded() if with_choices else None, everywhere=everywhere)
 
 
 def file_name(stem: str, view: str, suffix: str = ".csv", *, limit: int = 150) -> str:

@@ -89,6 +89,8 @@ def test_the_view_statement_names_period_areas_complexity_and_choices():
     assert statement(_filters(PDU="Manchester", Hub="Hub A", Contract="GMIRS-1"), month,
                      choices={"Compare by": "Hub"}) == (
         "March 2026 · Manchester · Hub A · Contract GMIRS-1 · Compare by: Hub")
+    assert statement(_filters(), quarter, everywhere="All areas of your contract") == (
+        f"{quarter.label} · All areas of your contract")
     # A role that sees no referrals has no referral filters to state.
     assert statement(_filters(), quarter, sees_referrals=False, choices={"Plan": "Region A"}) == "Plan: Region A"
 
