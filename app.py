@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.settings import Settings
-from ui import auth, navigation
+from ui import auth, navigation, url_state, view
 from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
@@ -37,6 +37,7 @@ if username is None:
     # answers at every page's address too, so a shared link opened before signing in lands on
     # that page once signed in (if the role may use it) rather than on "Page not found".
     addresses = ["sign-in", *navigation.url_paths()]
+    url_state.stash()  # a shared link's filters and choices, kept until signed in (ui/url_state.py)
     st.navigation([st.Page(_sign_in_page, title="Sign in", url_path=a) for a in addresses], position="hidden").run()
     st.stop()
 
@@ -46,6 +47,7 @@ if loaded is None:  # deactivated or removed since signing in
     st.rerun()
 user, scope = loaded
 auth.keep_sign_in_cookie(engine, settings)
+url_state.unstash()  # the link's query string, if signing in lost it, before any widget is drawn
 
 with st.sidebar:
     st.markdown(f"**{plain(user.display_name)}**  \nRole: {user.role.replace('_', ' ')}")
@@ -62,15 +64,22 @@ else:
     import datetime as dt
 
     filters, period = ReferralFilters(), quarter(as_of or dt.date.today())
+view_link = st.sidebar.empty()  # "Link to this view", under the filters (filled below)
 
 set_context(PageContext(engine=engine, settings=settings, user=user, scope=scope, filters=filters,
                         period=period, as_of=as_of, data_version=version))
 sections = navigation.pages_for(user.role)
 landing = navigation.landing_page(user.role)
-st.navigation(
+page = st.navigation(
     {
         section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec == landing)
                   for spec in specs]
         for section, specs in sections.items()
     }
-).run()
+)
+# The link box is drawn before the page (so it shows even if the page stops early) and again after it,
+# with the page's own choices in the address. The default page's url_path is "": link its own address.
+page_path = page.url_path or (landing.url_path if landing else "")
+view.link_box(view_link, settings.base_url, page_path)
+page.run()
+view.link_box(view_link, settings.base_url, page_path)

@@ -15,6 +15,7 @@ from data_access.lookups import contract_options
 from data_access.scoping import ReferralFilters
 from reports.build import KINDS, MIME_TYPES, build, file_name
 from reports.pack_data import period_for
+from ui import url_state
 from ui.context import page_context
 
 #: session_state keys (UI state only).
@@ -43,7 +44,9 @@ kinds = KINDS_BY_ROLE.get(ctx.user.role, ())
 if not kinds:
     st.info("Your role has no packs to build.")
     st.stop()
+url_state.choice(PACK_KIND, "pack", list(kinds), kinds[0])  # ?pack=board&format=pdf
 kind = st.selectbox("Pack", kinds, format_func=KINDS.get, key=PACK_KIND)
+url_state.choice(PACK_FORMAT, "format", list(FORMATS), next(iter(FORMATS)))
 fmt = st.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key=PACK_FORMAT)
 left, right = st.columns(2)
 start = left.date_input("From", value=ctx.period.start, key=PACK_FROM, format="DD/MM/YYYY")

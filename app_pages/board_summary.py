@@ -3,13 +3,14 @@
 import streamlit as st
 
 from metrics import panels
-from ui import charts, spc_views
+from ui import charts, spc_views, url_state
 from ui.commentary_form import commentary_section
 from ui.context import page_context
 from ui.panel_data import distance_panels, panel_data, show
+from ui.view import heading
 
 ctx = page_context()
-st.title("Board summary")
+heading(ctx, "Board summary")
 st.caption(f"{ctx.period.label}: what is off target, what changed, and where.")
 
 # The scorecard and SPC charts are cached per view and shared with the KPIs page.
@@ -23,6 +24,7 @@ for start in range(0, len(tiles.data), 4):
             st.caption(f"{row.measure}  \nTarget {row.target} · {row.status}")
 # Variation and assurance as Making Data Count icons with their words (the overview), not one word a tile.
 spc_views.spc_overview(ctx, panels.spc_overview(card, spc, figures), "board_spc_overview")
+url_state.choice("board_spc_all", "small_multiples", (False, True), False, omit=(False,))
 if st.toggle("Show every measure's SPC chart (small multiples)", key="board_spc_all"):
     spc_views.spc_small_multiples(spc, "board_spc_all")
 

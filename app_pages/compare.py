@@ -7,31 +7,27 @@ import streamlit as st
 from domain.catalogue import KPI_CODES, kpi
 from metrics import panels
 from metrics.compare import LABELS, TREND_MONTHS
-from ui import charts
+from ui import charts, url_state
 from ui.context import page_context
+from ui.view import heading
 from ui.panel_data import panel_data, show
 
 ctx = page_context()
-st.title("Compare areas")
+heading(ctx, "Compare areas")
 st.caption("Each area against the whole view: Greater Manchester for commissioners, the provider's own "
            "contract for a provider. Every area uses the same as-of date.")
 
 BY = panels.COMPARE_BY
-for param, options, key in (("measure", KPI_CODES, "compare_code"), ("by", tuple(BY), "compare_by")):
-    if key not in st.session_state and st.query_params.get(param) in options:
-        st.session_state[key] = st.query_params[param]  # a shared link opens on its choices
-
 left, right = st.columns([3, 2])
 first = panels.COMPARE_FIRST_VIEW
-code = left.selectbox("Measure", KPI_CODES, index=KPI_CODES.index(first["code"]),
-                      format_func=lambda c: f"{c} {kpi(c).title}", key="compare_code")
-by = right.radio("Compare by", list(BY), index=list(BY).index(first["by"]), format_func=BY.get, horizontal=True,
-                 key="compare_by")
-for param, value in (("measure", code), ("by", by)):
-    if st.query_params.get(param) != value:
-        st.query_params[param] = value
+url_state.choice("compare_code", "measure", KPI_CODES, first["code"], label="Measure")
+code = left.selectbox("Measure", KPI_CODES, format_func=lambda c: f"{c} {kpi(c).title}", key="compare_code")
+url_state.choice("compare_by", "by", list(BY), first["by"], label="Compare by", shown=BY.get)
+by = right.radio("Compare by", list(BY), format_func=BY.get, horizontal=True, key="compare_by")
 
-one, every = st.tabs([f"{code} by {BY[by].lower()}", f"Every measure by {BY[by].lower()}"])
+tabs = [f"{code} by {BY[by].lower()}", f"Every measure by {BY[by].lower()}"]
+url_state.choice("compare_tab", "tab", tabs, tabs[0], text=lambda t: "every" if t.startswith("Every") else "one")
+one, every = st.tabs(tabs, key="compare_tab", on_change="rerun")
 
 with one:
     result = panel_data(ctx, panels.compare_areas_panel, code=code, by=by)

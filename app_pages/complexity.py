@@ -6,12 +6,13 @@ import streamlit as st
 from metrics import panels
 from ui import charts
 from ui.context import page_context
+from ui.view import heading
 from ui.panel_data import panel_data, show
 
 REFERENCE = {"Low": 23.0, "Medium": 56.0, "High": 21.0}
 
 ctx = page_context()
-st.title("Complexity")
+heading(ctx, "Complexity")
 
 mix = panel_data(ctx, panels.complexity_mix)
 show(ctx, mix, "complexity_mix", figure=charts.bar_chart(

@@ -7,10 +7,11 @@ import streamlit as st
 from metrics import panels
 from ui import charts
 from ui.context import page_context
+from ui.view import heading
 from ui.panel_data import panel_data, show
 
 ctx = page_context()
-st.title("Data quality")
+heading(ctx, "Data quality")
 # A provider sees only the imports it made; commissioners and admins see every import.
 imported_by = ctx.user.username if ctx.scope.role == "provider" else None
 

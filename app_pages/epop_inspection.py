@@ -10,7 +10,7 @@ from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
 from metrics import epop_views
-from ui import charts
+from ui import charts, url_state
 from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.text import plain
@@ -26,6 +26,7 @@ def render(ctx: PageContext) -> None:
             st.info("No inspection-response plan is loaded.")
             return
         titles = dict(zip(plans["title"], plans["plan_id"], strict=True))
+        url_state.choice(PLAN_CHOICE, "plan", list(titles), next(iter(titles)), label="Plan")
         choice = st.selectbox("Plan", list(titles), key=PLAN_CHOICE)
         view = epop_views.inspection_view(session, ctx.user, titles[choice])
     submitted = view.plan["submitted_on"]

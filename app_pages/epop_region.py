@@ -12,7 +12,7 @@ from data_access.db import session_scope
 from data_access.figure_settings import figure_settings
 from metrics import epop as m
 from metrics import epop_views
-from ui import charts
+from ui import charts, url_state
 from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.epop_update import RAG_COLOURS, RAG_SYMBOLS, action_update_form
@@ -29,6 +29,7 @@ def _choose_plan(ctx: PageContext) -> int | None:
             return epop.region_plan_id(session, ctx.user.region_code) if ctx.user.region_code else None
         plans = epop.plan_frame(session)
     labels = dict(zip(plans["plan_label"], plans["plan_id"], strict=True))
+    url_state.choice(PLAN_CHOICE, "plan", list(labels), next(iter(labels)), label="Plan")
     choice = st.selectbox("Plan", list(labels), key=PLAN_CHOICE)
     return labels.get(choice)
 

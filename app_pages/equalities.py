@@ -3,12 +3,15 @@
 import streamlit as st
 
 from metrics import panels
-from ui import charts
+from ui import charts, url_state
 from ui.context import page_context
+from ui.view import heading
 from ui.panel_data import panel_data, show
 
 ctx = page_context()
-st.title("Equalities")
+heading(ctx, "Equalities")
+url_state.choice("equalities_outcome", "rate", list(panels.EQUALITY_OUTCOMES), next(iter(panels.EQUALITY_OUTCOMES)),
+                 label="Rate shown", shown=lambda k: panels.EQUALITY_OUTCOMES[k].split(" (")[0].capitalize())
 outcome = st.radio("Rate shown", list(panels.EQUALITY_OUTCOMES), horizontal=True, key="equalities_outcome",
                    format_func=lambda k: panels.EQUALITY_OUTCOMES[k].split(" (")[0].capitalize())
 

@@ -5,12 +5,13 @@ for providers, the cases at risk."""
 import streamlit as st
 
 from metrics import panels
-from ui import spc_views
+from ui import spc_views, url_state
 from ui.context import page_context
+from ui.view import heading
 from ui.panel_data import panel_data, show
 
 ctx = page_context()
-st.title("KPIs and service levels")
+heading(ctx, "KPIs and service levels")
 
 if ctx.scope.sees_case_ids:
     at_risk = panel_data(ctx, panels.cases_at_risk)
@@ -29,6 +30,7 @@ with st.expander("SL002 end reasons: a decision awaiting the commissioner's sign
     show(ctx, panel_data(ctx, panels.sl002_end_reason_decision), "kpis_sl002_end_reasons", table=True)
 
 if card.extra["drill_codes"]:
+    url_state.choice("kpis_drill_code", "cases", card.extra["drill_codes"], card.extra["drill_codes"][0], label="Cases behind")
     code = st.selectbox("Show the cases behind", card.extra["drill_codes"], key="kpis_drill_code")
     show(ctx, panel_data(ctx, panels.kpi_cases, code=code), f"kpis_cases_{code}", table=True)
 
@@ -36,6 +38,7 @@ st.header("Statistical process control")
 spc = panel_data(ctx, panels.spc_charts)
 overview = panels.spc_overview(card.extra["scorecard"], spc, panel_data(ctx, panels.figures))
 spc_views.spc_overview(ctx, overview, "kpis_spc_overview")
+url_state.choice("kpis_spc_all", "small_multiples", (False, True), False, omit=(False,))
 if st.toggle("Show every measure's SPC chart (small multiples)", key="kpis_spc_all"):
     spc_views.spc_small_multiples(spc, "kpis_spc_all")
 elif spc:

@@ -10,8 +10,9 @@ from geo.boundaries import load_regions
 from metrics.epop_views import region_action_plan_progress
 from geo.maps import GM_MEASURES, gm_map, regions_map
 from metrics.panels import suppressed_column
-from ui import state
+from ui import state, url_state
 from ui.context import page_context
+from ui.view import heading
 from ui.map_view import clicked, show_map
 from ui.panel_data import shared_scope
 
@@ -68,20 +69,26 @@ def _region_clicked() -> None:
 
 
 ctx = page_context()
-st.title("Maps")
+heading(ctx, "Maps")
+url_state.choice("maps_basemap", "basemap", list(BASEMAPS), next(iter(BASEMAPS)), text=lambda b: b.split()[0].lower())
 basemap = BASEMAPS[st.selectbox("Basemap", list(BASEMAPS), key="maps_basemap",
                                 help="A basemap needs internet access; boundaries draw without one.")]
 
 # One map at a time: each deck is its own WebGL context, which a browser without a GPU
 # compiles and draws in software; the map in the other tab is drawn when it is opened.
-gm_tab, national_tab = st.tabs(["Greater Manchester", "England and Wales"]) if ctx.scope.sees_referrals else (
+TABS = ["Greater Manchester", "England and Wales"]  # ?map=gm|national
+url_state.choice("maps_tab", "map", TABS, TABS[0], omit=(TABS[0],),
+                 text=lambda t: "national" if t == TABS[1] else "gm")
+gm_tab, national_tab = st.tabs(TABS, key="maps_tab", on_change="rerun") if ctx.scope.sees_referrals else (
     None, st.container())
 if gm_tab is not None:
     gm_tab.subheader("Greater Manchester: referrals, hubs, PDUs and reach")
+    url_state.choice("maps_gm_measure", "shade", list(GM_MEASURES), next(iter(GM_MEASURES)), label="Shading")
     measure = gm_tab.radio("Shade demand units by", list(GM_MEASURES), format_func=GM_MEASURES.get,
                        horizontal=True, key="maps_gm_measure")
     # Reach is worked out when hubs are saved; the toggle only adds its (light) layer.
-    show_reach = gm_tab.toggle("Show reach (straight-line distance to the nearest hub)", value=False, key="maps_reach")
+    url_state.choice("maps_reach", "reach", (False, True), False, omit=(False,))
+    show_reach = gm_tab.toggle("Show reach (straight-line distance to the nearest hub)", key="maps_reach")
     # The map shows every demand unit: the geography filters pick the one described beside it.
     every_area = dataclasses.replace(ctx.filters, region_code=None, pdu_number=None, borough_id=None, hub_id=None)
     today = dt.date.today()
@@ -100,6 +107,7 @@ if gm_tab is not None:
 national_tab.subheader("England and Wales: the 12 probation regions")
 progress = _region_progress(ctx.engine, ctx.settings.database_url, ctx.data_version, ctx.user, ctx.user.role,
                             ctx.user.region_code, ctx.as_of)
+url_state.choice("maps_region", "show_region", ["All", *REGIONS], "All", omit=("All",))
 region = national_tab.selectbox("Show PDUs of region", ["All", *REGIONS], key="maps_region",
                                 format_func=lambda c: c if c == "All" else f"{c} {REGIONS[c]}")
 selected_region = None if region == "All" else region

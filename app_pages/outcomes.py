@@ -4,16 +4,18 @@ strand, and the journey from referral to exit with drop-out at each step."""
 import streamlit as st
 
 from metrics import panels
-from ui import charts
+from ui import charts, url_state
 from ui.context import page_context
+from ui.view import heading
 from ui.panel_data import distance_panels, panel_data, show
 
 ctx = page_context()
-st.title("Distance travelled and outcomes")
+heading(ctx, "Distance travelled and outcomes")
 
 # The breakdown chosen below (read from its widget's state) and the figures per need come
 # from one query.
-by = st.session_state.get("outcomes_by", next(iter(panels.BREAKDOWNS)))
+by = url_state.choice("outcomes_by", "breakdown", list(panels.BREAKDOWNS), next(iter(panels.BREAKDOWNS)),
+                      label="Broken down by", shown=panels.BREAKDOWNS.get)
 per_need, grouped = distance_panels(ctx, by)
 show(ctx, per_need, "outcomes_per_need", figure=charts.interval_chart(
     per_need.data, "need", "mean_change", "ci_lower", "ci_upper", reference=0.0, reference_label="no change",

@@ -5,13 +5,12 @@ import streamlit as st
 from metrics import panels
 from ui import charts
 from ui.context import page_context
-from ui.filters import filter_labels
 from ui.navigation import pages_for
 from ui.panel_data import panel_data, show
+from ui.view import heading
 
 ctx = page_context()
-st.title("GMIRS Well-being Support Service")
-st.caption(" · ".join(f"{k}: {v}" for k, v in filter_labels(ctx.filters, ctx.period).items()))
+heading(ctx, "GMIRS Well-being Support Service")
 
 if ctx.as_of is None:
     st.info("No referral data has been loaded yet. An administrator or provider can load a Refer and Monitor "

@@ -98,7 +98,15 @@ def data_as_of(_engine: Engine, database_url: str, version: str) -> dt.date | No
 
 
 def set_context(context: PageContext | None) -> None:
+    from ui import url_state
+
     _current.context = context
+    url_state.reset_recorded()  # a new run: the page records its choices again
+
+
+def current_context() -> PageContext | None:
+    """The context of this run, or None (no page is being drawn: a test, the sign-in form)."""
+    return getattr(_current, "context", None)
 
 
 def page_context() -> PageContext:

@@ -1,7 +1,9 @@
 """The shared sidebar filters, kept in the URL so a link reproduces the view.
 
-Values read from the URL are checked against the options the signed-in user may choose
-from; anything else is ignored (and the data layer applies the user's scope regardless).
+Each filter goes through ``ui.url_state.choice`` just before its widget: values read from the
+URL are checked against the options the signed-in user may choose from (anything else is
+ignored, and the data layer applies the user's scope regardless), and the values shown are
+written back to the URL.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from data_access.lookups import contract_options, geography_options, hub_options
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import periods
 from metrics.periods import Period
-from ui import state
+from ui import state, url_state
 
 ALL = "All"
 PERIOD_KINDS = {"month": "Month", "quarter": "Quarter", "contract_year": "Contract year", "custom": "Custom"}
@@ -32,38 +34,6 @@ def _geography(_engine: Engine, key: str):
 @st.cache_data(ttl=600, show_spinner=False)
 def _contracts(_engine: Engine, key: str, _scope: AccessScope):
     return contract_options(_engine, _scope)
-
-
-def _from_url_once(valid: dict[str, list[str]]) -> None:
-    """On a session's first run, copy valid query parameters into the filter widgets' state."""
-    if st.session_state.get("_filters_from_url_done"):
-        return
-    st.session_state["_filters_from_url_done"] = True
-    params = st.query_params
-    for key, param in state.QUERY_PARAMS.items():
-        value = params.get(param)
-        if value is None:
-            continue
-        allowed = valid.get(key)
-        if allowed is not None and value not in allowed:
-            continue
-        if key in (state.FILTER_CUSTOM_FROM, state.FILTER_CUSTOM_TO):
-            try:
-                st.session_state[key] = dt.date.fromisoformat(value)
-            except ValueError:
-                continue
-        else:
-            st.session_state[key] = value
-
-
-def _to_url(values: dict[str, str | None]) -> None:
-    for key, param in state.QUERY_PARAMS.items():
-        value = values.get(key)
-        if value in (None, ALL, ""):
-            if param in st.query_params:
-                del st.query_params[param]
-        elif st.query_params.get(param) != value:
-            st.query_params[param] = value
 
 
 DEFAULT_PERIOD_KIND = "quarter"
@@ -99,83 +69,60 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
         kind: periods.periods_between(SERVICE_START, as_of, kind, SERVICE_START)
         for kind in ("month", "quarter", "contract_year")
     }
-    pdu_names = sorted(geography["pdu_name"].unique())
-    borough_names = sorted(geography["borough_name"].unique())
-    valid = {
-        state.FILTER_PERIOD_KIND: list(PERIOD_KINDS),
-        state.FILTER_REGION: [ALL, *sorted(geography["region_name"].unique())],
-        state.FILTER_PDU: [ALL, *pdu_names],
-        state.FILTER_BOROUGH: [ALL, *borough_names],
-        state.FILTER_HUB: [ALL, *hubs["hub_name"]],
-        state.FILTER_CONTRACT: [ALL, *contracts["reference"]],
-        state.FILTER_COMPLEXITY: [ALL, *COMPLEXITIES],
-        state.FILTER_PERIOD_VALUE: [p.key() for lst in period_lists.values() for p in lst],
-    }
-    _from_url_once(valid)
+    params = state.QUERY_PARAMS
+
+    def pick(key, options, default, **kw):
+        # The address's value (checked against what this user may choose) before the widget.
+        return url_state.choice(key, params[key], options, default, **kw)
 
     sidebar = st.sidebar
     sidebar.header("Filters")
-    kind = sidebar.selectbox(
-        "Period", list(PERIOD_KINDS), index=list(PERIOD_KINDS).index(DEFAULT_PERIOD_KIND),
-        format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND
-    )
+    pick(state.FILTER_PERIOD_KIND, list(PERIOD_KINDS), DEFAULT_PERIOD_KIND)
+    kind = sidebar.selectbox("Period", list(PERIOD_KINDS), format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND)
     if kind == "custom":
-        start = sidebar.date_input("From", value=as_of - dt.timedelta(days=89), key=state.FILTER_CUSTOM_FROM,
-                                   format="DD/MM/YYYY")
-        end = sidebar.date_input("To", value=as_of, key=state.FILTER_CUSTOM_TO, format="DD/MM/YYYY")
+        url_state.forget(params[state.FILTER_PERIOD_VALUE])
+        pick(state.FILTER_CUSTOM_FROM, None, as_of - dt.timedelta(days=89),
+             from_text=lambda raw: url_state.parse_date(raw, SERVICE_START, as_of))
+        start = sidebar.date_input("From", key=state.FILTER_CUSTOM_FROM, format="DD/MM/YYYY")
+        pick(state.FILTER_CUSTOM_TO, None, as_of, from_text=lambda raw: url_state.parse_date(raw, SERVICE_START, as_of))
+        end = sidebar.date_input("To", key=state.FILTER_CUSTOM_TO, format="DD/MM/YYYY")
         try:
             period = periods.custom(start, end)
         except ValueError as exc:
             sidebar.error(str(exc))
             period = periods.custom(end, end)
-        period_value = None
     else:
+        url_state.forget(params[state.FILTER_CUSTOM_FROM], params[state.FILTER_CUSTOM_TO])
         choices = {p.key(): p for p in reversed(period_lists[kind])}
-        if st.session_state.get(state.FILTER_PERIOD_VALUE) not in choices:
-            st.session_state[state.FILTER_PERIOD_VALUE] = next(iter(choices))
+        pick(state.FILTER_PERIOD_VALUE, list(choices), next(iter(choices)))
         period_value = sidebar.selectbox(
             "Which", list(choices), format_func=lambda k: choices[k].label, key=state.FILTER_PERIOD_VALUE
         )
         period = choices[period_value]
 
     region_names = sorted(geography["region_name"].unique())
+    pick(state.FILTER_REGION, [ALL, *region_names], ALL, omit=(ALL,))
     region = sidebar.selectbox("Region", [ALL, *region_names], key=state.FILTER_REGION)
     in_region = geography if region == ALL else geography[geography["region_name"] == region]
     pdu_choices = [ALL, *sorted(in_region["pdu_name"].unique())]
-    if st.session_state.get(state.FILTER_PDU) not in pdu_choices:
-        st.session_state[state.FILTER_PDU] = ALL
+    pick(state.FILTER_PDU, pdu_choices, ALL, omit=(ALL,))
     pdu = sidebar.selectbox("PDU", pdu_choices, key=state.FILTER_PDU, format_func=_pdu_labels(geography).get)
     in_pdu = in_region if pdu == ALL else in_region[in_region["pdu_name"] == pdu]
     borough_choices = [ALL, *sorted(in_pdu["borough_name"].unique())]
-    if st.session_state.get(state.FILTER_BOROUGH) not in borough_choices:
-        st.session_state[state.FILTER_BOROUGH] = ALL
+    pick(state.FILTER_BOROUGH, borough_choices, ALL, omit=(ALL,))
     borough = sidebar.selectbox("Borough", borough_choices, key=state.FILTER_BOROUGH)
     borough_ids = in_pdu.loc[in_pdu["borough_name"] == borough, "borough_id"].unique()
     hub_rows = hubs[hubs["borough_id"].isin(borough_ids)] if borough != ALL else hubs[hubs["borough_id"].isin(in_pdu["borough_id"])]
     hub_choices = [ALL, *hub_rows["hub_name"]]
-    if st.session_state.get(state.FILTER_HUB) not in hub_choices:
-        st.session_state[state.FILTER_HUB] = ALL
+    pick(state.FILTER_HUB, hub_choices, ALL, omit=(ALL,))
     hub = sidebar.selectbox("Hub", hub_choices, key=state.FILTER_HUB)
     contract_choices = [ALL, *contracts["reference"]]
-    if st.session_state.get(state.FILTER_CONTRACT) not in contract_choices:
-        st.session_state[state.FILTER_CONTRACT] = ALL
+    pick(state.FILTER_CONTRACT, contract_choices, ALL, omit=(ALL,))
     contract = sidebar.selectbox("Contract", contract_choices, key=state.FILTER_CONTRACT)
+    pick(state.FILTER_COMPLEXITY, [ALL, *COMPLEXITIES], ALL, omit=(ALL,))
     complexity = sidebar.selectbox(
         "Complexity", [ALL, *COMPLEXITIES], key=state.FILTER_COMPLEXITY, format_func=lambda c: c.title()
     )
-
-    _to_url({
-        state.FILTER_PERIOD_KIND: kind,
-        state.FILTER_PERIOD_VALUE: period_value,
-        state.FILTER_CUSTOM_FROM: period.start.isoformat() if kind == "custom" else None,
-        state.FILTER_CUSTOM_TO: period.end.isoformat() if kind == "custom" else None,
-        state.FILTER_REGION: region,
-        state.FILTER_PDU: pdu,
-        state.FILTER_BOROUGH: borough,
-        state.FILTER_HUB: hub,
-        state.FILTER_CONTRACT: contract,
-        state.FILTER_COMPLEXITY: complexity,
-    })
 
     def _one(frame, column, match_column, value):
         if value == ALL:

@@ -45,6 +45,11 @@ def displayable(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def data_download(data: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV") -> None:
+    # The file's name says which view it holds (period, areas, complexity, page choices).
+    from ui.view import current_statement, file_name as view_file_name
+
+    stem, dot, suffix = file_name.rpartition(".")
+    file_name = view_file_name(stem or suffix, current_statement(), f".{suffix}" if dot else "")
     # Panel data is an aggregate (a few hundred rows at most), so the CSV is made with the page
     # and served as a plain file. Streamlit's deferred (callable) downloads were tried and lost
     # clicks when several sessions were running. A click doesn't rerun the page.

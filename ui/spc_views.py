@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics import panels
 from reports.mdc_icons import assurance_icon_png, variation_icon_png
-from ui import charts
+from ui import charts, url_state
 from ui.context import PageContext
 from ui.panels import as_of_caption, data_download
 
@@ -92,8 +92,8 @@ def spc_single_chart(ctx: PageContext, spc: dict[str, panels.Panel], overview: p
     first = panels.spc_first_to_show(spc)
     labels = {row["code"]: f"{row['code']} {row['measure']} ({row['variation'].split(':')[0].lower()})"
               for row in overview.data.to_dict("records")}
-    code = st.selectbox("Show the SPC chart for", codes, index=codes.index(first) if first in codes else 0,
-                        format_func=lambda c: labels.get(c, c), key=f"{key}_code")
+    url_state.choice(f"{key}_code", "spc", codes, first if first in codes else codes[0], label="SPC chart")
+    code = st.selectbox("Show the SPC chart for", codes, format_func=lambda c: labels.get(c, c), key=f"{key}_code")
     chart = spc[code]
     show(ctx, chart, f"{key}_{code}",
          figure=charts.spc_chart(chart.data, chart.extra.get("target"), chart.extra.get("rebases", ())),
