@@ -8,9 +8,10 @@ from metrics import panels
 from ui import cases_due
 from ui.context import page_context
 from ui.panel_data import panel_data, show
+from ui.view import heading
 
 ctx = page_context()
-st.title("Cases due")
+heading(ctx, "Cases due")
 if ctx.as_of is None:
     st.info("No referral data has been loaded yet.")
     st.stop()

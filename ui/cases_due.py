@@ -8,6 +8,7 @@ import streamlit as st
 
 from metrics import panels
 from ui.context import PageContext
+from ui import url_state
 from ui.filters import filter_labels
 from ui.panels import data_download
 
@@ -26,6 +27,8 @@ def case_list_columns() -> dict:
 
 
 def lookback_choice() -> int | None:
+    url_state.choice("cases_due_lookback", "overdue", list(LOOKBACKS), next(iter(LOOKBACKS)),
+                     label="Past-deadline cases overdue by at most")
     label = st.selectbox("List past-deadline cases overdue by at most", list(LOOKBACKS), key="cases_due_lookback")
     return LOOKBACKS[label]
 
