@@ -39,7 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/epop_region.py", "My region's EPOP plan", "EPOP", EPOP, ":material/flag:", "epop-region"),
     PageSpec("app_pages/epop_inspection.py", "Inspection responses", "EPOP", EPOP | COMMISSIONING, ":material/gavel:", "inspection"),
     PageSpec("app_pages/board_packs.py", "Board packs", "Reports", EVERYONE, ":material/slideshow:", "packs"),
-    PageSpec("app_pages/upload.py", "Upload data", "Admin", COMMISSIONING, ":material/upload_file:", "upload"),
+    PageSpec("app_pages/upload.py", "Upload data", "Admin", CASE_DATA, ":material/upload_file:", "upload"),
     PageSpec("app_pages/admin.py", "Admin", "Admin", frozenset({"admin"}), ":material/admin_panel_settings:", "admin"),
 )
 
