@@ -35,6 +35,5 @@ choice = st.selectbox("List", ["all", *KINDS.values()], format_func=lambda k: "E
 listing = result.data if choice == "all" else result.data[result.data["disagreement"] == choice]
 shown = panels.Panel(result.title, listing.reset_index(drop=True), result.unit, result.notes)
 show(ctx, shown, "reconciliation", table=True, empty_message="No referral in this view has this kind of disagreement.",
-     column_config={"referral_ref": "Referral", "referral_id": "Refer and Monitor id",
-                    "disagreement": "Disagreement", "refer_and_monitor": "Refer and Monitor says",
+     column_config={"referral_ref": "Referral", "disagreement": "Disagreement", "refer_and_monitor": "Refer and Monitor says",
                     "case_extract": "Case extract says"})

@@ -1848,5 +1848,7 @@ def reconciliation(db: Db, inp: PanelInputs) -> Panel:
         " referrals.",
         "Every referral in the view is compared, whatever its dates: the period does not apply.",
     )
-    return Panel(title, listing.drop(columns=["kind"]), "referrals", notes,
+    # Refer and Monitor's referral reference is what both sources and R&M's screens show; its
+    # internal id (a UUID) would only widen the table.
+    return Panel(title, listing.drop(columns=["kind", "referral_id"]), "referrals", notes,
                  extra={"counts": counts, "compared": compared})

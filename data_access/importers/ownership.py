@@ -28,10 +28,7 @@ from data_access.importers.problems import ProblemLog
 from data_access.models import Contract, Provider, Referral
 from data_access.scoping import AccessScope, upload_kinds
 
-NOT_YOUR_REFERRAL = (
-    "is not one of your organisation's referrals held in the dashboard: a provider may upload "
-    "case records only for its own referrals (import your Refer and Monitor report first if it is new)"
-)
+NOT_YOUR_REFERRAL = "is not one of your referrals (if it is new, import your Refer and Monitor report first)"
 NOT_YOUR_CONTRACT = "is not one of your organisation's contracts held in the dashboard"
 HELD_FOR_ANOTHER = "is a referral held for another organisation: a provider may not change it"
 

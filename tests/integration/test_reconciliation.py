@@ -111,6 +111,5 @@ def test_the_panel_lists_for_case_list_roles_and_only_suppressed_counts_otherwis
         hidden = panels.reconciliation(db, panels.PanelInputs(**{**inputs.__dict__, "sees_case_ids": False}))
     assert shown.title == "4 referrals where the case extract and Refer and Monitor disagree"
     assert shown.data["disagreement"].tolist() == [KINDS[k] for k, *_ in EVERYONE]
-    assert list(shown.data.columns) == ["referral_ref", "referral_id", "disagreement", "refer_and_monitor",
-                                        "case_extract"]
+    assert list(shown.data.columns) == ["referral_ref", "disagreement", "refer_and_monitor", "case_extract"]
     assert hidden.data.empty and set(hidden.extra["counts"]["referrals"]) == {"[c]", "0"}
