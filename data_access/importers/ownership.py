@@ -9,8 +9,11 @@ file, that row is reported (row, column, value, reason) and nothing is written.
 
 * **Refer and Monitor report** (:class:`RamOwnership`): ``organisation_id`` must be the
   provider's own organisation code, ``contract_ref`` one of its contracts held in the dashboard
-  (a provider cannot register a new contract), and a ``referral_id`` already held must be held
-  for the provider (a report cannot move another organisation's referral to it).
+  (a provider cannot register a new contract), a ``referral_id`` already held must be held
+  for the provider (a report cannot move another organisation's referral to it), and a
+  ``referral_ref`` must not be another organisation's (a second referral with that reference
+  would make the other organisation's case extracts ambiguous). A placeholder a case extract
+  created (no organisation yet) may be completed.
 * **Case extract** (``data_access.importers.case_extract``): the file names referrals by
   ``referral_ref`` only, so each one must be held already and attributed to the provider; a
   provider cannot create a referral from a case extract (import its Refer and Monitor report
@@ -31,6 +34,7 @@ from data_access.scoping import AccessScope, upload_kinds
 NOT_YOUR_REFERRAL = "is not one of your referrals (if it is new, import your Refer and Monitor report first)"
 NOT_YOUR_CONTRACT = "is not one of your organisation's contracts held in the dashboard"
 HELD_FOR_ANOTHER = "is a referral held for another organisation: a provider may not change it"
+REFERENCE_OF_ANOTHER = "is the reference of a referral held for another organisation"
 
 
 def refuse_if_not_allowed(scope: AccessScope | None, kind: str, log: ProblemLog) -> bool:
@@ -47,9 +51,24 @@ def _hashes(values: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
 
 
+def _sorted_hashes(values) -> np.ndarray:
+    return np.unique(_hashes(np.array(values, dtype=object))) if len(values) else np.empty(0, np.uint64)
+
+
+def _held(values: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Positions of the non-blank ``values`` whose hash is in ``held`` (sorted hashes)."""
+    present = np.flatnonzero(pd.notna(values))
+    if not present.size or not held.size:
+        return present[:0]
+    hashes = _hashes(values[present])
+    at = np.minimum(np.searchsorted(held, hashes), held.size - 1)
+    return present[held[at] == hashes]
+
+
 class RamOwnership:
-    """A provider's organisation code, its contracts, and the referral ids held for anyone
-    else (as sorted 64-bit hashes: 8 bytes a referral, whatever the table's size)."""
+    """A provider's organisation code, its contracts, the referral ids held for anyone else and
+    the references held for other organisations (as sorted 64-bit hashes: 8 bytes a referral,
+    whatever the table's size)."""
 
     def __init__(self, connection: Connection, provider_id: int) -> None:
         self.provider_id = provider_id
@@ -61,11 +80,15 @@ class RamOwnership:
                 or_(Referral.provider_id.is_(None), Referral.provider_id != provider_id),
             )
         ).all()
-        self.others = np.unique(_hashes(np.array(others, dtype=object))) if others else np.empty(0, np.uint64)
+        self.others = _sorted_hashes(others)
+        self.other_refs = _sorted_hashes(connection.scalars(
+            select(Referral.referral_ref).where(Referral.provider_id.is_not(None), Referral.provider_id != provider_id)
+        ).all())
 
-    def check(self, organisations, contracts, referral_ids, lines, log: ProblemLog) -> None:
+    def check(self, organisations, contracts, referral_ids, references, lines, log: ProblemLog) -> None:
         """Report each row of one chunk that is not the provider's (values as typed, None when blank)."""
         lines = np.asarray(lines, dtype=np.int64)
+        references = np.asarray(references, dtype=object)
         organisations = np.asarray(organisations, dtype=object)
         contracts = np.asarray(contracts, dtype=object)
         referral_ids = np.asarray(referral_ids, dtype=object)
@@ -75,9 +98,7 @@ class RamOwnership:
         known = np.array([c in self.contracts for c in contracts], dtype=bool)
         for row in np.flatnonzero(pd.notna(contracts) & ~known):
             log.add(int(lines[row]), "contract_ref", contracts[row], NOT_YOUR_CONTRACT)
-        present = np.flatnonzero(pd.notna(referral_ids))
-        if present.size and self.others.size:
-            hashes = _hashes(referral_ids[present])
-            at = np.minimum(np.searchsorted(self.others, hashes), self.others.size - 1)
-            for row in present[self.others[at] == hashes]:
-                log.add(int(lines[row]), "referral_id", referral_ids[row], HELD_FOR_ANOTHER)
+        for row in _held(referral_ids, self.others):
+            log.add(int(lines[row]), "referral_id", referral_ids[row], HELD_FOR_ANOTHER)
+        for row in _held(references, self.other_refs):
+            log.add(int(lines[row]), "referral_ref", references[row], REFERENCE_OF_ANOTHER)

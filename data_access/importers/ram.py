@@ -493,7 +493,7 @@ def check_chunk(
 
 
 #: The columns that say whose a row is (``data_access.importers.ownership``).
-_OWNED = ("organisation_id", "contract_ref", "referral_id")
+_OWNED = ("organisation_id", "contract_ref", "referral_id", "referral_ref")
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from data_access.batches import import_history
 from data_access.cli_import import run_import
 from data_access.db import session_scope
 from data_access.importers.case_extract import import_case_extract
-from data_access.importers.ownership import HELD_FOR_ANOTHER, NOT_YOUR_CONTRACT, NOT_YOUR_REFERRAL
+from data_access.importers.ownership import (
+    HELD_FOR_ANOTHER, NOT_YOUR_CONTRACT, NOT_YOUR_REFERRAL, REFERENCE_OF_ANOTHER,
+)
 from data_access.importers.ram import import_ram_performance
 from data_access.models import Provider, User
 from data_access.scoping import AccessScope, analyst_scope
@@ -130,10 +132,31 @@ def test_one_row_for_another_organisation_refuses_the_whole_report(held, irregul
         (4, "contract_ref", "GMIRS-WSS-LOT9", NOT_YOUR_CONTRACT),
         (4, "organisation_id", "ORG-NEW", "is not your organisation (ORG-NWP): a provider may upload only its own referrals"),
         (4, "referral_id", rows[2]["referral_id"], HELD_FOR_ANOTHER),
+        (4, "referral_ref", "GM0000003", REFERENCE_OF_ANOTHER),
         (5, "referral_id", rows[2]["referral_id"], "appears more than once in the file (first on row 4)"),
         (5, "referral_id", rows[2]["referral_id"], HELD_FOR_ANOTHER),
     ]
     assert referral_state(engine) == before  # GM0000001's change was not written either
+
+
+def test_a_provider_cannot_take_another_organisations_referral_reference(held):
+    """A second referral GM0000003 would make ORG-NEW's case extracts for it ambiguous."""
+    engine, ids = held
+    row = {**ram_rows()[0], "referral_ref": "GM0000003", "referral_id": NEW_ID}
+    result = run_import("ram-performance", engine, ram_csv([row]), user="nwp", scope=provider(ids), file_name="x.csv")
+    assert problems(result) == [(2, "referral_ref", "GM0000003", REFERENCE_OF_ANOTHER)]
+
+
+def test_a_provider_completes_a_placeholder_a_commissioners_case_extract_created(held):
+    engine, ids = held
+    extract = [{**template_rows()[0], "referral_ref": "GM0000009"}]
+    assert run_import("case-extract", engine, to_csv(extract), user="boss",
+                      scope=AccessScope(username="boss", role="commissioner")).written
+    row = {**ram_rows()[0], "referral_ref": "GM0000009", "referral_id": NEW_ID}
+    result = run_import("ram-performance", engine, ram_csv([row]), user="nwp", scope=provider(ids), file_name="x.csv")
+    assert result.written, problems(result)
+    state = {ref: rest for ref, *rest in referral_state(engine)}
+    assert state["GM0000009"][:2] == [NEW_ID, ids["ORG-NWP"]]
 
 
 def test_a_provider_cannot_register_a_new_contract_or_organisation(held):
