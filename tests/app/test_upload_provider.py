@@ -111,3 +111,28 @@ def test_the_reconciliation_page_for_the_provider(app_env, refs):
     assert row[["refer_and_monitor", "case_extract"]].values.tolist() == [["none", str(received + dt.timedelta(days=3))]]
     assert counts_table.loc[counts_table["disagreement"] == "First attended session on a different date",
                             "referrals"].iloc[0] == (listing["disagreement"] == "First attended session on a different date").sum()
+
+
+def test_a_refer_and_monitor_report_with_another_organisations_row_is_refused_whole(app_env):
+    from data_access.importers.ram import REQUIRED_COLUMNS
+
+    def row(ref, number, organisation, contract):
+        values = dict.fromkeys(REQUIRED_COLUMNS, "")
+        values.update(referral_ref=ref, referral_id=f"00000000-0000-4000-8000-00000000000{number}",
+                      contract_ref=contract, organisation_id=organisation, service_user_crn="X123456",
+                      date_referral_received="2026-03-02T10:00:00Z", saa_attended_on_time="false")
+        return values
+
+    rows = [row("GM9000001", 1, "ORG-NWP", "GMIRS-WSS-LOT1"), row("GM9000002", 2, "ORG-CMC", "GMIRS-WSS-LOT2")]
+    data = ("\r\n".join([",".join(REQUIRED_COLUMNS)] + [",".join(r[c] for c in REQUIRED_COLUMNS) for r in rows])
+            + "\r\n").encode()
+    before = counts(app_env)
+    at = signed_in_app("provider", "app_pages/upload.py").run()
+    at.file_uploader[0].set_value(("ram.csv", data, "text/csv")).run()  # the first kind: the R&M report
+    at.button(key="upload_check").click().run()
+    at = finish(at)
+    assert not at.exception and "NOT imported: 2 problems on 1 rows" in at.error[0].value
+    problems = next(df.value for df in at.dataframe if "problem" in df.value.columns)
+    assert problems[["row", "column", "value"]].astype(str).values.tolist() == [
+        ["3", "contract_ref", "GMIRS-WSS-LOT2"], ["3", "organisation_id", "ORG-CMC"]]
+    assert counts(app_env) == before
