@@ -12,17 +12,15 @@ from ui.panel_data import panel_data, show
 
 ctx = page_context()
 st.title("Reconciliation: case extract and Refer and Monitor")
-st.write("Referrals where your case extract and the Refer and Monitor performance report disagree: a referral "
-         "held by one and not the other, a first assessment or first session on different dates, a different "
-         "end state, or appointments outside Refer and Monitor's referral and end dates.")
+st.write("Referrals where a provider's case extract and its Refer and Monitor performance report disagree: a "
+         "referral held by one and not the other, a first assessment or first session on different dates, a "
+         "different end state, or appointments outside Refer and Monitor's referral and end dates.")
 
 labels = {name: value for name, value in filter_labels(ctx.filters, ctx.period).items() if name != "Period"}
-if ctx.scope.role == "provider":
-    view = "your organisation's referrals"
-else:
-    view = "all referrals in Greater Manchester"
+own = ctx.scope.role == "provider"
+view = "your organisation's referrals" if own else ("the referrals" if labels else "every referral in Greater Manchester")
 if labels:
-    view += " (" + "; ".join(f"{name}: {value}" for name, value in labels.items()) + ")"
+    view += " filtered to " + "; ".join(f"{name}: {value}" for name, value in labels.items())
 st.caption(f"View: {view}, whatever their dates (the period does not apply).")
 
 result = panel_data(ctx, panels.reconciliation)

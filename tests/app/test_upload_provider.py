@@ -99,14 +99,24 @@ def test_the_providers_own_case_extract_is_checked_then_imported(app_env, refs):
 
 
 def test_the_reconciliation_page_for_the_provider(app_env, refs):
+    from data_access.cli_import import run_import
+    from data_access.scoping import AccessScope
+
     mine, received, _ = refs
+    # The session the upload test imports (again here, so this test stands alone: unchanged if held).
+    engine = make_engine(app_env)
+    with engine.connect() as conn:
+        own = conn.scalar(select(User.provider_id).where(User.username == "provider"))
+    scope = AccessScope(username="provider", role="provider", provider_id=own)
+    assert run_import("case-extract", engine, to_csv(extract(mine, received)), user="provider", scope=scope).ok
+    engine.dispose()
     at = signed_in_app("provider", "app_pages/reconciliation.py").run()
     assert not at.exception
     assert any("your organisation's referrals" in c.value for c in at.caption)
     counts_table = next(df.value for df in at.dataframe if list(df.value.columns) == ["disagreement", "referrals"])
     assert len(counts_table) == 7
     listing = next(df.value for df in at.dataframe if "case_extract" in df.value.columns)
-    # The session attended 3 days after a referral R&M holds with no session (previous test).
+    # The session attended 3 days after a referral R&M holds with no session.
     row = listing[(listing["referral_ref"] == mine) & (listing["disagreement"] == "First attended session on a different date")]
     assert row[["refer_and_monitor", "case_extract"]].values.tolist() == [["none", str(received + dt.timedelta(days=3))]]
     assert counts_table.loc[counts_table["disagreement"] == "First attended session on a different date",
