@@ -9,6 +9,7 @@ import streamlit as st
 from data_access.batches import import_history
 from data_access.cli_import import IMPORT_KINDS
 from data_access.importers.problems import problems_csv
+from data_access.scoping import upload_kinds
 from data_access.settings import ASSETS_DIR
 from ui import upload_jobs
 from ui.context import page_context
@@ -20,8 +21,14 @@ st.write(
     "before anything is written. A file with any problem is not imported at all; a clean file "
     "is imported as one batch, which an administrator can undo."
 )
+if ctx.scope.role == "provider":
+    st.info("You can upload your own organisation's Refer and Monitor report and case extract. Every row must be "
+            "for one of your referrals and contracts: a file with any row for another organisation is refused "
+            "entirely. A case extract can name only referrals already held for you (import your Refer and "
+            "Monitor report first).")
+kinds = upload_kinds(ctx.scope)
 
-kind = st.radio("What are you uploading?", list(IMPORT_KINDS), format_func=IMPORT_KINDS.get, key="upload_kind")
+kind = st.radio("What are you uploading?", kinds, format_func=IMPORT_KINDS.get, key="upload_kind")
 uploaded = st.file_uploader("File (CSV or Excel .xlsx)", type=["csv", "xlsx"], key="upload_file")
 
 templates = {"case-extract": "case_extract.csv", "epop-plan": "epop_plan.xlsx"}
@@ -81,20 +88,20 @@ if uploaded is not None:
     data = uploaded.getvalue()
     if st.button("Check file", key="upload_check", disabled=running):
         st.session_state.pop("upload_last_job", None)
-        st.session_state[JOB] = upload_jobs.start(kind, ctx.engine, data, user=ctx.user.username, write=False,
-                                                  file_name=uploaded.name)
+        st.session_state[JOB] = upload_jobs.start(kind, ctx.engine, data, user=ctx.user.username, scope=ctx.scope,
+                                                  write=False, file_name=uploaded.name)
         st.rerun()
     checked = st.session_state.get("upload_checked")
     if checked and checked[0] == kind and checked[1] == hashlib.sha256(data).hexdigest() and checked[2]:
         if st.button("Import this file", type="primary", key="upload_confirm", disabled=running):
             st.session_state.pop("upload_last_job", None)
-            st.session_state[JOB] = upload_jobs.start(kind, ctx.engine, data, user=ctx.user.username, write=True,
-                                                      file_name=uploaded.name)
+            st.session_state[JOB] = upload_jobs.start(kind, ctx.engine, data, user=ctx.user.username, scope=ctx.scope,
+                                                      write=True, file_name=uploaded.name)
             st.rerun()
 _progress()
 
 st.subheader("Import history")
-history = pd.DataFrame([b.__dict__ for b in import_history(ctx.engine, limit=50)])
+history = pd.DataFrame([b.__dict__ for b in import_history(ctx.engine, scope=ctx.scope, limit=50)])
 if history.empty:
     st.info("No files have been imported yet.")
 else:

@@ -589,7 +589,7 @@ def pickers(session: Session, actor: AccessScope) -> dict[str, dict]:
 def imports(engine: Engine, actor: AccessScope, *, limit: int = 100) -> pd.DataFrame:
     """The latest import batches, newest first (administrators only)."""
     _require_admin(actor)
-    rows = [b.__dict__ for b in import_history(engine, limit=limit)]
+    rows = [b.__dict__ for b in import_history(engine, scope=actor, limit=limit)]
     return pd.DataFrame(rows).drop(columns=["sha256"], errors="ignore")
 
 

@@ -15,10 +15,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, insert, select, text, update
+from sqlalchemy import Engine, and_, false, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from data_access.models import AuditLog, ImportBatch, ImportChange
+from data_access.models import AuditLog, ImportBatch, ImportChange, User
+from data_access.scoping import AccessScope
 
 #: Children first: the order in which inserted rows are deleted.
 UNDO_ORDER: tuple[str, ...] = (
@@ -63,12 +64,21 @@ class BatchRow:
     undone_at: dt.datetime | None
 
 
-def import_history(engine: Engine, *, limit: int = 200, kind: str | None = None) -> list[BatchRow]:
-    """The most recent import batches, newest first (for the upload and admin pages)."""
+def import_history(engine: Engine, *, scope: AccessScope, limit: int = 200, kind: str | None = None) -> list[BatchRow]:
+    """The most recent import batches ``scope`` may see, newest first (upload and admin pages).
+
+    Commissioners and admins see every batch; a provider sees only the batches imported by its
+    own organisation's accounts; anyone else none (deny by default).
+    """
     batches = ImportBatch.__table__
     query = select(*[batches.c[f] for f in BatchRow.__dataclass_fields__]).order_by(batches.c.id.desc()).limit(limit)
     if kind:
         query = query.where(batches.c.kind == kind)
+    if scope.role == "provider" and scope.provider_id is not None:
+        own = select(User.username).where(User.provider_id == scope.provider_id)
+        query = query.where(batches.c.imported_by.in_(own))
+    elif scope.role not in ("commissioner", "admin"):
+        query = query.where(false())
     with engine.connect() as connection:
         return [BatchRow(*row) for row in connection.execute(query)]
 

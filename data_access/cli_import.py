@@ -34,11 +34,17 @@ def _refused_by_database(kind: str, path, file_name: str | None, exc: Exception)
     return result
 
 
-def run_import(kind: str, engine, path, *, user: str, progress=None, write: bool = True, file_name: str | None = None):
+def run_import(kind: str, engine, path, *, user: str, scope, progress=None, write: bool = True,
+               file_name: str | None = None):
     """Dispatch to the importer for ``kind`` (a path or the file's bytes); returns its ImportResult.
 
-    ``write=False`` validates the whole file and writes nothing (the upload page's check).
+    ``scope`` (an :class:`~data_access.scoping.AccessScope`, required) is the uploader's: a role
+    that may not upload ``kind`` has the file refused, and a provider may write only rows for its
+    own referrals (``data_access.importers.ownership``). ``write=False`` validates the whole file
+    and writes nothing (the upload page's check).
     """
+    if scope is None:
+        raise ValueError("run_import needs the uploader's scope (deny by default)")
     if kind == "ram-performance":
         from data_access.importers.ram import import_ram_performance as importer
     elif kind == "case-extract":
@@ -50,7 +56,7 @@ def run_import(kind: str, engine, path, *, user: str, progress=None, write: bool
     from sqlalchemy.exc import DBAPIError
 
     try:
-        result = importer(engine, path, user=user, progress=progress, write=write, file_name=file_name)
+        result = importer(engine, path, user=user, progress=progress, write=write, file_name=file_name, scope=scope)
     except DBAPIError as exc:
         # The checks should leave the database nothing to refuse; if it still does, the sender
         # gets a sentence and nothing is written (the importer rolled back), never a stack trace.
@@ -78,7 +84,11 @@ def cmd_import(args) -> int:
         if sys.stderr.isatty():
             print(f"\r{phase}: {rows:,} rows", end="", file=sys.stderr, flush=True)
 
-    result = run_import(args.kind, engine, args.file, user=args.user, progress=progress)
+    # The command line runs on the database host, as an administrator.
+    from data_access.scoping import AccessScope
+
+    scope = AccessScope(username=args.user, role="admin")
+    result = run_import(args.kind, engine, args.file, user=args.user, scope=scope, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.report:
@@ -120,7 +130,9 @@ def undone_summary(counts: dict[str, int]) -> str:
 def cmd_history(args) -> int:
     from data_access.batches import import_history
 
-    for b in import_history(configured_engine(args.database_url), limit=args.limit):
+    from data_access.scoping import analyst_scope
+
+    for b in import_history(configured_engine(args.database_url), scope=analyst_scope(), limit=args.limit):
         print(
             f"{b.id:>5}  {b.started_at:%Y-%m-%d %H:%M}  {b.kind:<16} {b.status:<7} {b.imported_by:<12} "
             f"read {b.rows_read:,} ins {b.rows_inserted:,} upd {b.rows_updated:,}  {b.file_name}"

@@ -129,6 +129,30 @@ def referrals_select(scope: AccessScope, filters: ReferralFilters | None = None,
     return apply_filters(stmt, filters or ReferralFilters())
 
 
+#: What each role may upload (``data_access.cli_import.IMPORT_KINDS``); a role not listed may
+#: upload nothing (deny by default). A provider uploads only its own Refer and Monitor report and
+#: case extract, and every row must be for one of its own referrals (``data_access.importers.ownership``).
+UPLOAD_KINDS: dict[str, tuple[str, ...]] = {
+    "commissioner": ("ram-performance", "case-extract", "epop-plan"),
+    "admin": ("ram-performance", "case-extract", "epop-plan"),
+    "provider": ("ram-performance", "case-extract"),
+}
+
+
+def upload_kinds(scope: AccessScope) -> tuple[str, ...]:
+    """The import kinds ``scope`` may upload: none for an unknown role, or for a provider account
+    with no provider attached."""
+    if scope.role == "provider" and scope.provider_id is None:
+        return ()
+    return UPLOAD_KINDS.get(scope.role, ())
+
+
+def upload_owner(scope: AccessScope) -> int | None:
+    """The provider whose rows alone ``scope`` may write, or None when it may write any row
+    (commissioners and admins). Call only after :func:`upload_kinds` allowed the upload."""
+    return scope.provider_id if scope.role == "provider" else None
+
+
 def get_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 

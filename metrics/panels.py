@@ -1841,3 +1841,40 @@ def sl002_projection(db: Db, inp: PanelInputs) -> Panel:
     from metrics import cases_due as provider_day
 
     return provider_day.sl002_projection_panel(db, inp)
+
+
+def reconciliation(db: Db, inp: PanelInputs) -> Panel:
+    """Where the view's case extract and Refer and Monitor report disagree (the Reconciliation
+    page; ``metrics.reconciliation`` says what is compared). ``data`` is the list, one row per
+    referral and kind of disagreement; ``extra["counts"]`` the referrals of each kind. A case
+    list, for the roles that see case references: its counts are those of the rows listed, so
+    they are not suppressed; a role without case references gets suppressed counts only."""
+    from metrics import reconciliation as rec
+
+    listing, compared = rec.disagreements(db, inp.referrals)
+    counts = rec.counts_by_kind(listing)
+    referrals = listing["referral_ref"].nunique()
+    if not inp.sees_case_ids:
+        counts["referrals"] = [count_text(n, inp.suppression_threshold) for n in counts["referrals"]]
+        listing = listing.iloc[0:0]
+    title = (f"{plural(referrals, 'referral')} where the case extract and Refer and Monitor disagree"
+             if referrals else "The case extract and Refer and Monitor agree for every referral in this view")
+    if referrals and not inp.sees_case_ids:
+        title = "Referrals where the case extract and Refer and Monitor disagree"
+    notes = (
+        "Compared: which referrals each source holds; the first attended assessment and first attended session "
+        "(Refer and Monitor's dates against the earliest appointment the case extract records as attended, YES or "
+        "LATE); the end state (Refer and Monitor's completed / cancelled / ended against the case extract's exit "
+        "record); appointments attended after Refer and Monitor's end date or dated before its referral date.",
+        "Not compared: the case extract has no referral date, no end date (its exit record's date is when the exit "
+        "survey was offered) and no action-plan dates. A date held by one source only counts when the case extract "
+        "lists appointments for that referral.",
+        f"Exit reasons written in words that are not a Refer and Monitor end state (e.g. 'Completed programme'), "
+        f"not compared with the end state: {count_text(compared['exit_reasons_not_compared'], inp.suppression_threshold)}"
+        " referrals.",
+        "Every referral in the view is compared, whatever its dates: the period does not apply.",
+    )
+    # Refer and Monitor's referral reference is what both sources and R&M's screens show; its
+    # internal id (a UUID) would only widen the table.
+    return Panel(title, listing.drop(columns=["kind", "referral_id"]), "referrals", notes,
+                 extra={"counts": counts, "compared": compared})

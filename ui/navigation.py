@@ -35,12 +35,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/equalities.py", "Equalities", "GMIRS", CASE_DATA, ":material/diversity_3:", "equalities"),
     PageSpec("app_pages/finance.py", "Finance", "GMIRS", CASE_DATA, ":material/payments:", "finance"),
     PageSpec("app_pages/data_quality.py", "Data quality", "GMIRS", CASE_DATA, ":material/fact_check:", "data-quality"),
+    PageSpec("app_pages/reconciliation.py", "Reconciliation", "GMIRS", CASE_DATA, ":material/rule:", "reconciliation"),
     PageSpec("app_pages/maps.py", "Maps", "Places", EVERYONE, ":material/map:", "maps"),
     PageSpec("app_pages/epop_national.py", "EPOP national view", "EPOP", EPOP, ":material/public:", "epop-national"),
     PageSpec("app_pages/epop_region.py", "My region's EPOP plan", "EPOP", EPOP, ":material/flag:", "epop-region"),
     PageSpec("app_pages/epop_inspection.py", "Inspection responses", "EPOP", EPOP | COMMISSIONING, ":material/gavel:", "inspection"),
     PageSpec("app_pages/board_packs.py", "Board packs", "Reports", EVERYONE, ":material/slideshow:", "packs"),
-    PageSpec("app_pages/upload.py", "Upload data", "Admin", COMMISSIONING, ":material/upload_file:", "upload"),
+    PageSpec("app_pages/upload.py", "Upload data", "Data", CASE_DATA, ":material/upload_file:", "upload"),
     PageSpec("app_pages/admin.py", "Admin", "Admin", frozenset({"admin"}), ":material/admin_panel_settings:", "admin"),
 )
 

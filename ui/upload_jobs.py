@@ -18,6 +18,7 @@ import time
 from sqlalchemy import Engine
 
 from data_access.cli_import import run_import
+from data_access.scoping import AccessScope
 
 LOG = logging.getLogger(__name__)
 #: Imports running at once in this process.
@@ -54,8 +55,10 @@ class ImportJob:
         return f"{self.phase}: {self.rows:,} rows ({time.monotonic() - self.started:,.0f} s)"
 
 
-def start(kind: str, engine: Engine, data: bytes, *, user: str, write: bool, file_name: str) -> ImportJob:
-    """Start checking (``write=False``) or importing a file in a worker thread."""
+def start(kind: str, engine: Engine, data: bytes, *, user: str, scope: AccessScope, write: bool,
+          file_name: str) -> ImportJob:
+    """Start checking (``write=False``) or importing a file in a worker thread, as ``scope``
+    (the uploader's: ``data_access.importers.ownership`` decides what it may write)."""
     expected = data.count(b"\n") if not data.startswith(b"PK") else None
     job = ImportJob(kind=kind, file_name=file_name, write=write, expected_rows=expected)
 
@@ -63,8 +66,8 @@ def start(kind: str, engine: Engine, data: bytes, *, user: str, write: bool, fil
         with _RUNNING:
             job.phase = "reading"
             try:
-                job.result = run_import(kind, engine, data, user=user, progress=job.report, write=write,
-                                        file_name=file_name)
+                job.result = run_import(kind, engine, data, user=user, scope=scope, progress=job.report,
+                                        write=write, file_name=file_name)
             except Exception:  # the sender gets a sentence; the details go to the server's log
                 LOG.exception("import of %s (%s) failed", file_name, kind)
                 job.error = "The import stopped unexpectedly and nothing was written; the details are in the server log."

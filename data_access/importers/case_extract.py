@@ -21,6 +21,7 @@ import time
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text
 
+from data_access.importers.ownership import NOT_YOUR_REFERRAL, refuse_if_not_allowed
 from data_access.importers.problems import ImportResult, ProblemLog
 from data_access.importers.ram import BatchWriter, execute_many, fetch_rows, json_before
 from data_access.importers.reading import FileLimits, read_whole_sheet, scan
@@ -37,6 +38,7 @@ from data_access.models import (
     ReferralNeed,
     ReferralOutcome,
 )
+from data_access.scoping import AccessScope, upload_owner
 from data_access.validation import (
     BOOL_REASON,
     DATE_REASON,
@@ -129,6 +131,8 @@ class Lookups:
         self.needs = keyed([(code, code) for code, _ in needs] + [(name, code) for code, name in needs])
         self.referrals: dict[str, int] = {}
         self.received: dict[str, str | None] = {}
+        #: The provider each held reference is attributed to (-1: references that disagree).
+        self.owners: dict[str, int | None] = {}
 
     @staticmethod
     def key(value) -> str:
@@ -237,21 +241,31 @@ def london(stamps: pd.Series) -> pd.Series:
 
 
 def _check_against_referrals(typed: pd.DataFrame, raw: pd.DataFrame, lines: pd.Series, log: ProblemLog,
-                             connection: Connection, look: Lookups) -> None:
+                             connection: Connection, look: Lookups, owner: int | None = None) -> None:
+    """Check each record against the referral it names; with ``owner`` (a provider's upload)
+    every named referral must be held and attributed to that provider
+    (:mod:`data_access.importers.ownership`)."""
     refs = sorted(set(typed["referral_ref"].dropna()))
     for start in range(0, len(refs), 500):
         part = refs[start : start + 500]
-        for ref, pk, received_on in connection.execute(
-            select(Referral.referral_ref, Referral.id, Referral.received_on).where(Referral.referral_ref.in_(part))
+        for ref, pk, received_on, provider_id in connection.execute(
+            select(Referral.referral_ref, Referral.id, Referral.received_on, Referral.provider_id)
+            .where(Referral.referral_ref.in_(part))
         ):
             if ref in look.referrals and look.referrals[ref] != pk:
                 look.referrals[ref] = -1  # ambiguous
+                if look.owners.get(ref) != provider_id:
+                    look.owners[ref] = -1
             else:
                 look.referrals[ref] = pk
                 look.received[ref] = str(received_on) if received_on else None
+                look.owners[ref] = provider_id
     for position in range(len(typed)):
         ref = typed["referral_ref"].iat[position]
         if ref is None or pd.isna(ref):
+            continue
+        if owner is not None and (ref not in look.referrals or look.owners.get(ref) != owner):
+            log.add(int(lines.iat[position]), "referral_ref", ref, NOT_YOUR_REFERRAL)
             continue
         if look.referrals.get(ref) == -1:
             log.add(int(lines.iat[position]), "referral_ref", ref, "matches more than one referral; ask an admin")
@@ -430,15 +444,19 @@ def _same(stored, new) -> bool:
 
 
 def import_case_extract(engine: Engine, source, *, file_name: str | None = None, user: str = "cli",
-                        write: bool = True, progress=None) -> ImportResult:
+                        write: bool = True, progress=None, scope: AccessScope | None = None) -> ImportResult:
     """Validate a provider case extract and, if it is clean, import it in one transaction.
 
-    Same contract as :func:`data_access.importers.ram.import_ram_performance`.
+    Same contract as :func:`data_access.importers.ram.import_ram_performance`, ``scope``
+    included: a provider's file may name only referrals held for that provider.
     """
     started = time.perf_counter()
     scanned = scan(source, file_name)
     result = ImportResult(kind=KIND, file_name=scanned.name, sha256=scanned.sha256)
     log = result.problems
+    if refuse_if_not_allowed(scope, KIND, log):
+        return result
+    owner = upload_owner(scope) if scope is not None else None
     sheet = read_whole_sheet(scanned, log, sheet="records", columns=CASE_COLUMNS, required=REQUIRED_COLUMNS,
                              limits=LIMITS)
     if sheet is None:
@@ -452,7 +470,7 @@ def import_case_extract(engine: Engine, source, *, file_name: str | None = None,
             look = Lookups(connection)
             if not raw.empty and {"record_type", "referral_ref"} <= set(mapping.values()):
                 typed = _validate(raw.astype(str), lines, log, look, missing)
-                _check_against_referrals(typed, raw, lines, log, connection, look)
+                _check_against_referrals(typed, raw, lines, log, connection, look, owner)
             elif result.rows_read == 0 and not log:
                 log.add(None, None, None, "the file has column headings but no rows")
             if progress:

@@ -20,10 +20,12 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from data_access.importers.ownership import refuse_if_not_allowed
 from data_access.importers.problems import ImportResult
 from data_access.importers.ram import BatchWriter
 from data_access.importers.reading import FileLimits, read_whole_sheet, scan
 from data_access.models import EpopAction, EpopPlan, InspectionRecommendation, Region
+from data_access.scoping import AccessScope
 from data_access.validation import (
     DATE_REASON,
     check_text_fields,
@@ -56,12 +58,17 @@ TEXT_LIMITS = column_limits({
 
 
 def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, user: str = "cli",
-                     write: bool = True, progress=None) -> ImportResult:
-    """Validate an EPOP plan / inspection-response workbook and, if clean, add it as a new plan."""
+                     write: bool = True, progress=None, scope: AccessScope | None = None) -> ImportResult:
+    """Validate an EPOP plan / inspection-response workbook and, if clean, add it as a new plan.
+
+    ``scope``: who is uploading; a role that may not upload plans has the file refused
+    (:mod:`data_access.importers.ownership`); None is the command line on the database host."""
     started = time.perf_counter()
     scanned = scan(source, file_name)
     result = ImportResult(kind=KIND, file_name=scanned.name, sha256=scanned.sha256)
     log = result.problems
+    if refuse_if_not_allowed(scope, KIND, log):
+        return result
     sheet = read_whole_sheet(scanned, log, sheet="actions", columns=EPOP_COLUMNS, required=REQUIRED, limits=LIMITS)
     if sheet is None:
         return result

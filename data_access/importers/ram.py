@@ -55,6 +55,7 @@ from sqlalchemy import table as sa_table
 from data_access import bulk
 from data_access.batches import BULK_INSERT
 from data_access.importers import arrow_values as av
+from data_access.importers.ownership import RamOwnership, refuse_if_not_allowed
 from data_access.importers.problems import ImportResult, ProblemLog
 from data_access.importers.reading import IrregularCsv, open_table, read_ahead, scan, select_columns
 from data_access.models import (
@@ -62,6 +63,7 @@ from data_access.models import (
 )
 from data_access.pseudonyms import pseudonym_key, pseudonymise
 from data_access.reference import end_reason_classes
+from data_access.scoping import AccessScope, upload_owner
 from data_access.validation import (
     BOOL_REASON,
     DATE_REASON,
@@ -446,12 +448,14 @@ def check_chunk(
     notices: dict[str, int],
     result: ImportResult,
     end_reasons: EndReasonClasses | None = None,
+    ownership: RamOwnership | None = None,
 ) -> Checked:
     """Validate one chunk of raw text (Arrow columns or a pandas frame, columns by position).
 
     Arrow chunks go through :func:`plain_chunk`; a chunk it does not vouch for, and every
     pandas chunk, goes through the reference :func:`validate_chunk`. Either way every problem
-    is added to ``log`` and the typed values come back as Arrow columns.
+    is added to ``log`` and the typed values come back as Arrow columns. With ``ownership`` (a
+    provider's upload) every row must also be the provider's own.
     """
     typed = None
     if isinstance(chunk, pyarrow.Table):
@@ -473,6 +477,9 @@ def check_chunk(
             count_end_reasons(
                 zip(reasons.field("values").to_pylist(), reasons.field("counts").to_pylist()), end_reasons, notices
             )
+        if ownership is not None:
+            with result.timed("check rows are the uploader's own"):
+                ownership.check(*(typed[c].to_numpy(zero_copy_only=False) for c in _OWNED), lines, log)
         return Checked(len(keys), None if log else typed)
     with result.timed("check values (pandas, reference)"):
         raw_frame = select_columns(chunk, mapping, list(RAM_COLUMNS))
@@ -480,7 +487,13 @@ def check_chunk(
             raw_frame, lines, log, missing=missing, from_excel=from_excel, duplicates=duplicates, notices=notices,
             end_reasons=end_reasons,
         )
+        if ownership is not None:
+            ownership.check(*(checked[c].to_numpy(dtype=object) for c in _OWNED), lines, log)
         return Checked(len(raw_frame), None if log else typed_columns(checked))
+
+
+#: The columns that say whose a row is (``data_access.importers.ownership``).
+_OWNED = ("organisation_id", "contract_ref", "referral_id", "referral_ref")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1086,6 +1099,7 @@ def import_ram_performance(
     progress: ProgressCallback | None = None,
     chunk_rows: int = RAM_CHUNK_ROWS,
     caseworker_key: str | None = None,
+    scope: AccessScope | None = None,
 ) -> ImportResult:
     """Validate a Refer and Monitor performance report and, if it is clean, import it.
 
@@ -1104,6 +1118,10 @@ def import_ram_performance(
         Called as ``progress(rows_done, phase)`` after each chunk.
     caseworker_key : str, optional
         Key of the caseworker pseudonyms; defaults to the setting (:mod:`data_access.pseudonyms`).
+    scope : AccessScope, optional
+        Who is uploading (:mod:`data_access.importers.ownership`): a role that may not upload
+        this kind has the file refused; a provider's rows must all be its own. None is the
+        command line on the database host.
 
     Returns
     -------
@@ -1115,7 +1133,8 @@ def import_ram_performance(
     started = time.perf_counter()
     scanned = scan(source, file_name)
     scanned_in = time.perf_counter() - started
-    options = dict(user=user, write=write, progress=progress, chunk_rows=chunk_rows, caseworker_key=caseworker_key)
+    options = dict(user=user, write=write, progress=progress, chunk_rows=chunk_rows, caseworker_key=caseworker_key,
+                   scope=scope)
     try:
         result = _import(engine, scanned, columnar=True, **options)
     except IrregularCsv as irregular:
@@ -1132,10 +1151,13 @@ def import_ram_performance(
 
 def _import(
     engine: Engine, scanned, *, columnar: bool, user: str, write: bool, progress: ProgressCallback | None,
-    chunk_rows: int, caseworker_key: str | None,
+    chunk_rows: int, caseworker_key: str | None, scope: AccessScope | None,
 ) -> ImportResult:
     result = ImportResult(kind=KIND, file_name=scanned.name, sha256=scanned.sha256)
     log = result.problems
+    if refuse_if_not_allowed(scope, KIND, log):
+        return result
+    owner = upload_owner(scope) if scope is not None else None
     table = open_table(scanned, log, chunk_rows=chunk_rows, columnar=columnar)
     if table is None:
         return result
@@ -1166,6 +1188,14 @@ def _import(
         with result.timed("start batch"):
             writer = (RamWriter(connection, scanned.name, scanned.sha256, user, caseworker_key=caseworker_key)
                       if connection is not None else None)
+        ownership = None
+        if owner is not None:  # read under the writer's lock when writing
+            with result.timed("read what the uploader owns"):
+                if connection is not None:
+                    ownership = RamOwnership(connection, owner)
+                else:
+                    with engine.connect() as reading:
+                        ownership = RamOwnership(reading, owner)
 
         def checked_chunks():
             source = iter(chunks)
@@ -1178,6 +1208,7 @@ def _import(
                 yield check_chunk(
                     chunk, lines, log, mapping=mapping, missing=missing, from_excel=table.from_excel,
                     duplicates=duplicates, notices=notices, result=result, end_reasons=end_reasons,
+                    ownership=ownership,
                 )
 
         # The next chunk is read and checked in a second thread while this one is written.

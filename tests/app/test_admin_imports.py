@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from data_access.cli_import import run_import
+from data_access.scoping import analyst_scope
 from data_access.db import make_engine
 from data_access.models import ImportBatch, Referral
 from tests.app.conftest import signed_in_app
@@ -23,7 +24,7 @@ def _referrals(engine) -> int:
 def test_an_admin_undoes_the_latest_import_from_the_admin_page(app_env):
     engine = make_engine(app_env)
     before = _referrals(engine)
-    result = run_import("ram-performance", engine, RAM_FIXTURE, user="admin")
+    result = run_import("ram-performance", engine, RAM_FIXTURE, user="admin", scope=analyst_scope())
     assert result.written and _referrals(engine) == before + result.rows_inserted
 
     at = signed_in_app("admin", "app_pages/admin.py").run()

@@ -28,6 +28,7 @@ MY_PAGES = {
     "cases_due": "app_pages/cases_due.py",
     "outcomes": "app_pages/outcomes.py", "equalities": "app_pages/equalities.py", "finance": "app_pages/finance.py",
     "data_quality": "app_pages/data_quality.py", "admin": "app_pages/admin.py",
+    "reconciliation": "app_pages/reconciliation.py",
 }
 USERS = {"commissioner": "commissioner", "provider": "provider", "spoc": "epop_spoc", "national": "epop_national",
          "admin": "admin"}
@@ -45,6 +46,7 @@ KEY_CONTENT = {
     "finance": ["funding profile"],
     "data_quality": ["key field", "record-keeping measures", "import", "end of the sentence"],
     "admin": ["Add a user, or change one", "Decision 9"],
+    "reconciliation": ["Referrals by kind of disagreement", "View: ", "Not compared: the case extract has no referral date"],
 }
 
 

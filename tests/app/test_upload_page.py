@@ -1,14 +1,15 @@
 """The upload page: reachable by commissioners and admins only, explains itself, shows history."""
 
+from data_access.scoping import analyst_scope
 from tests.app.conftest import signed_in_app
 from ui.navigation import pages_for
 
 
-def test_upload_page_is_for_commissioners_and_admins_only():
+def test_upload_page_is_for_commissioners_admins_and_providers_only():
     titles = {role: {s.title for specs in pages_for(role).values() for s in specs}
               for role in ("commissioner", "admin", "provider", "epop_spoc", "epop_national")}
-    assert "Upload data" in titles["commissioner"] and "Upload data" in titles["admin"]
-    assert not any("Upload data" in titles[r] for r in ("provider", "epop_spoc", "epop_national"))
+    assert all("Upload data" in titles[r] for r in ("commissioner", "admin", "provider"))
+    assert not any("Upload data" in titles[r] for r in ("epop_spoc", "epop_national"))
 
 
 def test_upload_page_renders_with_the_import_history(app_env):
@@ -41,7 +42,7 @@ def test_an_upload_runs_in_a_worker_thread_with_progress(app_env, monkeypatch):
 
     monkeypatch.setattr(upload_jobs, "run_import", slow_import)
     job = upload_jobs.start("case-extract", make_engine(app_env), to_csv(template_rows()), user="admin",
-                            write=False, file_name="extract.csv")
+                            scope=analyst_scope(), write=False, file_name="extract.csv")
     deadline = time.monotonic() + 10
     while job.rows == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -63,7 +64,8 @@ def test_a_failing_import_job_reports_a_sentence_not_a_trace(app_env, monkeypatc
         raise RuntimeError("boom")
 
     monkeypatch.setattr(upload_jobs, "run_import", broken)
-    job = upload_jobs.start("epop-plan", make_engine(app_env), b"x", user="admin", write=False, file_name="p.csv")
+    job = upload_jobs.start("epop-plan", make_engine(app_env), b"x", user="admin", scope=analyst_scope(), write=False,
+                            file_name="p.csv")
     deadline = time.monotonic() + 10
     while not job.finished and time.monotonic() < deadline:
         time.sleep(0.05)

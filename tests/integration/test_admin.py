@@ -13,7 +13,7 @@ from sqlalchemy import select
 from data_access import admin
 from data_access.db import session_scope
 from data_access.models import AuditLog, Borough, Contract, ContractBorough, Forecast, Hub, Provider, User
-from data_access.scoping import AccessScope
+from data_access.scoping import AccessScope, analyst_scope
 from metrics.queries import kpi_definitions
 
 ADMIN = AccessScope(username="boss", role="admin")
@@ -209,7 +209,7 @@ def test_an_admin_undoes_an_import_and_the_stored_kpi_counts_follow(db, monkeypa
     real_refresh = kpi_summary.refresh_kpi_summary
     monkeypatch.setattr(kpi_summary, "refresh_kpi_summary", lambda engine: rebuilt.append(engine) or real_refresh(engine))
     before = _count(db, Referral)
-    result = run_import("ram-performance", db, RAM_FIXTURE, user="boss")
+    result = run_import("ram-performance", db, RAM_FIXTURE, user="boss", scope=analyst_scope())
     assert result.ok and result.written and _count(db, Referral) > before
     assert len(rebuilt) == 1, "the import rebuilds the stored KPI counts"
     history = admin.imports(db, ADMIN)
@@ -233,7 +233,7 @@ def test_a_failed_rebuild_after_an_undo_is_reported_and_the_undo_stands(db, monk
     from data_access.models import Referral
 
     before = _count(db, Referral)
-    assert run_import("ram-performance", db, RAM_FIXTURE, user="boss").written
+    assert run_import("ram-performance", db, RAM_FIXTURE, user="boss", scope=analyst_scope()).written
     batch_id = int(admin.imports(db, ADMIN)["id"].iloc[0])
 
     def broken(engine):

@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
 from data_access.cli_import import run_import
+from data_access.scoping import analyst_scope
 from data_access.importers import case_extract, epop_workbook
 from data_access.importers.case_extract import CASE_COLUMNS, import_case_extract
 from data_access.importers.epop_workbook import EPOP_COLUMNS, import_epop_plan
@@ -126,7 +127,8 @@ def test_a_database_refusal_is_a_problem_not_a_stack_trace(reference_engine, mon
         raise DataError("INSERT …", {}, Exception("value too long for type character varying(40)"))
 
     monkeypatch.setattr("data_access.importers.case_extract.import_case_extract", refuse)
-    result = run_import("case-extract", reference_engine, to_csv(template_rows()), user="t", file_name="x.csv")
+    result = run_import("case-extract", reference_engine, to_csv(template_rows()), user="t", scope=analyst_scope(),
+                        file_name="x.csv")
     assert not result.ok and not result.written
     (line, column, reason), = _problems(result)
     assert line is None and "the database refused the file" in reason and "varying(40)" in reason

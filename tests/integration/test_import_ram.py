@@ -14,6 +14,7 @@ from data_access.batches import UndoRefused, import_history, undo_batch
 from data_access.importers import ram
 from data_access.importers.ram import RAM_COLUMNS, REQUIRED_COLUMNS, import_ram_performance
 from data_access.models import Contract, ImportBatch, Provider, Referral
+from data_access.scoping import analyst_scope
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "ram_valid.csv"
 
@@ -108,7 +109,7 @@ def test_same_file_again_changes_nothing_and_is_recorded(engine):
     after = counts(engine)
     assert after["referrals"] == before["referrals"] and after["import_changes"] == before["import_changes"]
     assert after["import_batches"] == before["import_batches"] + 1
-    history = import_history(engine)
+    history = import_history(engine, scope=analyst_scope())
     assert (history[0].rows_inserted, history[0].rows_updated) == (0, 0)
 
 
