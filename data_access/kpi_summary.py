@@ -24,6 +24,7 @@ from functools import lru_cache
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, inspect, select
 
+from data_access.db import analyze
 from data_access.measure_sql import (
     COHORT_DATE_COLUMNS,
     CONCLUDED_FLAGS,
@@ -261,15 +262,21 @@ def refresh_kpi_summary(engine: Engine) -> SummaryRefresh:
 
 
 def refresh_after_change(engine: Engine) -> list[str]:
-    """Rebuild the summary after referral data changed (an import or an undo). The change
-    itself stands if the rebuild fails: the figures are then computed live, more slowly, and
+    """Rebuild the summary after referral data changed (an import or an undo), then refresh
+    the query planner's statistics (``data_access.db.analyze``). The change itself stands if
+    either fails: the figures are then computed live, or planned less well, more slowly, and
     the returned notice says so."""
+    notices = []
     try:
         refresh_kpi_summary(engine)
     except Exception as exc:  # noqa: BLE001 - reported to the user; correctness does not depend on it
-        return [f"KPI summary not rebuilt ({exc.__class__.__name__}); figures are computed live, more slowly, "
-                "until the next refresh"]
-    return []
+        notices.append(f"KPI summary not rebuilt ({exc.__class__.__name__}); figures are computed live, more "
+                       "slowly, until the next refresh")
+    try:
+        analyze(engine)  # planner statistics for the changed tables and the new summary
+    except Exception as exc:  # noqa: BLE001 - statistics make queries faster, never different
+        notices.append(f"Query planner statistics not refreshed ({exc.__class__.__name__}); queries may be slower")
+    return notices
 
 
 __all__ = [
