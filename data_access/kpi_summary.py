@@ -90,7 +90,8 @@ def rules_fingerprint() -> str:
 def data_version(db: Db) -> str:
     """What the stored counts were computed from, in one cheap query (indexes and small tables).
 
-    Referrals: count and highest id (an insert or a delete changes one of them); record
+    Referrals: highest id (every insert raises it; the only delete is an undo, counted below;
+    not their count, which reads every row and is asked by every scorecard); record
     events: highest id (they are only added with referrals, and removed by an undo);
     import batches that touch referrals: highest id (every import that updates rows in place
     makes one) and the number undone (an undo restores rows); the calendar: its row count and
@@ -99,7 +100,6 @@ def data_version(db: Db) -> str:
     r, e, b, cd = (t.__table__.c for t in (Referral, RecordEvent, ImportBatch, CalendarDay))
     referral_batches = b.kind.not_in(_NON_REFERRAL_IMPORT_KINDS)
     parts = select(
-        select(func.count()).select_from(Referral.__table__).scalar_subquery(),
         select(func.max(r.id)).scalar_subquery(),
         select(func.max(e.id)).scalar_subquery(),
         select(func.max(b.id)).where(referral_batches).scalar_subquery(),
@@ -107,10 +107,10 @@ def data_version(db: Db) -> str:
         select(func.count()).select_from(CalendarDay.__table__).scalar_subquery(),
         select(func.sum(cd.working_days_to_date)).scalar_subquery(),
     )
-    n, max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
+    max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
     # The stored "negative_reason" flags follow the end-reason table an admin may edit.
     reasons = hashlib.sha256(repr(end_reason_classes(db).fingerprint()).encode()).hexdigest()[:12]
-    return (f"referrals={n}/{max_referral};record_events={max_event};batches={max_batch}/{undone};"
+    return (f"referrals={max_referral};record_events={max_event};batches={max_batch}/{undone};"
             f"calendar={days}/{day_sum};rules={rules_fingerprint()};end_reasons={reasons}")
 
 
