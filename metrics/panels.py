@@ -166,7 +166,9 @@ class PanelInputs:
 
 def _rows(db: Db, stmt) -> pd.DataFrame:
     result = db.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    # Plain tuples: from Row objects pandas probes every row's attributes, and each failed
+    # probe raises and catches an exception inside SQLAlchemy (most of the journey's time).
+    return pd.DataFrame([tuple(row) for row in result.all()], columns=list(result.keys()))
 
 
 def _boroughs_in_view(db: Db, filters: ReferralFilters, borough_id: int | None) -> set[int] | None:
