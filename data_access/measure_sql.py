@@ -133,9 +133,7 @@ def latest_data_date(db: Db, referrals: Select) -> dt.date | None:
     c = Referral.__table__.c
     names = ("received_on", "saa_first_attended_on", "action_plan_approved_on", "first_session_on",
              "concluded_on", "eosr_submitted_on")
-    # One scalar subquery per column, so each max is read from the end of its own date index;
-    # several max() in one SELECT make SQLite scan every row.
-    stmt = select(*(referrals.with_only_columns(func.max(c[n])).scalar_subquery() for n in names))
+    stmt = referrals.with_only_columns(*(func.max(c[n]) for n in names))
     row = execute(db, stmt).one()
     values = [v for v in row if v is not None]
     if not values:

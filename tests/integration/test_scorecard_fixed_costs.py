@@ -1,5 +1,6 @@
-"""The scorecard's fixed costs stay small at the national service's scale: the latest data
-date is read from the end of each date index (not by scanning every referral), and whether a
+"""The scorecard's fixed costs stay small at the national service's scale: the data's as-of
+date is read from the stored summary's state while it is current (not by scanning every
+referral), and whether a
 case extract is loaded is asked one question at a time, the referrals' one from a partial
 index. Same answers as before, by hand-worked cases."""
 
@@ -36,6 +37,25 @@ def test_latest_data_date_is_the_latest_of_any_event_in_scope(engine):
         assert latest_data_date(conn, only_a) == D(2025, 3, 4)
         nobody = referrals_select(analyst_scope(), ReferralFilters(borough_id=999))
         assert latest_data_date(conn, nobody) is None
+
+
+def test_data_as_of_from_the_current_summary_else_from_the_referrals(engine):
+    from data_access.kpi_summary import refresh_kpi_summary
+    from data_access.setup import initialise
+    from metrics.queries import data_as_of
+
+    initialise(engine)
+    with engine.begin() as conn:
+        _referral(conn, "A", received_on=D(2025, 1, 2), concluded_on=D(2025, 3, 4))
+    assert refresh_kpi_summary(engine).built
+    with engine.begin() as conn:  # a state that says another date shows where the answer came from
+        conn.execute(text("UPDATE kpi_summary_state SET as_of = :d"), {"d": D(2025, 3, 5)})
+    with engine.connect() as conn:
+        assert data_as_of(conn) == D(2025, 3, 5)  # the summary's, not a scan
+    with engine.begin() as conn:  # new data: the summary is stale, so the referrals are read
+        _referral(conn, "B", received_on=D(2025, 4, 1))
+    with engine.connect() as conn:
+        assert data_as_of(conn) == D(2025, 4, 1)
 
 
 def test_case_extract_loaded_by_batch_event_or_row(engine):
