@@ -36,7 +36,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from data_access.bulk import bulk_insert, frame_rows
-from data_access.db import session_scope
+from data_access.db import analyze, session_scope
 from data_access.kpi_summary import refresh_kpi_summary
 from data_access.map_data import open_hub_positions
 from data_access.models import (
@@ -783,6 +783,7 @@ def seed_demo(engine: Engine, *, referrals: int = DEFAULT_REFERRALS, seed: int =
         batch.rows_read = batch.rows_inserted = totals["referrals"]
         batch.finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     refresh_kpi_summary(engine)  # the per-day KPI counts the scorecard reads (metrics.summary)
+    analyze(engine)  # planner statistics for the new rows (data_access.db.analyze)
     return DemoSummary(
         referrals=totals["referrals"], appointments=totals["appointments"], scores=totals["scores"],
         record_events=totals["record_events"], seconds=time.perf_counter() - started,

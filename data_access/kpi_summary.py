@@ -24,6 +24,7 @@ from functools import lru_cache
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, inspect, select
 
+from data_access.db import analyze
 from data_access.measure_sql import (
     COHORT_DATE_COLUMNS,
     CONCLUDED_FLAGS,
@@ -89,7 +90,8 @@ def rules_fingerprint() -> str:
 def data_version(db: Db) -> str:
     """What the stored counts were computed from, in one cheap query (indexes and small tables).
 
-    Referrals: count and highest id (an insert or a delete changes one of them); record
+    Referrals: highest id (every insert raises it; the only delete is an undo, counted below;
+    not their count, which reads every row and is asked by every scorecard); record
     events: highest id (they are only added with referrals, and removed by an undo);
     import batches that touch referrals: highest id (every import that updates rows in place
     makes one) and the number undone (an undo restores rows); the calendar: its row count and
@@ -98,7 +100,6 @@ def data_version(db: Db) -> str:
     r, e, b, cd = (t.__table__.c for t in (Referral, RecordEvent, ImportBatch, CalendarDay))
     referral_batches = b.kind.not_in(_NON_REFERRAL_IMPORT_KINDS)
     parts = select(
-        select(func.count()).select_from(Referral.__table__).scalar_subquery(),
         select(func.max(r.id)).scalar_subquery(),
         select(func.max(e.id)).scalar_subquery(),
         select(func.max(b.id)).where(referral_batches).scalar_subquery(),
@@ -106,10 +107,10 @@ def data_version(db: Db) -> str:
         select(func.count()).select_from(CalendarDay.__table__).scalar_subquery(),
         select(func.sum(cd.working_days_to_date)).scalar_subquery(),
     )
-    n, max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
+    max_referral, max_event, max_batch, undone, days, day_sum = db.execute(parts).one()
     # The stored "negative_reason" flags follow the end-reason table an admin may edit.
     reasons = hashlib.sha256(repr(end_reason_classes(db).fingerprint()).encode()).hexdigest()[:12]
-    return (f"referrals={n}/{max_referral};record_events={max_event};batches={max_batch}/{undone};"
+    return (f"referrals={max_referral};record_events={max_event};batches={max_batch}/{undone};"
             f"calendar={days}/{day_sum};rules={rules_fingerprint()};end_reasons={reasons}")
 
 
@@ -261,15 +262,21 @@ def refresh_kpi_summary(engine: Engine) -> SummaryRefresh:
 
 
 def refresh_after_change(engine: Engine) -> list[str]:
-    """Rebuild the summary after referral data changed (an import or an undo). The change
-    itself stands if the rebuild fails: the figures are then computed live, more slowly, and
+    """Rebuild the summary after referral data changed (an import or an undo), then refresh
+    the query planner's statistics (``data_access.db.analyze``). The change itself stands if
+    either fails: the figures are then computed live, or planned less well, more slowly, and
     the returned notice says so."""
+    notices = []
     try:
         refresh_kpi_summary(engine)
     except Exception as exc:  # noqa: BLE001 - reported to the user; correctness does not depend on it
-        return [f"KPI summary not rebuilt ({exc.__class__.__name__}); figures are computed live, more slowly, "
-                "until the next refresh"]
-    return []
+        notices.append(f"KPI summary not rebuilt ({exc.__class__.__name__}); figures are computed live, more "
+                       "slowly, until the next refresh")
+    try:
+        analyze(engine)  # planner statistics for the changed tables and the new summary
+    except Exception as exc:  # noqa: BLE001 - statistics make queries faster, never different
+        notices.append(f"Query planner statistics not refreshed ({exc.__class__.__name__}); queries may be slower")
+    return notices
 
 
 __all__ = [

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -434,7 +435,17 @@ class Referral(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
-        Index("ix_referrals_received_borough", "received_on", "borough_id"),
+        # DS1 (referrals received in a period) for any scope or filter, from the index alone:
+        # every column data_access.scoping tests beside the date (PDU and region reach
+        # referrals through borough_id and demand_unit_id).
+        Index("ix_referrals_received_scope", "received_on", "borough_id", "provider_id", "contract_id",
+              "hub_id", "demand_unit_id", "complexity"),
+        # Whether any case-extract (or demo) referral is loaded, asked by every scorecard
+        # (metrics.support.case_extract_loaded): partial, so it holds only those rows and an
+        # R&M-only database answers "none" without reading every referral.
+        Index("ix_referrals_case_extract_source", "source",
+              sqlite_where=text("source IN ('case_extract', 'demo')"),
+              postgresql_where=text("source IN ('case_extract', 'demo')")),
         # One covering index per cohort date (the event that starts a KPI's clock), holding
         # every column that cohort's measures read, so the scorecard's aggregates
         # (metrics.queries) are answered from the index without visiting table rows.

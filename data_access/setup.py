@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from data_access.calendar import refresh_calendar
-from data_access.db import session_scope
+from data_access.db import analyze, session_scope
 from data_access.models import Referral, User
 from data_access.reference import load_reference_data
 from data_access.schema import upgrade
@@ -24,6 +24,7 @@ def initialise(engine: Engine) -> dict[str, int]:
             pass
         else:
             added["inspection_plan"] = load_inspection_plan(session)
+    analyze(engine)  # planner statistics for what is there now (imports refresh them again)
     return added
 
 

@@ -28,20 +28,27 @@ import json
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from data_access.db import make_engine
 from data_access.figure_settings import FigureSettings, figure_settings
 from data_access.lookups import add_scope_arguments, filters_from_args
 from data_access.scoping import analyst_scope, referrals_select
 from data_access.settings import Settings
 from domain.catalogue import KPI_CODES
-from metrics import panels, periods
-from metrics.compare import AREA_KINDS, LABELS
 from metrics.disclosure import SUPPRESSED
-from metrics.official import BASIS_LATEST, sl002_official
-from metrics.queries import demand_units_for, scorecard
-from metrics.results import KpiResult
+from metrics.queries import data_as_of, demand_units_for, scorecard
 from metrics.spc_cli import add_spc_command, run_spc
 from reports.cli import add_pack_command, run_pack
+
+if TYPE_CHECKING:
+    from metrics.results import KpiResult
+
+# Start-up time: each command imports what only it needs when it runs (the pack renderers,
+# the page panels with scipy's statistics), so ``scorecard`` starts without them.
+
+#: ``--by`` for compare: the keys of ``metrics.compare.AREA_KINDS`` (tests/unit/test_cli_imports.py).
+COMPARE_BY = ("borough", "pdu", "hub", "provider")
 
 FIELDS = ("code", "title", "numerator", "denominator", "value", "target", "trigger", "status", "definition")
 
@@ -77,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--format", choices=("json", "csv", "table"), default="json")
     compare = sub.add_parser("compare", help="one measure across boroughs, PDUs, hubs or providers (Compare areas)")
     compare.add_argument("--code", required=True, choices=KPI_CODES)
-    compare.add_argument("--by", required=True, choices=tuple(AREA_KINDS))
+    compare.add_argument("--by", required=True, choices=COMPARE_BY)
     compare.add_argument("--from", dest="start", type=_date, help="default: the page's default period")
     compare.add_argument("--to", dest="end", type=_date)
     compare.add_argument("--as-of", dest="as_of", type=_date, help="default: latest date in the data")
@@ -93,6 +100,8 @@ def _row(result: KpiResult, *, suppress: bool, settings: FigureSettings) -> dict
     if isinstance(row["denominator"], float) and row["denominator"].is_integer():
         row["denominator"] = int(row["denominator"])
     if suppress:
+        from metrics import panels
+
         # As the tiles, packs and KPIs page show it (metrics.panels.shown_kpi): a numerator whose
         # count or complement in its denominator is 1-4 is [c], and so is its rate, since
         # rate x denominator or denominator - numerator would give it back (issue 14).
@@ -106,6 +115,8 @@ def _row(result: KpiResult, *, suppress: bool, settings: FigureSettings) -> dict
 
 
 def run_scorecard(args, settings: Settings, out) -> int:
+    from metrics.official import BASIS_LATEST, sl002_official
+
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
@@ -122,7 +133,7 @@ def run_scorecard(args, settings: Settings, out) -> int:
             # One as-of date for every scope: the data's, not the scope's own latest event, so a
             # provider's or a borough's figures add up to Greater Manchester's (audit finding 7).
             card = scorecard(
-                conn, stmt, start=args.start, end=args.end, as_of=args.as_of or panels.data_as_of(conn),
+                conn, stmt, start=args.start, end=args.end, as_of=args.as_of or data_as_of(conn),
                 demand_unit_ids=units, ds1_bound=figures.ds1_bound,
                 forecast_period_days=figures.forecast_period_days,
             )
@@ -192,6 +203,9 @@ def _table(rows: list[dict], card, described: dict, *, suppressed: bool, setting
 def run_compare(args, settings: Settings, out) -> int:
     """The Compare areas page's table for a view, from the same panel function and inputs
     (``panels.inputs_for``) as the page: its default period and as-of date unless given."""
+    from metrics import panels, periods
+    from metrics.compare import LABELS
+
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:

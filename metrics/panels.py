@@ -47,7 +47,7 @@ from domain.dates import working_day_deadline, working_days_between
 from metrics.disclosure import (SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppress_linked,
                                 suppression_note)
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
-from metrics.queries import (CASE_LEVEL_CODES, Scorecard, demand_units_for, distance_change_sums, latest_data_date,
+from metrics.queries import (CASE_LEVEL_CODES, Scorecard, data_as_of, demand_units_for, distance_change_sums, latest_data_date,
                              monthly_series, scorecard, spend_frames)
 from metrics.results import KpiResult
 from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE
@@ -166,13 +166,9 @@ class PanelInputs:
 
 def _rows(db: Db, stmt) -> pd.DataFrame:
     result = db.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
-def data_as_of(db: Db) -> dt.date | None:
-    """The latest event date in the referral data: what every figure is "as of", on the pages
-    (``ui.context.data_as_of``) and in the packs alike."""
-    return latest_data_date(db, select(Referral))
+    # Plain tuples: from Row objects pandas probes every row's attributes, and each failed
+    # probe raises and catches an exception inside SQLAlchemy (most of the journey's time).
+    return pd.DataFrame([tuple(row) for row in result.all()], columns=list(result.keys()))
 
 
 def _boroughs_in_view(db: Db, filters: ReferralFilters, borough_id: int | None) -> set[int] | None:

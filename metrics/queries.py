@@ -650,6 +650,19 @@ def scorecard(
     return Scorecard(start, end, as_of, tuple(results), tuple(dict.fromkeys(a for a in assumptions if a)))
 
 
+def data_as_of(db: Db) -> dt.date | None:
+    """The latest event date in the referral data: what every figure is "as of", on the pages
+    (``ui.context.data_as_of``), in the packs and on the command line alike.
+
+    Read from the stored KPI summary's state while it is current (it was built for exactly
+    this date, and nothing has changed since), else found by reading every referral: two of
+    the six event dates have no index."""
+    state = summary_state(db)
+    if state is not None and summary_is_current(db, state):
+        return state.as_of
+    return latest_data_date(db, select(Referral))
+
+
 def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
     """First days of the months from ``start``'s month to ``end``'s month."""
     months = []

@@ -25,7 +25,7 @@ import math
 from data_access.db import make_engine
 from data_access.scoping import analyst_scope, referrals_select
 from domain.catalogue import KPI_CODES
-from metrics import panels, periods, spc
+from metrics import periods
 
 POINT_FIELDS = ("month", "numerator", "denominator", "value", "mean", "lower", "upper", "lower_computed",
                 "upper_computed", "signal", "rule", "segment")
@@ -54,6 +54,8 @@ def view_period(start, end, as_of) -> periods.Period:
 
 
 def spc_view(db, filters, period: periods.Period, as_of, settings, code: str) -> dict:
+    from metrics import panels, spc  # imported when run: the CLI's other commands start without them
+
     """Everything the command prints for one measure, from the page's panel functions."""
     scope = analyst_scope()
     inputs = panels.inputs_for(db, scope, filters, referrals_select(scope, filters), period, as_of, settings)
@@ -132,6 +134,8 @@ def table(view: dict) -> str:
 
 
 def run_spc(args, settings, out, resolve_filters) -> int:
+    from metrics import panels
+
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
 from data_access.models import ImportBatch, RecordEvent, Referral
 from metrics.results import KpiResult
@@ -30,11 +30,15 @@ CASE_EXTRACT_KINDS = ("case-extract", "demo")
 def case_extract_loaded(db) -> bool:
     """True once any case extract (or the demo data) has been loaded."""
     b, r = ImportBatch.__table__.c, Referral.__table__.c
-    return bool(db.execute(select(or_(
-        exists(select(b.id).where(b.kind.in_(CASE_EXTRACT_KINDS), b.status == "done")),
-        exists(select(r.id).where(r.source.in_(("case_extract", "demo")))),
-        exists(select(RecordEvent.__table__.c.id)),
-    ))).scalar())
+    # One question at a time, cheapest first, stopping at the first yes: SQLite evaluates every
+    # EXISTS of one SELECT, and this is asked by every scorecard. The referrals question reads
+    # the partial index ix_referrals_case_extract_source (only such rows), never the table.
+    checks = (
+        select(b.id).where(b.kind.in_(CASE_EXTRACT_KINDS), b.status == "done"),
+        select(RecordEvent.__table__.c.id),
+        select(r.id).where(r.source.in_(("case_extract", "demo"))),
+    )
+    return any(db.execute(select(exists(check))).scalar() for check in checks)
 
 
 def unmeasurable_codes(db) -> tuple[str, ...]:

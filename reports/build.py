@@ -23,6 +23,7 @@ from reports.pack_data import (
     contract_pack_data,
     epop_report_data,
 )
+from reports.kinds import KINDS  # noqa: F401 - re-exported: reports.build.KINDS
 from reports.pdf import pack_to_pdf
 from reports.slides import pack_to_pptx
 from reports.workbook import pack_to_xlsx
@@ -32,11 +33,6 @@ MIME_TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-KINDS: dict[str, str] = {
-    "board": "Quarterly QA and Learning Board pack",
-    "contract": "Monthly contract pack",
-    "epop": "EPOP regional progress report",
 }
 
 

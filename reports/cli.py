@@ -20,8 +20,10 @@ from data_access.db import make_engine
 from data_access.lookups import add_scope_arguments, filters_from_args
 from data_access.scoping import ReferralFilters, analyst_scope
 from data_access.settings import Settings
-from reports.build import KINDS, build, format_for
-from reports.pack_data import EpopReader, PeriodAfterData, period_for
+from reports.kinds import KINDS
+
+# The pack builders and renderers (reports.build, reports.pack_data) are imported when a pack
+# is built, so ``python -m metrics`` starts without them.
 
 #: Exit status for a period the data does not reach (argparse also uses 2 for a bad request).
 EXIT_PERIOD_AFTER_DATA = 2
@@ -48,6 +50,9 @@ def add_pack_command(subparsers) -> None:
 
 
 def run_pack(args, settings: Settings, out) -> int:
+    from reports.build import build, format_for
+    from reports.pack_data import EpopReader, PeriodAfterData, period_for
+
     try:
         fmt = format_for(args.out)
     except ValueError as exc:

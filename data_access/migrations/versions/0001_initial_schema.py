@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 18:07:48.166281
+Create Date: 2026-12-01 20:10:36.167455
 """
 from alembic import op
 import sqlalchemy as sa
@@ -590,13 +590,14 @@ def upgrade() -> None:
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.create_index('ix_referrals_action_plan_approved_on', ['action_plan_approved_on', 'first_session_on', 'suitable', 'concluded_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_borough_id'), ['borough_id'], unique=False)
+        batch_op.create_index('ix_referrals_case_extract_source', ['source'], unique=False, sqlite_where=sa.text("source IN ('case_extract', 'demo')"), postgresql_where=sa.text("source IN ('case_extract', 'demo')"))
         batch_op.create_index('ix_referrals_concluded_on', ['concluded_on', 'received_on', 'eosr_submitted_on', 'outcomes_achieved', 'exit_survey_offered_on', 'first_session_on', 'action_plan_approved_on', 'referral_end_state', 'end_requested_by_pp_reason'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_contract_id'), ['contract_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_demand_unit_id'), ['demand_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_hub_id'), ['hub_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_provider_id'), ['provider_id'], unique=False)
-        batch_op.create_index('ix_referrals_received_borough', ['received_on', 'borough_id'], unique=False)
         batch_op.create_index('ix_referrals_received_on', ['received_on', 'saa_first_attended_on', 'saa_first_not_attended_on', 'concluded_on'], unique=False)
+        batch_op.create_index('ix_referrals_received_scope', ['received_on', 'borough_id', 'provider_id', 'contract_id', 'hub_id', 'demand_unit_id', 'complexity'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_referral_ref'), ['referral_ref'], unique=False)
         batch_op.create_index('ix_referrals_saa_first_attended_on', ['saa_first_attended_on', 'action_plan_submitted_on', 'distance_tool_completed_on', 'concluded_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_service_user_crn'), ['service_user_crn'], unique=False)
@@ -734,13 +735,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referrals_service_user_crn'))
         batch_op.drop_index('ix_referrals_saa_first_attended_on')
         batch_op.drop_index(batch_op.f('ix_referrals_referral_ref'))
+        batch_op.drop_index('ix_referrals_received_scope')
         batch_op.drop_index('ix_referrals_received_on')
-        batch_op.drop_index('ix_referrals_received_borough')
         batch_op.drop_index(batch_op.f('ix_referrals_provider_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_hub_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_demand_unit_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_contract_id'))
         batch_op.drop_index('ix_referrals_concluded_on')
+        batch_op.drop_index('ix_referrals_case_extract_source', sqlite_where=sa.text("source IN ('case_extract', 'demo')"), postgresql_where=sa.text("source IN ('case_extract', 'demo')"))
         batch_op.drop_index(batch_op.f('ix_referrals_borough_id'))
         batch_op.drop_index('ix_referrals_action_plan_approved_on')
 
