@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from data_access.cli_import import run_import
+from data_access.scoping import analyst_scope
 from data_access.db import analyze
 from data_access.setup import initialise
 
@@ -51,7 +52,7 @@ def test_an_import_gathers_statistics_for_the_new_referrals(engine):
     initialise(engine)
     _forget_statistics(engine)
     assert _analysed(engine, "referrals")[0] is False
-    result = run_import("ram-performance", engine, FIXTURE, user="test")
+    result = run_import("ram-performance", engine, FIXTURE, user="test", scope=analyst_scope())
     assert result.written
     analysed, rows = _analysed(engine, "referrals")
     with engine.connect() as conn:
