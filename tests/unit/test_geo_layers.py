@@ -63,8 +63,8 @@ AREA_OPTIONS = {"autoHighlight": True, "filled": True, "getFillColor": "@@=prope
 #: reached it as the expression "@@=meters", and each hub covered the whole map).
 EXPECTED = {
     "gm_units": {"@@type": "GeoJsonLayer", **AREA_OPTIONS},
-    "reach": {"@@type": "GeoJsonLayer", "filled": True, "getFillColor": "@@=properties.fill", "pickable": True,
-              "stroked": False},
+    "reach": {"@@type": "SolidPolygonLayer", "extruded": False, "filled": True, "getFillColor": "@@=fill",
+              "getPolygon": "@@=square", "pickable": True},
     "gm_pdus": {"@@type": "GeoJsonLayer", "filled": False, "getLineColor": [11, 12, 12, 255], "getLineWidth": 3,
                 "lineWidthMinPixels": 3, "lineWidthUnits": "pixels", "pickable": False, "stroked": True},
     "hubs": {"@@type": "TextLayer", "characterSet": ["\u25cf"], "fontFamily": "Arial, Helvetica, sans-serif",
@@ -126,7 +126,7 @@ def test_gm_map_json(measure):
     kinds = [layer["@@type"] for layer in deck["layers"]]
     # Two layer types, so three shader programs (areas' fill and edges, text): each program is
     # compiled in software by a browser without a GPU, most of the time it takes to draw.
-    assert kinds == ["GeoJsonLayer", "GeoJsonLayer", "TextLayer", "TextLayer"]
+    assert kinds == ["GeoJsonLayer", "SolidPolygonLayer", "TextLayer", "TextLayer"]
     units = deck["layers"][0]["data"]["features"]
     assert len(units) == 11
     for feature in units:
@@ -139,8 +139,8 @@ def test_gm_map_json(measure):
     for layer in deck["layers"][2:]:
         for row in layer["data"]:
             assert 53.3 < row["lat"] < 53.7 and -2.75 < row["lon"] < -1.9
-    for cell in deck["layers"][1]["data"]["features"]:  # reach: 1 km squares
-        (ring,) = cell["geometry"]["coordinates"]
+    for cell in deck["layers"][1]["data"]:  # reach: 1 km squares
+        ring = cell["square"]
         lons, lats = [p[0] for p in ring], [p[1] for p in ring]
         assert 53.2 < min(lats) and max(lats) < 53.8 and -2.85 < min(lons) and max(lons) < -1.8
         assert abs((max(lats) - min(lats)) * 111.32 - 1.0) < 0.01, "a 1 km cell"
