@@ -73,7 +73,6 @@ def national_view(session: Session, user: reads.UserLike, as_of: dt.date, trend_
             "plan_status": m.PLAN_ON_TIME_DEFINITION.format(window=m.PLAN_AGREEMENT_WINDOW_DAYS, late=m.PLAN_AGREEMENT_WINDOW_DAYS + 1),
             "progress": m.PROGRESS_DEFINITION,
             "overdue": m.OVERDUE_DEFINITION,
-            "period": m.PERIOD_DEFINITION,
         },
         period=period, periods=tuple(m.due_periods(every_action["due_date"], as_of)), own_plan_label=own,
     )
