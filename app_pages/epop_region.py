@@ -15,6 +15,7 @@ from metrics import epop_views
 from ui import charts, url_state
 from ui.context import PageContext, page_context
 from ui.panels import panel
+from ui.epop_marks import choose_period
 from ui.epop_update import RAG_COLOURS, RAG_SYMBOLS, action_update_form
 from ui.theme import CATEGORICAL
 from ui.text import plain
@@ -43,14 +44,20 @@ def render(ctx: PageContext) -> None:
         return
     with session_scope(ctx.engine) as session:
         view = epop_views.plan_view(session, ctx.user, plan_id, as_of)
+        period = choose_period(view.periods)
+        if not period.everything:
+            view = epop_views.plan_view(session, ctx.user, plan_id, as_of, period)
     st.subheader(plain(view.plan["title"]))  # imported text: shown as written, never as Markdown
-    left, middle, right = st.columns(3)
+    agreed, left, middle, right = st.columns(4)
+    agreed.metric("Plan agreed on", f"{view.timeliness.agreed_on:%d %b %Y}" if view.timeliness.agreed_on else "not yet agreed",
+                  help=m.agreement_text(view.plan))
     left.metric("Plan status", view.timeliness.status, help=view.timeliness.definition)
     progress = view.progress
     middle.metric("Due actions complete", "no actions due" if progress.value is None else f"{progress.value:.0f}%",
                   help=progress.definition)
     right.metric("Overdue actions", progress.overdue, help=m.OVERDUE_DEFINITION)
-    st.caption(f"{progress.complete} of {progress.due} due actions complete · {progress.not_yet_due} not yet due "
+    st.caption(f"{m.agreement_text(view.plan)} Actions due in {period.label}: "
+               f"{progress.complete} of {progress.due} due actions complete · {progress.not_yet_due} not yet due "
                f"({progress.complete_not_yet_due} already complete) · {progress.no_due_date} with no due date · {progress.dropped} dropped")
 
     timeline = view.timeline.assign(label=lambda f: f["printed_code"].fillna("") + " " + f["text"].str.slice(0, 50))

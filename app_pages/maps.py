@@ -114,5 +114,6 @@ selected_region = None if region == "All" else region
 with national_tab:
     show_map(_regions_map(progress, repr((ctx.settings.database_url, ctx.data_version, ctx.user.role,
                                           ctx.user.region_code)),
-                          as_of=ctx.as_of, selected_region=selected_region, basemap=basemap),
+                          as_of=ctx.as_of, selected_region=selected_region, basemap=basemap,
+                          own_region=ctx.user.region_code if ctx.user.role == "epop_spoc" else None),
              "map_regions", on_click=_region_clicked, selected=selected_region)

@@ -229,11 +229,22 @@ def outline_layer(areas: gpd.GeoDataFrame, tooltips: pd.Series, *, layer_id: str
     )
 
 
+#: Text is drawn from a signed-distance-field font atlas, so a label gets a white halo (its
+#: outline) in the same shader as its letters. A white box behind each label was a second
+#: shader program (deck.gl's TextBackgroundLayer), and compiling a program is most of what a
+#: browser without a GPU spends drawing a map (issue 18: a Chrome trace of the Maps page).
+#: Atlas pixels: an outline of ``LABEL_HALO`` at font size ``SDF_FONT_PX`` is about
+#: LABEL_HALO × size / SDF_FONT_PX screen pixels (about 2 px round 12-pixel text).
+SDF_FONT_PX = 32
+SDF_FONT = {"sdf": True, "fontSize": SDF_FONT_PX, "buffer": 6, "radius": 10}
+LABEL_HALO = 6
+
+
 def label_layer(points: pd.DataFrame, *, layer_id: str, size_px: int = 13,
                 offset_px: tuple[int, int] = (0, 0), anchor: str = "middle",
                 bold: bool = True) -> pdk.Layer:
     """Text labels (``lon``, ``lat``, ``text``; optional ``dx``, ``dy`` screen-pixel nudges
-    for labels that would collide) on a white backing so they read over any fill.
+    for labels that would collide), dark with a white halo so they read over any fill.
 
     Not pickable: the area or hub under a label gives the tooltip and takes the click.
     """
@@ -249,7 +260,7 @@ def label_layer(points: pd.DataFrame, *, layer_id: str, size_px: int = 13,
         "TextLayer", data, layer_id=layer_id, accessors=accessors, **options,
         pickable=False, get_size=size_px, size_units="pixels", get_color=LABEL_RGBA,
         get_text_anchor=anchor, get_alignment_baseline="center",
-        background=True, get_background_color=[255, 255, 255, 215], background_padding=[3, 1, 3, 1],
+        font_settings=SDF_FONT, outline_width=LABEL_HALO, outline_color=[255, 255, 255, 255],
         font_family="Arial, Helvetica, sans-serif", font_weight="bold" if bold else "normal",
         character_set="auto",
     )
@@ -275,50 +286,67 @@ def label_points(areas: gpd.GeoDataFrame, names: pd.Series, *, avoid: list[tuple
                          "text": names.to_numpy()})
 
 
+#: A hub is the disc character drawn white with a black outline (the SDF halo) in the labels'
+#: shader: a ring of ``HUB_RING`` atlas pixels. The disc fills about ``DISC_EM`` of the font size.
+HUB_GLYPH = "\u25cf"
+HUB_RING = 5
+DISC_EM = 0.62
+
+
 def hub_layer(hubs: pd.DataFrame, tooltips: pd.Series, *, layer_id: str = "hubs") -> pdk.Layer:
     """Hubs as places: a white disc in a thick black ring (a station on a transit map), in
-    screen pixels so it reads at every zoom; its area grows with ``referrals``."""
+    screen pixels so it reads at every zoom; its area grows with ``referrals``.
+
+    Drawn as text (a disc character) so the map needs no shader program of its own for hubs
+    (see :data:`SDF_FONT`); a click on it hands back the hub's ``name`` and ``borough``."""
     referrals = hubs["referrals"].fillna(0).astype(float).clip(lower=0)
+    radius = np.minimum(HUB_MAX_PX, HUB_MIN_PX + np.sqrt(referrals) / 3)
     data = pd.DataFrame(
         {
             "lon": hubs["longitude"].astype(float).round(5).to_numpy(),
             "lat": hubs["latitude"].astype(float).round(5).to_numpy(),
-            "radius": np.minimum(HUB_MAX_PX, HUB_MIN_PX + np.sqrt(referrals) / 3).round(1).to_numpy(),
+            "size": (2 * radius / DISC_EM).round(1).to_numpy(),
+            "text": HUB_GLYPH,
             "tooltip": tooltips.to_numpy(),
             "name": hubs["name"].to_numpy(),
             "borough": hubs["borough"].to_numpy(),
         }
     )
     return _layer(
-        "ScatterplotLayer", data, layer_id=layer_id,
-        accessors={"get_position": ["lon", "lat"], "get_radius": "radius"},
-        pickable=True, stroked=True, filled=True, radius_units="pixels",
-        get_fill_color=HUB_FILL_RGBA, get_line_color=HUB_RING_RGBA,
-        line_width_units="pixels", get_line_width=3, line_width_min_pixels=3,
+        "TextLayer", data, layer_id=layer_id,
+        accessors={"get_position": ["lon", "lat"], "get_size": "size", "get_text": "text"},
+        pickable=True, size_units="pixels", get_color=HUB_FILL_RGBA, get_text_anchor="middle",
+        get_alignment_baseline="center", font_settings=SDF_FONT, outline_width=HUB_RING,
+        outline_color=HUB_RING_RGBA, font_family="Arial, Helvetica, sans-serif",
+        character_set=[HUB_GLYPH],
     )
 
 
 def reach_layer(cells: pd.DataFrame, cell_m: float = REACH_CELL_M, *, layer_id: str = "reach"
                 ) -> pdk.Layer:
-    """Postcode cells coloured by straight-line distance band to the nearest hub: a disc
-    of the cell's size, in metres on the ground, at the cell's centre."""
+    """Postcode cells coloured by straight-line distance band to the nearest hub: the cell's
+    square on the ground (four corners), drawn by the areas' own fill shader, so switching
+    reach on compiles no new program. Plain rows, not GeoJSON: half the JSON per cell."""
     keys = cells["median_km"].map(reach_band)
-    data = pd.DataFrame(
-        {
-            "lon": cells["longitude"].to_numpy(),
-            "lat": cells["latitude"].to_numpy(),
-            "fill": [hex_to_rgba(REACH_BANDS.band(k).colour, 170) for k in keys],
-            "tooltip": [
-                f"{n} postcodes, median {km:.1f} km to a hub (straight line): {REACH_BANDS.band(k).label}"
-                for n, km, k in zip(cells["postcodes"], cells["median_km"], keys)
-            ],
-        }
-    )
+    lat = cells["latitude"].to_numpy(float)
+    lon = cells["longitude"].to_numpy(float)
+    half_lat = cell_m / 2 / 111_320.0
+    half_lon = half_lat / np.cos(np.radians(lat))
+    west, east = np.round(lon - half_lon, 4), np.round(lon + half_lon, 4)
+    south, north = np.round(lat - half_lat, 4), np.round(lat + half_lat, 4)
+    data = pd.DataFrame({
+        "square": [[[w, s], [e, s], [e, n], [w, n]] for w, e, s, n in
+                   zip(west.tolist(), east.tolist(), south.tolist(), north.tolist())],
+        "fill": [hex_to_rgba(REACH_BANDS.band(k).colour, 170) for k in keys],
+        "tooltip": [
+            f"{n} postcodes, median {km:.1f} km to a hub (straight line): {REACH_BANDS.band(k).label}"
+            for n, km, k in zip(cells["postcodes"], cells["median_km"], keys)
+        ],
+    })
     return _layer(
-        "ScatterplotLayer", data, layer_id=layer_id,
-        accessors={"get_position": ["lon", "lat"], "get_fill_color": "fill"},
-        pickable=True, stroked=False, filled=True, radius_units="meters",
-        get_radius=round(cell_m * 0.6), radius_min_pixels=1,
+        "SolidPolygonLayer", data, layer_id=layer_id,
+        accessors={"get_polygon": "square", "get_fill_color": "fill"},
+        pickable=True, filled=True, extruded=False,
     )
 
 

@@ -254,17 +254,22 @@ REGION_LABEL_NUDGES = {"F": (-28, 0), "L": (22, -6)}
 
 def regions_map(values: pd.DataFrame, *, title: str, as_of: dt.date | None,
                 selected_region: str | None = None, number_format: str = "{:.0f}",
-                unit: str = "", basemap: str | None = None) -> MapFigure:
+                unit: str = "", basemap: str | None = None, own_region: str | None = None) -> MapFigure:
     """England and Wales: 12 regions shaded by ``values`` (``region_code``, ``value``),
-    labelled, with PDU boundaries (all, or only the selected region's, with their tooltips)."""
+    labelled, with PDU boundaries (all, or only the selected region's, with their tooltips).
+    The viewer's ``own_region`` is starred in its label, tooltip and table row ("★ … (your
+    region)"), so it is marked by a symbol and words, not by colour."""
     regions = load_regions().merge(values, on="region_code", how="left")
+    own = regions["region_code"].eq(own_region) if own_region else pd.Series(False, index=regions.index)
+    star = own.map({True: "★ ", False: ""})
     scheme, keys = layers.sequential_bands(regions["value"], title, number_format=number_format)
     when = layers.as_of_text(as_of)
     regions["band"] = [scheme.band(k).text for k in keys]
     shown = regions["value"].map(
         lambda v: "no data" if pd.isna(v) else number_format.format(v) + unit)
-    tips = pd.Series([f"Region {r['region_code']} {r['region_name']}: {s} · {r['band']} · {when}"
-                      for (_, r), s in zip(regions.iterrows(), shown)])
+    tips = pd.Series([f"{mark}Region {r['region_code']} {r['region_name']}{' (your region)' if mark else ''}: "
+                      f"{s} · {r['band']} · {when}"
+                      for (_, r), s, mark in zip(regions.iterrows(), shown, star)])
     tolerance = layers.TOLERANCE_REGION if selected_region else layers.TOLERANCE_NATIONAL
     deck_layers = [layers.choropleth_layer(
         layers.simplified(regions, tolerance), keys, scheme, tips, layer_id="regions",
@@ -284,7 +289,7 @@ def regions_map(values: pd.DataFrame, *, title: str, as_of: dt.date | None,
         deck_layers.append(layers.outline_layer(layers.simplified(pdus, tolerance), pdu_tips,
                                                 layer_id="pdus", width_pixels=1.5,
                                                 colour=[60, 60, 60, 220]))
-    label_names = regions["region_name"] + "\n" + shown
+    label_names = star + regions["region_name"] + "\n" + shown
     nudges = regions["region_code"].map(REGION_LABEL_NUDGES)
     label_at = layers.label_points(regions, label_names).assign(
         dx=[n[0] if isinstance(n, tuple) else 0 for n in nudges],
@@ -300,11 +305,12 @@ def regions_map(values: pd.DataFrame, *, title: str, as_of: dt.date | None,
                         height_px=MAP_HEIGHT_PX, padding=0.02)
 
     table = pd.DataFrame({
-        "Region": regions["region_code"] + " " + regions["region_name"],
+        "Region": star + regions["region_code"] + " " + regions["region_name"]
+        + own.map({True: " (your region)", False: ""}),
         "Value": shown,
         "Band": regions["band"],
     })
-    details = pd.DataFrame({"Region": regions["region_name"], "Code": regions["region_code"],
+    details = pd.DataFrame({"Region": star + regions["region_name"], "Code": regions["region_code"],
                             title: shown, "Band": regions["band"]})
     if selected_region:
         table = pd.DataFrame({

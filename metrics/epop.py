@@ -155,6 +155,16 @@ def plan_timeliness(
     return PlanTimeliness(commencement_date, deadline, agreed_on, days, status, definition)
 
 
+def agreement_text(plan) -> str:
+    """The two agreements a plan needs (000 G7), as recorded: "Agreed by the region on …; by the
+    central team on …" (``plan``: a mapping with ``agreed_by_region_on``, ``agreed_centrally_on``)."""
+    def when(value) -> str:
+        day = _date_or_none(value)
+        return f"on {day:%d %b %Y}" if day else "not yet"
+    return (f"Agreed by the region {when(plan.get('agreed_by_region_on'))}; "
+            f"by the central team {when(plan.get('agreed_centrally_on'))}.")
+
+
 def plans_timeliness(
     plans: pd.DataFrame, as_of: dt.date, window_days: int = PLAN_AGREEMENT_WINDOW_DAYS
 ) -> pd.DataFrame:
@@ -303,6 +313,64 @@ def progress_by_plan(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     out["pct_due_complete"] = np.where(out["due"] > 0, 100.0 * out["complete"] / out["due"].where(out["due"] > 0), np.nan)
     return out[["plan_id", "actions", "due", "complete", "pct_due_complete", "overdue",
                 "not_yet_due", "complete_not_yet_due", "no_due_date", "dropped"]]
+
+
+PERIOD_DEFINITION = (
+    "Period: the actions whose due date falls in the chosen financial year (April to March) or "
+    "quarter (Q1 April to June). Every action figure is then worked out on those actions only, "
+    "each with its status as of the as-of date: a past quarter shows whether the actions due in "
+    "it have been done since. Actions with no due date have no period and are left out once a "
+    "period is chosen. Plan agreement, Annex 2, standards and sessions are not filtered."
+)
+
+
+@dataclass(frozen=True)
+class DuePeriod:
+    """A window on action due dates (both ends included); no ends = every action."""
+
+    label: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.start is None
+
+
+ALL_ACTIONS = DuePeriod("All actions (any due date)")
+_QUARTER_MONTHS = ("Apr–Jun", "Jul–Sep", "Oct–Dec", "Jan–Mar")
+
+
+def _financial_year(day: dt.date) -> int:
+    """The calendar year in which ``day``'s financial year (April to March) starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def due_periods(due_dates, as_of: dt.date | None = None) -> list[DuePeriod]:
+    """Every action, then each financial year holding a due date (newest first), each followed
+    by its four quarters. ``as_of``'s year is offered even when no action falls due in it."""
+    dates = [d.date() if isinstance(d, pd.Timestamp) else d for d in pd.Series(due_dates).dropna()]
+    years = {_financial_year(d) for d in dates} | ({_financial_year(as_of)} if as_of else set())
+    periods = [ALL_ACTIONS]
+    for year in sorted(years, reverse=True):
+        name = f"{year}/{(year + 1) % 100:02d}"
+        periods.append(DuePeriod(f"{name} (Apr {year} – Mar {year + 1})", dt.date(year, 4, 1), dt.date(year + 1, 3, 31)))
+        for quarter in range(4):
+            first = pd.Timestamp(year, 4, 1) + pd.DateOffset(months=3 * quarter)
+            last = first + pd.offsets.QuarterEnd(0)
+            periods.append(DuePeriod(f"Q{quarter + 1} {name} ({_QUARTER_MONTHS[quarter]} {first.year})",
+                                     first.date(), last.date()))
+    return periods
+
+
+def due_in_period(actions: pd.DataFrame, period: DuePeriod) -> pd.DataFrame:
+    """The actions whose due date is in ``period`` (all of them for :data:`ALL_ACTIONS`)."""
+    if period.everything:
+        return actions
+    _require(actions, ("due_date",))
+    due = pd.to_datetime(actions["due_date"]).dt.normalize()
+    keep = due.notna() & (due >= pd.Timestamp(period.start)) & (due <= pd.Timestamp(period.end))
+    return actions.loc[keep]
 
 
 def action_rag(

@@ -27,27 +27,45 @@ class NationalView:
     heat: pd.DataFrame  # actions by plan × COM-B
     trend: pd.DataFrame  # share of due actions complete at each month end, per plan and all
     definitions: dict[str, str] = field(default_factory=dict)
+    period: m.DuePeriod = m.ALL_ACTIONS  # the due dates the action figures cover
+    periods: tuple[m.DuePeriod, ...] = (m.ALL_ACTIONS,)  # what a viewer may choose from
+    own_plan_label: str | None = None  # the viewer's own region's plan, marked on the page
 
 
-def national_view(session: Session, user: reads.UserLike, as_of: dt.date, trend_start: dt.date | None = None) -> NationalView:
-    """The 12 regional plans and the Approved Premises plan side by side."""
+def own_plan_label(plans: pd.DataFrame, user: reads.UserLike) -> str | None:
+    """The label of the viewer's own region's plan (a regional SPOC's), if any."""
+    region = getattr(user, "region_code", None)
+    mine = plans[(plans["scope"] == "region") & (plans["region_code"] == region)] if region else plans.iloc[0:0]
+    return None if mine.empty else str(mine["plan_label"].iloc[0])
+
+
+def national_view(session: Session, user: reads.UserLike, as_of: dt.date, trend_start: dt.date | None = None,
+                  period: m.DuePeriod = m.ALL_ACTIONS) -> NationalView:
+    """The 12 regional plans and the Approved Premises plan side by side; the action figures
+    count the actions due in ``period`` (``metrics.epop.PERIOD_DEFINITION``)."""
     frames = reads.national_frames(session, user)
-    plans, actions = frames.plans, frames.actions
+    plans, every_action = frames.plans, frames.actions
+    actions = m.due_in_period(every_action, period)
     timeliness = m.plans_timeliness(plans, as_of)
     progress = m.progress_by_plan(actions, as_of)
     summary = (
-        plans[["plan_id", "plan_label", "scope", "region_code", "plan_version", "commencement_date"]]
+        plans[["plan_id", "plan_label", "scope", "region_code", "plan_version", "commencement_date",
+               "agreed_by_region_on", "agreed_centrally_on"]]
         .merge(timeliness, on="plan_id", how="left")
         .merge(progress, on="plan_id", how="left")
         .merge(frames.last_update, on="plan_id", how="left")
     )
     count_columns = ["actions", "due", "complete", "overdue", "not_yet_due", "complete_not_yet_due", "no_due_date", "dropped"]
     summary[count_columns] = summary[count_columns].fillna(0).astype("int64")
+    own = own_plan_label(plans, user)
+    summary["own_region"] = summary["plan_label"].eq(own) if own else False
     labelled = actions.merge(plans[["plan_id", "plan_label"]], on="plan_id")
     heat = m.actions_by_com_b(labelled, row="plan_label").reindex(plans["plan_label"], fill_value=0)
     start = trend_start or _first_month_end(plans["commencement_date"].dropna().min(), as_of)
     trend_all = m.completion_trend(actions, frames.updates, start, as_of).assign(plan_label="All 13 plans")
     trend_by_plan = m.completion_trend(labelled, frames.updates, start, as_of, by="plan_label")
+    if len(trend_by_plan) and not labelled.empty:  # a plan with no action in the period has no line
+        trend_by_plan = trend_by_plan[trend_by_plan["plan_label"].isin(labelled["plan_label"])]
     trend = pd.concat([trend_all, trend_by_plan], ignore_index=True)
     return NationalView(
         as_of=as_of, summary=summary, heat=heat, trend=trend,
@@ -56,6 +74,7 @@ def national_view(session: Session, user: reads.UserLike, as_of: dt.date, trend_
             "progress": m.PROGRESS_DEFINITION,
             "overdue": m.OVERDUE_DEFINITION,
         },
+        period=period, periods=tuple(m.due_periods(every_action["due_date"], as_of)), own_plan_label=own,
     )
 
 
@@ -77,12 +96,16 @@ class PlanView:
     sessions: m.SessionsSummary
     sessions_by_month: pd.DataFrame
     can_update: bool
+    period: m.DuePeriod = m.ALL_ACTIONS  # the due dates the progress and timeline cover
+    periods: tuple[m.DuePeriod, ...] = (m.ALL_ACTIONS,)
 
 
-def plan_view(session: Session, user: reads.UserLike, plan_id: int, as_of: dt.date) -> PlanView:
-    """One plan: timeliness, progress, actions timeline, Annex 2, standards, sessions."""
+def plan_view(session: Session, user: reads.UserLike, plan_id: int, as_of: dt.date,
+              period: m.DuePeriod = m.ALL_ACTIONS) -> PlanView:
+    """One plan: timeliness, progress, actions timeline, Annex 2, standards, sessions; progress
+    and the timeline count the actions due in ``period``."""
     frames = reads.plan_frames(session, user, plan_id)
-    plan, actions = frames.plan, frames.actions
+    plan, actions = frames.plan, m.due_in_period(frames.actions, period)
     commenced = plan["commencement_date"]
     timeliness = m.plan_timeliness(commenced, plan["agreed_by_region_on"], plan["agreed_centrally_on"], as_of)
     year = m.annex2_year(commenced, as_of, plan["annex2_year_offset"]) if commenced else None
@@ -97,6 +120,8 @@ def plan_view(session: Session, user: reads.UserLike, plan_id: int, as_of: dt.da
         sessions=m.sessions_summary(frames.sessions, as_of),
         sessions_by_month=m.sessions_by_month(frames.sessions, as_of),
         can_update=frames.can_update,
+        period=period,
+        periods=tuple(m.due_periods(frames.actions["due_date"], as_of)),
     )
 
 

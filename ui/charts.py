@@ -295,10 +295,16 @@ def epop_sessions_chart(data: pd.DataFrame, *, colour: str, labels: dict[str, st
 
 
 @cached
-def epop_completion_chart(data: pd.DataFrame, *, colour: str, hover: list[str]) -> go.Figure:
-    """% of due actions complete per plan: horizontal bars on a 0–100 axis, each labelled with its value."""
+def epop_completion_chart(data: pd.DataFrame, *, colour: str, hover: list[str], own: str | None = None) -> go.Figure:
+    """% of due actions complete per plan: horizontal bars on a 0–100 axis, each labelled with its value.
+    The ``own`` plan's bar (the viewer's region, already starred in its label) is hatched with a
+    thick black edge, so it stands out without relying on colour."""
     figure = px.bar(data, x="% of due complete", y="Plan", orientation="h", text="% of due complete",
                     color_discrete_sequence=[colour], hover_data=hover)
+    if own is not None and (data["Plan"] == own).any():
+        mine = (data["Plan"] == own).to_numpy()
+        figure.update_traces(marker_pattern_shape=["/" if m else "" for m in mine],
+                             marker_line_width=[3 if m else 0 for m in mine], marker_line_color="#0B0C0C")
     figure.update_layout(xaxis_range=[0, 100], yaxis_title=None, height=420)
     return figure
 
@@ -312,12 +318,16 @@ def epop_heatmap(data: pd.DataFrame, *, colour_scale: list[str], labels: dict[st
 
 
 @cached
-def epop_trend_chart(data: pd.DataFrame, *, shown: str, colours: list[str], labels: dict[str, str]) -> go.Figure:
+def epop_trend_chart(data: pd.DataFrame, *, shown: str, colours: list[str], labels: dict[str, str],
+                     own: str | None = None) -> go.Figure:
     """% of due actions complete at each month end (``as_of``, ``pct_due_complete``), one line with
-    markers per ``plan_label``; only the ``shown`` line is drawn at first, the others from the legend."""
+    markers per ``plan_label``; only the ``shown`` line (and the viewer's ``own`` plan, drawn
+    dashed with star markers) is drawn at first, the others from the legend."""
     figure = px.line(data, x="as_of", y="pct_due_complete", color="plan_label", markers=True,
                      color_discrete_sequence=colours, labels=labels)
-    figure.for_each_trace(lambda t: t.update(visible=True if t.name == shown else "legendonly"))
+    figure.for_each_trace(lambda t: t.update(visible=True if t.name in (shown, own) else "legendonly"))
+    figure.for_each_trace(lambda t: t.update(line_dash="dash", line_width=3, marker_symbol="star", marker_size=11)
+                          if t.name == own else None)
     figure.update_layout(yaxis_range=[0, 100], height=420)
     return figure
 

@@ -36,10 +36,13 @@ def legend_styler(legend: pd.DataFrame):
 
 
 def show_legend(legend: pd.DataFrame, key: str) -> None:
-    """Each layer's bands under the layer's name: colour swatch, symbol and band together."""
-    for number, (layer, bands) in enumerate(legend.groupby("layer", sort=False)):
+    """Each layer's bands under the layer's name: colour swatch, symbol and band together.
+
+    A static table (HTML), not an interactive grid: a grid is one more canvas for a browser
+    without a GPU to draw, and a legend of a few rows needs no sorting or scrolling."""
+    for layer, bands in legend.groupby("layer", sort=False):
         st.caption(f"**{layer}**")
-        st.dataframe(legend_styler(bands), hide_index=True, key=f"{key}_legend_{number}", width="stretch")
+        st.table(legend_styler(bands).hide(axis="index"))
 
 
 def show_map(figure: MapFigure, key: str, *, on_click: Callable[[], None] | None = None,

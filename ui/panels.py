@@ -44,6 +44,13 @@ def displayable(data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _styled(data: pd.DataFrame, row_styles: pd.Series | None):
+    if row_styles is None or not row_styles.astype(bool).any():
+        return data
+    css = row_styles.reindex(data.index).fillna("").to_numpy()
+    return data.style.apply(lambda column: css, axis=0).format(_cell_text)
+
+
 def data_download(data: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV") -> None:
     # The file's name says which view it holds (period, areas, complexity, page choices).
     from ui.view import current_statement, file_name as view_file_name
@@ -69,9 +76,11 @@ def panel(
     empty_message: str = "Nothing matches the filters chosen: widen the period or clear a filter.",
     show_table: bool = False,
     column_config: dict | None = None,
+    row_styles: pd.Series | None = None,
 ) -> None:
     """One panel. ``data`` is exactly what the chart shows (already suppressed if about people);
-    ``column_config`` gives its columns human labels (``st.column_config``)."""
+    ``column_config`` gives its columns human labels (``st.column_config``); ``row_styles``
+    (CSS per row, aligned with ``data``) marks rows, e.g. the viewer's own region in bold."""
     st.subheader(title)
     st.caption(as_of_caption(as_of, unit))
     if data is None or data.empty:
@@ -80,11 +89,12 @@ def panel(
     if figure is not None:
         st.plotly_chart(figure, key=f"fig_{key}", config={"displaylogo": False})
     if show_table:
-        st.dataframe(displayable(data), hide_index=True, key=f"tbl_{key}", column_config=column_config)
+        st.dataframe(_styled(displayable(data), row_styles), hide_index=True, key=f"tbl_{key}",
+                     column_config=column_config)
     for note in notes:
         if note:
             st.caption(note)
     with st.expander("Show the data"):
         if not show_table:
-            st.dataframe(displayable(data), hide_index=True, column_config=column_config)
+            st.dataframe(_styled(displayable(data), row_styles), hide_index=True, column_config=column_config)
         data_download(data, key=key, file_name=f"{key}.csv")

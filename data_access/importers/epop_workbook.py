@@ -6,7 +6,10 @@ plan. Inspection responses add ``recommendation_number``, ``recommendation`` and
 ``response`` (Agreed / Partly Agreed / Not Agreed). ``target_date`` is free text as plans are
 written ("January 2021 and ongoing", "Completed and monthly", "December 2022"): the text is
 kept as written (``target_date_raw``) and the date read from it by
-``domain.epop.parse_target_date`` (a month means its last day) goes in ``due_date``.
+``domain.epop.parse_target_date`` (a month means its last day) goes in ``due_date``. The
+plan's dates (``commencement_date``, ``agreed_by_region_on``, ``agreed_centrally_on``: the two
+agreements the service description requires, 000 G7) are optional and, like the title, the
+same on every row.
 
 ``data_access.epop`` (the tracker) offers read models and action updates but no plan-creation
 API, so plans are written here with the models directly, as one batch that can be undone.
@@ -41,7 +44,9 @@ from domain.epop import parse_target_date
 
 KIND = "epop-plan"
 EPOP_COLUMNS = ("plan_title", "scope", "region_code", "recommendation_number", "recommendation", "response",
-                "action_code", "action", "owner", "target_date", "due_date", "status", "com_b", "snapshot")
+                "action_code", "action", "owner", "target_date", "due_date", "status", "com_b", "snapshot",
+                "commencement_date", "agreed_by_region_on", "agreed_centrally_on")
+PLAN_DATES = ("commencement_date", "agreed_by_region_on", "agreed_centrally_on")
 REQUIRED = ("plan_title", "scope", "action")
 SCOPES = ("region", "approved_premises", "national", "inspection")
 RESPONSES = ("Agreed", "Partly Agreed", "Not Agreed")
@@ -86,15 +91,20 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
     for column, allowed in (("scope", SCOPES), ("response", RESPONSES), ("status", STATUSES), ("com_b", COM_B)):
         typed[column], bad = parse_choice(raw[column], allowed)
         report_bad(log, raw[column], bad, lines, column, choice_reason(allowed))
-    typed["due_date"], bad = parse_dates(raw["due_date"])
-    report_bad(log, raw["due_date"], bad, lines, "due_date", DATE_REASON)
+    for column in ("due_date", *PLAN_DATES):
+        typed[column], bad = parse_dates(raw[column])
+        report_bad(log, raw[column], bad, lines, column, DATE_REASON)
     number = pd.to_numeric(typed["recommendation_number"], errors="coerce")
     report_bad(log, raw["recommendation_number"], typed["recommendation_number"].notna() & number.isna(), lines,
                "recommendation_number", "not a whole number")
-    for column in ("plan_title", "scope", "region_code"):
+    for column in ("plan_title", "scope", "region_code", *PLAN_DATES):
         values = typed[column].dropna().unique()
         if len(values) > 1:
             log.add(None, column, " / ".join(map(str, values[:5])), "a file holds one plan: this must be the same on every row")
+    plan_dates = {c: (typed[c].dropna().iat[0].date() if typed[c].notna().any() else None) for c in PLAN_DATES}
+    for column in ("agreed_by_region_on", "agreed_centrally_on"):
+        if plan_dates[column] and plan_dates["commencement_date"] and plan_dates[column] < plan_dates["commencement_date"]:
+            log.add(None, column, str(plan_dates[column]), "is before the plan's commencement_date")
     inspection = (typed["scope"] == "inspection").fillna(False)
     report_bad(log, raw["recommendation"], inspection & typed["recommendation"].isna(), lines, "recommendation",
                "is blank but an inspection response needs the recommendation it answers")
@@ -120,7 +130,7 @@ def import_epop_plan(engine: Engine, source, *, file_name: str | None = None, us
             session = Session(bind=connection)
             scope = typed["scope"].iat[0]
             plan = EpopPlan(scope=scope, region_code=region.iat[0] if len(region) else None,
-                            title=typed["plan_title"].iat[0], source="import")
+                            title=typed["plan_title"].iat[0], source="import", **plan_dates)
             session.add(plan)
             session.flush()
             writer.record("epop_plans", plan.id, "insert")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -162,3 +163,96 @@ def test_saving_again_after_a_clash_keeps_the_editors_own_status(app, database_u
     with session_scope(engine) as session:
         latest = epop.action_frame(session, [epop.region_plan_id(session, "J")]).set_index("action_id").loc[action_id]
     assert latest.status == "in progress"
+
+
+# --- Period filter, own region, agreement date (issue 19) -----------------------------------
+
+def _as_of(at: AppTest) -> dt.date:
+    caption = next(c.value for c in at.caption if str(c.value).startswith("Data as of"))
+    return dt.datetime.strptime(caption.split(" · ")[0].removeprefix("Data as of "), "%d %B %Y").date()
+
+
+def _summary_element(at: AppTest):
+    return next(d for d in at.dataframe if "Agreed on" in d.value.columns)
+
+
+def _summary(at: AppTest):
+    return _summary_element(at).value
+
+
+def _frame(value):
+    return value
+
+
+def _bold_rows(element) -> set[int]:
+    """Rows the table's styler (sent beside the data as CSS) sets in bold."""
+    import re
+
+    css = element.proto.arrow_data.styler.styles
+    return {int(row) for row, body in re.findall(r"_row(\d+)_col\d+[^{]*\{([^}]*)\}", css) if "bold" in body}
+
+
+def test_national_period_counts_only_actions_due_in_it(app, database_url):
+    at = app("national", "national")
+    picker = at.selectbox(key="epop_period")
+    assert picker.value == "All actions (any due date)"
+    quarter = next(o for o in picker.options if o.startswith("Q3 2025/26"))
+    assert quarter == "Q3 2025/26 (Oct–Dec 2025)"
+    as_of = _as_of(at)
+    picker.set_value(quarter).run()
+    assert not at.exception
+    summary = _frame(_summary(at))
+    # By hand from the database: actions (not dropped) due 1 October to 31 December 2025, on or
+    # before the as-of date, and of those the complete ones, over the 13 plans.
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        rows = session.execute(select(EpopAction.due_date, EpopAction.status).join(EpopPlan, EpopPlan.id == EpopAction.plan_id)
+                               .where(EpopPlan.scope.in_(("region", "approved_premises")))).all()
+    due = [s for d, s in rows if d and dt.date(2025, 10, 1) <= d <= dt.date(2025, 12, 31) and d <= as_of and s != "dropped"]
+    assert summary["Actions due"].sum() == len(due) > 0
+    assert summary["Due and complete"].sum() == sum(s == "complete" for s in due)
+    assert summary["No due date"].sum() == 0, "actions with no due date have no period"
+    assert any("Actions due in: Q3 2025/26 (Oct–Dec 2025)" in str(c.value) for c in at.caption)
+
+
+def test_spoc_sees_own_region_starred_in_bold_and_hatched(app):
+    at = app("spoc", "national")
+    element = _summary_element(at)
+    frame = element.value
+    starred = [p for p in frame["Plan"] if p.startswith("★")]
+    assert starred == ["★ J Greater Manchester (your region)"]
+    assert _bold_rows(element) == {list(frame["Plan"]).index(starred[0])}, "only the own region's row is bold"
+    import json
+
+    bars = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("fig_epop_national_completion")).proto.spec)
+    trace = bars["data"][0]
+    hatched = [y for y, shape in zip(trace["y"], trace["marker"]["pattern"]["shape"]) if shape == "/"]
+    assert hatched == ["★ J Greater Manchester (your region)"], "the own region's bar is hatched"
+    # A national user has no region of their own: nothing is starred.
+    element = _summary_element(app("national", "national"))
+    assert not any(p.startswith("★") for p in element.value["Plan"]) and not _bold_rows(element)
+
+
+def test_agreement_date_is_shown_on_both_pages(app):
+    # Demo Greater Manchester: commenced 1 April 2025, agreed by the region on day 75
+    # (15 June 2025) and centrally on day 85 (25 June 2025): agreed on the later, 25 June.
+    at = app("spoc", "region")
+    agreed = next(m for m in at.metric if m.label == "Plan agreed on")
+    assert agreed.value == "25 Jun 2025"
+    assert any("Agreed by the region on 15 Jun 2025; by the central team on 25 Jun 2025." in str(c.value)
+               for c in at.caption)
+    frame = _frame(_summary(app("national", "national"))).set_index("Plan")
+    assert str(frame.loc["J Greater Manchester", "Agreed on"]) == "2025-06-25"
+    # K is agreed by the region only (day 88): not yet agreed, so no date.
+    assert pd.isna(frame.loc["K North West", "Agreed on"]) or frame.loc[
+        "K North West", "Agreed on"] in ("–", None)
+
+
+def test_region_period_filters_the_timeline(app):
+    at = app("spoc", "region")
+    picker = at.selectbox(key="epop_period")
+    year = next(o for o in picker.options if o.startswith("2025/26"))
+    picker.set_value(year).run()
+    assert not at.exception
+    assert any(f"Actions due in {year}:" in str(c.value) for c in at.caption)
+    assert any("0 with no due date" in str(c.value) for c in at.caption)

@@ -206,8 +206,8 @@ def test_the_gm_map_draws_boroughs_and_hubs(live_server, new_context, artifacts)
         # The tables beside the maps and the legends are read without scrolling sideways.
         widths = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller'))
             .filter(s => s.clientWidth > 0).map(s => [s.scrollWidth, s.clientWidth])""")
-        # (the legend tables and the table beside the GM map; the other tab's are hidden)
-        assert len(widths) >= 3 and all(w <= c + 1 for w, c in widths), f"a table scrolls sideways: {widths}"
+        # (the table beside the GM map; the legends are static tables; the other tab's are hidden)
+        assert len(widths) >= 1 and all(w <= c + 1 for w, c in widths), f"a table scrolls sideways: {widths}"
     finally:
         context.close()  # a frozen renderer would otherwise eat the CPU for the tests after it
 

@@ -125,6 +125,29 @@ def test_epop_workbook_keeps_raw_and_parsed_target_dates(reference_engine):
         ("Completed and monthly", None, "complete"), ("January 2021 and ongoing", "2021-01-31", "in progress")]
 
 
+def test_epop_workbook_carries_the_plan_dates(reference_engine):
+    heading = "plan_title,scope,region_code,action,commencement_date,agreed_by_region_on,agreed_centrally_on\n"
+    data = (heading + "North West plan,region,K,First,2025-04-01,15/06/2025,2025-06-25\n"
+            "North West plan,region,K,Second,2025-04-01,15/06/2025,2025-06-25\n").encode()
+    result = import_epop_plan(reference_engine, data, file_name="plan.csv")
+    assert result.ok, result.problems.sorted()
+    with reference_engine.connect() as conn:
+        row = conn.execute(text("SELECT commencement_date, agreed_by_region_on, agreed_centrally_on FROM epop_plans "
+                                "WHERE title = 'North West plan'")).one()
+    assert [str(v) for v in row] == ["2025-04-01", "2025-06-15", "2025-06-25"]
+
+
+def test_epop_workbook_refuses_plan_dates_that_differ_or_precede_commencement(reference_engine):
+    heading = "plan_title,scope,region_code,action,commencement_date,agreed_by_region_on,agreed_centrally_on\n"
+    data = (heading + "Plan,region,K,First,2025-04-01,2025-03-01,2025-06-25\n"
+            "Plan,region,K,Second,2025-04-01,2025-03-01,2025-06-26\n").encode()
+    before = table_counts(reference_engine)
+    result = import_epop_plan(reference_engine, data, file_name="plan.csv")
+    columns = {p.column for p in result.problems.sorted()}
+    assert columns == {"agreed_by_region_on", "agreed_centrally_on"}, result.problems.sorted()
+    assert table_counts(reference_engine) == before
+
+
 def test_epop_workbook_bad_response_writes_nothing(reference_engine):
     data = (",".join(("plan_title", "scope", "action", "response", "target_date")) + "\n"
             "Plan,inspection,Do it,Maybe,Soon\n").encode()

@@ -314,3 +314,40 @@ def test_recommendation_level_slippage(real_actions):
     out = m.recommendation_slippage(real_actions, "2020-12-10 plan", "2021-12-08 update").set_index("recommendation")
     assert out["change"].to_dict() == {1: "slipped", 2: "all completed", 3: "slipped", 4: "all completed", 5: "all completed", 6: "slipped"}
     assert out.loc[6, "later_latest"] == D(2023, 12, 31)
+
+
+def test_due_periods_are_financial_years_and_quarters_newest_first():
+    from metrics.epop import ALL_ACTIONS, due_periods
+
+    periods = due_periods([dt.date(2025, 3, 31), dt.date(2025, 4, 1)], dt.date(2025, 5, 1))
+    assert periods[0] == ALL_ACTIONS
+    labels = [p.label for p in periods]
+    # 31 March 2025 is in 2024/25 (Q4), 1 April 2025 starts 2025/26 (Q1).
+    assert labels[1] == "2025/26 (Apr 2025 – Mar 2026)" and labels[6] == "2024/25 (Apr 2024 – Mar 2025)"
+    q4 = periods[10]
+    assert q4.label == "Q4 2024/25 (Jan–Mar 2025)" and (q4.start, q4.end) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert (periods[2].start, periods[2].end) == (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+    assert len(periods) == 11
+
+
+def test_due_in_period_keeps_both_ends_and_drops_undated_actions():
+    from metrics.epop import ALL_ACTIONS, DuePeriod, action_progress, due_in_period
+
+    actions = pd.DataFrame({
+        "due_date": [dt.date(2025, 3, 31), dt.date(2025, 4, 1), dt.date(2025, 6, 30), dt.date(2025, 7, 1), None],
+        "status": ["complete", "complete", "in progress", "complete", "not started"],
+    })
+    q1 = DuePeriod("Q1", dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+    kept = due_in_period(actions, q1)
+    assert list(kept.index) == [1, 2]
+    assert due_in_period(actions, ALL_ACTIONS) is actions
+    # As of 1 July 2025: both Q1 actions are due, one complete: 50%; the other is overdue.
+    progress = action_progress(kept, dt.date(2025, 7, 1))
+    assert (progress.due, progress.complete, progress.value, progress.overdue, progress.no_due_date) == (2, 1, 50.0, 1, 0)
+
+
+def test_agreement_text_names_both_agreements():
+    from metrics.epop import agreement_text
+
+    assert agreement_text({"agreed_by_region_on": dt.date(2025, 6, 15), "agreed_centrally_on": None}) == (
+        "Agreed by the region on 15 Jun 2025; by the central team not yet.")

@@ -48,11 +48,13 @@ def _rows(layer) -> list[dict]:
     return [f["properties"] for f in data["features"]] if isinstance(data, dict) else data
 
 
-LABEL_OPTIONS = {"background": True, "backgroundPadding": [3, 1, 3, 1], "characterSet": "auto",
-                 "fontFamily": "Arial, Helvetica, sans-serif", "getAlignmentBaseline": "center",
-                 "getBackgroundColor": [255, 255, 255, 215], "getColor": [11, 12, 12, 255],
+SDF = {"buffer": 6, "fontSize": 32, "radius": 10, "sdf": True}
+#: No background box (a shader program of its own): a white halo drawn by the text's shader.
+LABEL_OPTIONS = {"characterSet": "auto", "fontFamily": "Arial, Helvetica, sans-serif", "fontSettings": SDF,
+                 "getAlignmentBaseline": "center", "getColor": [11, 12, 12, 255],
                  "getPixelOffset": [0, 0], "getPosition": "@@=[lon, lat]", "getText": "@@=text",
-                 "getTextAnchor": "middle", "pickable": False, "sizeUnits": "pixels"}
+                 "getTextAnchor": "middle", "outlineColor": [255, 255, 255, 255], "outlineWidth": 6,
+                 "pickable": False, "sizeUnits": "pixels"}
 AREA_OPTIONS = {"autoHighlight": True, "filled": True, "getFillColor": "@@=properties.fill",
                 "getLineColor": [60, 60, 60, 255], "getLineWidth": "@@=properties.edge",
                 "highlightColor": [255, 255, 255, 90], "lineWidthMinPixels": 1, "lineWidthUnits": "pixels",
@@ -61,15 +63,14 @@ AREA_OPTIONS = {"autoHighlight": True, "filled": True, "getFillColor": "@@=prope
 #: reached it as the expression "@@=meters", and each hub covered the whole map).
 EXPECTED = {
     "gm_units": {"@@type": "GeoJsonLayer", **AREA_OPTIONS},
-    "reach": {"@@type": "ScatterplotLayer", "filled": True, "getFillColor": "@@=fill",
-              "getPosition": "@@=[lon, lat]", "getRadius": 600, "pickable": True, "radiusMinPixels": 1,
-              "radiusUnits": "meters", "stroked": False},
+    "reach": {"@@type": "SolidPolygonLayer", "extruded": False, "filled": True, "getFillColor": "@@=fill",
+              "getPolygon": "@@=square", "pickable": True},
     "gm_pdus": {"@@type": "GeoJsonLayer", "filled": False, "getLineColor": [11, 12, 12, 255], "getLineWidth": 3,
                 "lineWidthMinPixels": 3, "lineWidthUnits": "pixels", "pickable": False, "stroked": True},
-    "hubs": {"@@type": "ScatterplotLayer", "filled": True, "getFillColor": [255, 255, 255, 255],
-             "getLineColor": [11, 12, 12, 255], "getLineWidth": 3, "getPosition": "@@=[lon, lat]",
-             "getRadius": "@@=radius", "lineWidthMinPixels": 3, "lineWidthUnits": "pixels", "pickable": True,
-             "radiusUnits": "pixels", "stroked": True},
+    "hubs": {"@@type": "TextLayer", "characterSet": ["\u25cf"], "fontFamily": "Arial, Helvetica, sans-serif",
+             "fontSettings": SDF, "getAlignmentBaseline": "center", "getColor": [255, 255, 255, 255],
+             "getPosition": "@@=[lon, lat]", "getSize": "@@=size", "getText": "@@=text", "getTextAnchor": "middle",
+             "outlineColor": [11, 12, 12, 255], "outlineWidth": 5, "pickable": True, "sizeUnits": "pixels"},
     "gm_unit_labels": {"@@type": "TextLayer", **LABEL_OPTIONS, "fontWeight": "bold", "getSize": 12},
     "regions": {"@@type": "GeoJsonLayer", **AREA_OPTIONS},
     "pdus": {"@@type": "GeoJsonLayer", "filled": False, "getLineColor": [60, 60, 60, 220], "getLineWidth": 1.5,
@@ -123,7 +124,9 @@ def test_gm_map_json(measure):
     assert deck["mapStyle"] == "__MAP_STYLE__" and deck.get("mapProvider") is None  # no basemap
     assert figure.deck._tooltip == {"text": "{tooltip}"}  # Streamlit sends it beside the spec
     kinds = [layer["@@type"] for layer in deck["layers"]]
-    assert kinds == ["GeoJsonLayer", "ScatterplotLayer", "ScatterplotLayer", "TextLayer"]
+    # Two layer types, so three shader programs (areas' fill and edges, text): each program is
+    # compiled in software by a browser without a GPU, most of the time it takes to draw.
+    assert kinds == ["GeoJsonLayer", "SolidPolygonLayer", "TextLayer", "TextLayer"]
     units = deck["layers"][0]["data"]["features"]
     assert len(units) == 11
     for feature in units:
@@ -133,9 +136,14 @@ def test_gm_map_json(measure):
         assert len(feature["properties"]["fill"]) == 4
     manchester = [f for f in units if "Manchester" in f["properties"]["tooltip"]]
     assert all("approximated" in f["properties"]["tooltip"] for f in manchester)
-    for layer in deck["layers"][1:]:
+    for layer in deck["layers"][2:]:
         for row in layer["data"]:
             assert 53.3 < row["lat"] < 53.7 and -2.75 < row["lon"] < -1.9
+    for cell in deck["layers"][1]["data"]:  # reach: 1 km squares
+        ring = cell["square"]
+        lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+        assert 53.2 < min(lats) and max(lats) < 53.8 and -2.85 < min(lons) and max(lons) < -1.8
+        assert abs((max(lats) - min(lats)) * 111.32 - 1.0) < 0.01, "a 1 km cell"
     hub_tips = [row["tooltip"] for row in deck["layers"][2]["data"]]
     assert hub_tips[0].startswith("Hub: Central (Manchester)") and "as of 31 Mar 2024" in hub_tips[0]
     labels = sorted(row["text"] for row in deck["layers"][3]["data"])
@@ -301,3 +309,16 @@ def test_a_prebuilt_deck_sends_the_same_json_and_has_no_layers_to_convert():
     # A deck changed after it was prebuilt does not carry the stored JSON.
     figure.deck.layers.pop()
     assert figure.deck.to_json() != prebuilt.to_json()
+
+
+def test_the_viewers_own_region_is_starred_in_words_not_colour():
+    values = pd.DataFrame({"region_code": list("ABCDEFGHIJKL"), "value": range(0, 120, 10)})
+    figure = regions_map(values, title="x", as_of=None, own_region="J")
+    labels = [row["text"] for row in _layers(figure)["region_labels"]["data"]]
+    assert [t for t in labels if t.startswith("★")] == ["★ Greater Manchester\n90"]
+    tips = [f["properties"]["tooltip"] for f in _layers(figure)["regions"]["data"]["features"]]
+    assert [t for t in tips if "your region" in t] == ["★ Region J Greater Manchester (your region): 90 · "
+                                                        "█ 88–110 · no data loaded"]
+    assert list(figure.table["Region"]).count("★ J Greater Manchester (your region)") == 1
+    plain = regions_map(values, title="x", as_of=None)
+    assert not any("★" in row["text"] for row in _layers(plain)["region_labels"]["data"])
