@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.epop import ALL_ACTIONS, PERIOD_DEFINITION, DuePeriod
+from ui import url_state
 
 #: session_state key of the period picker (the same on both EPOP pages).
 PERIOD_KEY = "epop_period"
@@ -19,8 +20,10 @@ OWN_ROW_CSS = "font-weight: bold; background-color: #FFF2CC"
 def choose_period(periods: Sequence[DuePeriod], *, key: str = PERIOD_KEY) -> DuePeriod:
     """A picker of the periods offered; a choice no longer offered falls back to every action."""
     by_label = {p.label: p for p in periods}
-    if st.session_state.get(key) not in by_label:
-        st.session_state.pop(key, None)
+    if key in st.session_state and st.session_state[key] not in by_label:
+        del st.session_state[key]
+    url_state.choice(key, "due", list(by_label), ALL_ACTIONS.label if ALL_ACTIONS.label in by_label
+                     else next(iter(by_label)), label="Actions due in")
     label = st.selectbox("Actions due in", list(by_label), key=key, help=PERIOD_DEFINITION)
     return by_label.get(label, ALL_ACTIONS)
 
