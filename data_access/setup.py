@@ -25,7 +25,23 @@ def initialise(engine: Engine) -> dict[str, int]:
         else:
             added["inspection_plan"] = load_inspection_plan(session)
     analyze(engine)  # planner statistics for what is there now (imports refresh them again)
+    added["kpi_summary_rebuilt"] = int(_refresh_stale_summary(engine))
     return added
+
+
+def _refresh_stale_summary(engine: Engine) -> bool:
+    """Rebuild the stored daily summary when it does not describe the data (e.g. a database made
+    by an earlier version, whose summary carries an older stamp); a current one is left alone."""
+    from data_access.kpi_summary import data_version, refresh_kpi_summary
+    from data_access.models import KpiSummaryState
+
+    with engine.connect() as conn:
+        if conn.execute(select(Referral.id).limit(1)).first() is None:
+            return False
+        stamped = conn.execute(select(KpiSummaryState.data_version)).scalar()
+        if stamped == data_version(conn):
+            return False
+    return refresh_kpi_summary(engine).built
 
 
 def is_empty(engine: Engine) -> bool:

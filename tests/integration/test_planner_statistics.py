@@ -64,3 +64,18 @@ def test_an_import_gathers_statistics_for_the_new_referrals(engine):
 
 def test_analyze_reports_its_time(engine):
     assert analyze(engine) >= 0
+
+
+def test_init_rebuilds_a_summary_stamped_by_an_earlier_version_and_leaves_a_current_one(engine):
+    """A database made by an earlier version carries a summary stamp in an older format: the
+    figures would be computed live (slowly) until the next import, so init rebuilds it."""
+    initialise(engine)
+    run_import("ram-performance", engine, FIXTURE, user="test", scope=analyst_scope())
+    with engine.begin() as conn:
+        current = conn.execute(text("SELECT data_version, refreshed_at FROM kpi_summary_state")).one()
+        assert initialise(engine)["kpi_summary_rebuilt"] == 0  # current: left alone
+        assert conn.execute(text("SELECT refreshed_at FROM kpi_summary_state")).scalar_one() == current[1]
+        conn.execute(text("UPDATE kpi_summary_state SET data_version = 'referrals=1;older format'"))
+    assert initialise(engine)["kpi_summary_rebuilt"] == 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT data_version FROM kpi_summary_state")).scalar_one() == current[0]
