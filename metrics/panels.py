@@ -40,7 +40,7 @@ from data_access.reference import end_reason_classes
 from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, compare, findings, periods, spc
-from metrics.partitions import Partition, hidden_for_period, hidden_months, partitions_for
+from metrics.partitions import Partition, hidden_for_period, hidden_months, partitions_for, rows_for_period
 from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.end_reasons import SL002_REASON_DECISION
@@ -1855,12 +1855,22 @@ def _compare_settings(inp: PanelInputs) -> dict:
                 comparator_label=inp.view_label)
 
 
+def _compare_across_views(db: Db, inp: PanelInputs, code: str, by: str) -> dict | None:
+    """What the areas' own views hide (metrics.partitions), when this view is the whole of that
+    partition (Greater Manchester by borough or provider, a provider's contract by borough)."""
+    for partition in inp.partitions:
+        if partition.kind == by and partition.own is None:
+            return rows_for_period(db, partition, inp.period, inp.as_of, inp.suppression_threshold).get(code)
+    return None
+
+
 def compare_areas_panel(db: Db, inp: PanelInputs, *, code: str, by: str = "borough") -> Panel:
     """One measure across the view's boroughs, PDUs, hubs or providers against the whole view
     (:func:`metrics.compare.compare_areas`), with one as-of date (the view's) for every area.
     ``data`` is the table as shown; ``extra`` holds the funnel (points, limits, comparator)
     and the outliers beyond the 99.8% limits."""
-    result = compare.compare_areas(db, inp.referrals, code=code, by=by, **_compare_settings(inp))
+    result = compare.compare_areas(db, inp.referrals, code=code, by=by, **_compare_settings(inp),
+                                   across_views=_compare_across_views(db, inp, code, by))
     notes = list(result.notes)
     if result.outliers:
         notes.append("Outside the 99.8% funnel limits: " + ", ".join(result.outliers) + ".")
@@ -1875,7 +1885,9 @@ def compare_areas_panel(db: Db, inp: PanelInputs, *, code: str, by: str = "borou
 def compare_matrix_panel(db: Db, inp: PanelInputs, *, by: str = "borough") -> Panel:
     """Every measure × every area of the view on one screen, each cell the value shown by
     :func:`compare_areas_panel` with ▲ better, ● similar, ▼ worse than the whole view."""
-    results = compare.kpi_matrix_results(db, inp.referrals, codes=list(KPI_CODES), by=by, **_compare_settings(inp))
+    across = {code: _compare_across_views(db, inp, code, by) for code in KPI_CODES}
+    results = compare.kpi_matrix_results(db, inp.referrals, codes=list(KPI_CODES), by=by, **_compare_settings(inp),
+                                         across_views={c: a for c, a in across.items() if a is not None})
     frame = compare.matrix_frame(results, by)
     worse = sum(cell.endswith("▼") for column in frame.columns for cell in frame[column])
     better = sum(cell.endswith("▲") for column in frame.columns for cell in frame[column])

@@ -35,7 +35,6 @@ from sqlalchemy import Select, select
 from data_access.models import Borough, Provider, Referral
 from data_access.scoping import AccessScope, ReferralFilters, apply_filters, referrals_select
 from metrics import periods
-from metrics.disclosure import suppress_linked
 from metrics.queries import monthly_series
 
 SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11 (as metrics.panels)
@@ -153,11 +152,65 @@ def grid_hidden(numerators: np.ndarray, denominators: np.ndarray, columns: list[
     n = np.asarray(numerators, dtype=float)
     d = np.asarray(denominators, dtype=float)
     equations = equations_for(n.shape[0], columns, with_total=with_total)
-    den_hidden = suppress_linked(d.ravel(), equations, threshold=threshold)
+    total_row = np.zeros(n.shape, dtype=bool)
+    if with_total:
+        total_row[-1] = True
+    den_hidden = suppress_grid(d.ravel(), equations, threshold=threshold, total=total_row.ravel())
     complement = d - n
     also = ((complement >= 1) & (complement < threshold)).ravel() | (den_hidden & (n.ravel() > 0))
-    num_hidden = suppress_linked(n.ravel(), equations, threshold=threshold, also_hidden=also)
+    num_hidden = suppress_grid(n.ravel(), equations, threshold=threshold, also_hidden=also, total=total_row.ravel())
     return num_hidden.reshape(n.shape), den_hidden.reshape(d.shape)
+
+
+def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, also_hidden=None,
+                  total=None) -> np.ndarray:
+    """Primary suppression (1 to threshold − 1, plus ``also_hidden``), then secondary over the
+    grid's equations until no hidden value is determined by the shown ones.
+
+    Secondary cells are chosen to close the route that gives a hidden value away, starting with
+    the value hidden last (so a cell hidden to protect a month is itself protected along its own
+    row before anything else): a shown value in one of its equations whose hiding leaves it
+    undetermined, else any shown value in them; of those, the smallest non-zero, a member's
+    before the total's. (:func:`metrics.disclosure.suppress_linked`'s "fewest left" choice, tried on
+    these grids, hid whole columns and the totals with them.)"""
+    from metrics.disclosure import recoverable_from
+
+    values = np.asarray(values, dtype=float)
+    total = np.zeros(len(values), dtype=bool) if total is None else np.asarray(total, dtype=bool)
+    hidden = (values >= 1) & (values < threshold)
+    if also_hidden is not None:
+        hidden |= np.asarray(also_hidden, dtype=bool)
+    order = [int(i) for i in np.flatnonzero(hidden)]  # when each was hidden
+    by_value = {}
+    for k, eq in enumerate(equations):
+        for i in eq:
+            by_value.setdefault(i, []).append(k)
+
+    def preference(i: int) -> tuple:
+        return (int(values[i] <= 0), int(total[i]), float(values[i]), i)
+
+    while True:
+        recoverable = recoverable_from(equations, hidden)
+        if not recoverable.any():
+            return hidden
+        target = next(i for i in reversed(order) if recoverable[i]) if any(recoverable[i] for i in order) \
+            else int(np.flatnonzero(recoverable)[0])
+        candidates = sorted({i for k in by_value.get(target, []) for i in equations[k] if not hidden[i]},
+                            key=preference)
+        if not candidates:
+            candidates = sorted({i for eq in equations for i in eq if not hidden[i]}, key=preference)
+        if not candidates:
+            return hidden
+        closing = None
+        for i in candidates:
+            trial = hidden.copy()
+            trial[i] = True
+            if not recoverable_from(equations, trial)[target]:
+                closing = i
+                break
+        choice = closing if closing is not None else candidates[0]
+        hidden[choice] = True
+        order.append(choice)
 
 
 def _grid_counts(series: dict[str, pd.DataFrame], columns) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -270,4 +323,28 @@ def hidden_months(db, partitions: tuple[Partition, ...], first: dt.date, last: d
                 for k, (kind, m) in enumerate(columns):
                     if kind == "month" and first <= m <= last and (num[k] or den[k]):
                         out.setdefault(code, set()).add(m)
+    return out
+
+
+REST = "__rest__"
+TOTAL = "__total__"
+
+
+def rows_for_period(db, partition: Partition, period: periods.Period, as_of: dt.date | None,
+                    threshold: int) -> dict[str, dict[str, tuple[bool, bool]]]:
+    """``{code: {member name | REST | TOTAL: (numerator hidden, denominator hidden)}}``: every row
+    of a partition's grid for one period, for a table that shows all the members at once
+    (Compare areas), so it hides at least what the members' own views hide."""
+    column = column_of(period)
+    if column is None:
+        return {}
+    key = _key(db, partition.parent, partition.kind, year_of(column[1]).start, as_of, threshold, _data_version(db))
+    partition_grid(db, Partition(partition.kind, partition.parent, partition.members, None), year_of(column[1]),
+                   as_of, threshold)  # fills the cache
+    labels = [name for name, _ in partition.members] + ([REST] if partition.members else []) + [TOTAL]
+    out = {}
+    for code, (columns, num, den) in _CACHE[key].items():
+        if column in columns:
+            k = columns.index(column)
+            out[code] = {label: (bool(num[r, k]), bool(den[r, k])) for r, label in enumerate(labels)}
     return out
