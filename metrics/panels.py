@@ -1681,6 +1681,13 @@ def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
 # --------------------------------------------------------------------------------------------
 
 
+#: Why the import panels' counts are shown as they are (docs/DISCLOSURE.md, Data quality).
+IMPORT_COUNTS_NOTE = ("Counts of file rows and imports are shown in full, small ones included: they count records in "
+                      "files, not people or anything about them, and are needed to check each file against its "
+                      "source. A provider sees only its own imports. Counts of referrals on this page (fields "
+                      "recorded, record-keeping, ends at sentence expiry) follow the suppression rules.")
+
+
 def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None, stale_after: int = 35) -> Panel:
     b = ImportBatch.__table__.c
     stmt = (select(b.kind, func.max(b.finished_at).label("last_import"), func.count().label("imports"),
@@ -1700,7 +1707,8 @@ def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None
              else (f"All {len(data)} sources were" if len(data) > 1 else "The one source was")
              + f" refreshed within {stale_after} days of the as-of date")
     return Panel(title, data, "days before the as-of date", (
-        f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",))
+        f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",
+        IMPORT_COUNTS_NOTE))
 
 
 def field_completeness(db: Db, inp: PanelInputs) -> Panel:
@@ -1735,20 +1743,34 @@ def field_completeness(db: Db, inp: PanelInputs) -> Panel:
 
 
 def record_keeping(db: Db, inp: PanelInputs) -> Panel:
+    """KP1–KP3 as the scorecard shows them (docs/DISCLOSURE.md, Data quality): the same measures
+    are on the KPIs page and in the packs, so their counts follow the same suppression here
+    (the events are records about people's contacts, plans and appointments; a figure hidden on
+    the KPIs page is hidden here too, across views included)."""
     codes = ("KP1", "KP2", "KP3")
-    card = scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of, forecast=False, codes=codes)
-    rows = [{"code": r.code, "measure": r.title, "value": _value_text(r), "target": pct(r.target, 0),
-             "status": _status_text(r.status), "on_time": r.numerator, "events": r.denominator,
-             "numeric_value": r.value} for r in card.kpis]
+    card = period_scorecard(db, inp, codes=codes)
+    figures_ = figures(db, inp)
+    rows = []
+    for r in card.kpis:
+        shown = shown_kpi(r, figures_)
+        withheld = shown["value"] == WITHHELD_RATE
+        rows.append({"code": r.code, "measure": r.title, "value": WITHHELD_RATE if withheld else _value_text(r),
+                     "target": pct(r.target, 0), "status": _status_text(shown["status"]),
+                     "on_time": shown["numerator"] if isinstance(shown["numerator"], str) else f"{shown['numerator']:,}",
+                     "events": shown["denominator"] if isinstance(shown["denominator"], str)
+                     else f"{shown['denominator']:,}",
+                     "numeric_value": None if withheld else r.value})
     data = pd.DataFrame(rows)
     if data.empty:
         return Panel("No record-keeping events (KP1–KP3) have been loaded", data, "%",
                      ("KP1–KP3 need record-keeping events, which the provider case extract supplies.",))
-    below = data.loc[data["status"].str.contains("below"), "code"].tolist()
+    below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")
+             and shown_kpi(r, figures_)["value"] != WITHHELD_RATE]
     title = (f"{len(below)} of {len(data)} record-keeping measures below target ({', '.join(below)})" if below
              else f"All {len(data)} record-keeping measures meet target")
-    return Panel(title, data, "% recorded within 1 business day",
-                 tuple(f"{r.code}: {r.definition}" for r in card.kpis))
+    notes = tuple(f"{r.code}: {r.definition}" for r in card.kpis)
+    notes += symbols_note(data, figures_.suppression_threshold, figures_.minimum_rate_denominator)
+    return Panel(title, data, "% recorded within 1 business day", notes)
 
 
 def last_imports(db: Db, inp: PanelInputs, *, imported_by: str | None = None, limit: int = 10) -> Panel:
@@ -1762,7 +1784,8 @@ def last_imports(db: Db, inp: PanelInputs, *, imported_by: str | None = None, li
         return Panel("No imports yet", data, "rows")
     rejected = int(data["rows_rejected"].sum())
     title = f"Last {plural(len(data), 'import')}: {rejected:,} rows rejected in total"
-    return Panel(title, data, "rows", ("Rejected rows are listed with their reasons on the Upload data page.",))
+    return Panel(title, data, "rows", ("Rejected rows are listed with their reasons on the Upload data page.",
+                                       IMPORT_COUNTS_NOTE))
 
 
 # --------------------------------------------------------------------------------------------
