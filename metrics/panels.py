@@ -1707,8 +1707,7 @@ def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None
              else (f"All {len(data)} sources were" if len(data) > 1 else "The one source was")
              + f" refreshed within {stale_after} days of the as-of date")
     return Panel(title, data, "days before the as-of date", (
-        f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",
-        IMPORT_COUNTS_NOTE))
+        f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",))
 
 
 def field_completeness(db: Db, inp: PanelInputs) -> Panel:

@@ -198,7 +198,7 @@ def spc_chart(data: pd.DataFrame, target: float | None, rebases: tuple = (), *, 
     if len(suppressed):
         # Months left out for small numbers: a marked gap on the axis, never a value.
         figure.add_scatter(x=list(suppressed), y=[0.0] * len(suppressed), mode="markers+text", name="Not shown (small numbers)",
-                           marker=dict(color="#FFFFFF", symbol="x-thin-open", size=10, line=dict(width=2, color="#3D3D3D")),
+                           marker=dict(color="#3D3D3D", symbol="x-thin", size=10, line=dict(width=2, color="#3D3D3D")),
                            text=[SUPPRESSED_MARK] * len(suppressed) if not compact else None, textposition="top center",
                            hovertemplate="%{x|%b %Y}: not shown (small numbers)<extra></extra>")
     if compact:
