@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Select, select
 
-from data_access.models import Borough, Provider, Referral
+from data_access.models import Borough, Provider
 from data_access.scoping import AccessScope, ReferralFilters, apply_filters, referrals_select
 from metrics import periods
 from metrics.queries import monthly_series
