@@ -12,6 +12,7 @@ from ui.panel_data import panel_data, show
 
 ctx = page_context()
 heading(ctx, "Data quality")
+st.caption(panels.IMPORT_COUNTS_NOTE)  # which counts here are suppressed and which are not, and why
 # A provider sees only the imports it made; commissioners and admins see every import.
 imported_by = ctx.user.username if ctx.scope.role == "provider" else None
 

@@ -137,6 +137,14 @@ def run_scorecard(args, settings: Settings, out) -> int:
                 demand_unit_ids=units, ds1_bound=figures.ds1_bound,
                 forecast_period_days=figures.forecast_period_days,
             )
+            if args.suppress:
+                # Suppressed across views as on the pages and packs (metrics.partitions): a borough
+                # with Greater Manchester and the other boroughs, a month with its quarter and year.
+                from metrics.partitions import partitions_for
+
+                card = panels.mark_hidden_across_views(
+                    conn, card, partitions_for(conn, analyst_scope(), filters), periods.custom(args.start, args.end),
+                    card.as_of, figures.suppression_threshold)
             official = (sl002_official(conn, stmt, start=args.start, end=args.end, as_of=card.as_of)
                         if getattr(args, "official_cut", False) else None)
     finally:

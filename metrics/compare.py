@@ -203,6 +203,7 @@ def compare_areas(
     minimum_denominator: int = 10,
     comparator_label: str = "the whole view",
     trend: bool = True,
+    across_views: dict[str, tuple[bool, bool]] | None = None,
 ) -> AreaComparison:
     """One measure across the areas of a view, against the whole view.
 
@@ -220,6 +221,9 @@ def compare_areas(
         worked out once for the whole view and used for every area).
     threshold, minimum_denominator : disclosure settings (counts 1 to threshold − 1 hidden;
         rates on fewer cases withheld).
+    across_views : per area name (``metrics.partitions.REST`` for the areas' rest, ``TOTAL`` for
+        the whole view), whether its met count and its cases are hidden on the area's own views
+        (``metrics.partitions``): hidden here too, so this table never shows what those hide.
 
     Returns
     -------
@@ -239,6 +243,9 @@ def compare_areas(
     comparator_withheld = comparator is not None and displayable_rate(
         int(overall.numerator), int(overall.denominator), minimum_denominator=minimum_denominator,
         threshold=threshold, protect_numerator=True) is None
+    across = across_views or {}
+    if any(across.get("__total__", ())):
+        comparator_withheld = comparator is not None
     if comparator_withheld:
         comparator = None
 
@@ -281,6 +288,11 @@ def compare_areas(
         hidden_met = bool(protected.suppressed.iloc[i]["met"]) if protected else False
         hidden_not = bool(protected.suppressed.iloc[i]["not_met"]) if protected else False
         hidden_cases = bool(protected.suppressed.iloc[i]["Total"]) if protected else False
+        # Hidden on the area's own views (metrics.partitions): hidden here too.
+        num_across, den_across = across.get("__rest__" if r.get("residual") else r["area"], (False, False))
+        hidden_met |= num_across or (den_across and x > 0)
+        hidden_not |= num_across or den_across
+        hidden_cases |= den_across
         shows_rate = n >= minimum_denominator and not (hidden_met or hidden_not)
         row = {"area": r["area"], "met": SUPPRESSED if hidden_met else f"{x:,}",
                "cases": SUPPRESSED if hidden_cases else f"{n:,}"}
@@ -377,13 +389,14 @@ MATRIX_SYMBOLS = {"better": " ▲", "worse": " ▼", "similar": " ●"}
 
 def kpi_matrix_results(
     db: Db, referrals: Select, *, codes: list[str], by: str, start: dt.date, end: dt.date,
-    as_of: dt.date | None = None, **settings,
+    as_of: dt.date | None = None, across_views: dict[str, dict] | None = None, **settings,
 ) -> list[AreaComparison]:
-    """:func:`compare_areas` for each measure, all with the first one's as-of date."""
+    """:func:`compare_areas` for each measure, all with the first one's as-of date
+    (``across_views``: per measure, as :func:`compare_areas` takes it)."""
     results = []
     for code in codes:
         result = compare_areas(db, referrals, code=code, by=by, start=start, end=end, as_of=as_of,
-                               trend=False, **settings)
+                               trend=False, across_views=(across_views or {}).get(code), **settings)
         as_of = result.as_of
         results.append(result)
     return results

@@ -133,6 +133,8 @@ def _comparable(result: KpiResult | None, minimum_denominator: int, threshold: i
     if result is None or result.value is None or result.target is None or result.denominator < minimum_denominator:
         return False
     small = lambda n: 1 <= int(round(n)) < threshold  # noqa: E731
+    if any(result.extra.get("hidden_across_views", ())):  # hidden to protect another view (metrics.partitions)
+        return False
     if not _is_rate_of_people(result):
         return not small(result.numerator)
     return not (small(result.numerator) or small(result.denominator - result.numerator))

@@ -40,6 +40,7 @@ from data_access.reference import end_reason_classes
 from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, compare, findings, periods, spc
+from metrics.partitions import Partition, hidden_for_period, hidden_months, partitions_for, rows_for_period
 from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.end_reasons import SL002_REASON_DECISION
@@ -149,6 +150,9 @@ class PanelInputs:
     provider_id: int | None = None
     #: The whole view in words: what areas are compared with (Compare areas).
     view_label: str = "Greater Manchester"
+    #: The grids of views this view's figures are suppressed with (metrics.partitions: a borough
+    #: with Greater Manchester and the other boroughs, a month with its quarter and year).
+    partitions: tuple[Partition, ...] = ()
 
     @property
     def start(self) -> dt.date:
@@ -238,6 +242,7 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
         forecast_period_days=figures.forecast_period_days, distance_scale=figures.distance_scale,
         spc_rule_set=figures.spc_rule_set, spc_run_length=figures.spc_run_length, spc_rebases=spc_rebases(db),
         contracts_note=contracts_note, provider_id=provider_id, view_label=view_label(scope, filters),
+        partitions=partitions_for(db, scope, filters),
     )
 
 
@@ -672,10 +677,27 @@ def complexity_by_borough(db: Db, inp: PanelInputs) -> Panel:
 
 def period_scorecard(db: Db, inp: PanelInputs, *, include_case_ids: bool = False,
                      codes: Sequence[str] | None = None) -> Scorecard:
-    return scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of,
+    card = scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of,
                      demand_unit_ids=inp.demand_unit_ids, ds1_bound=inp.ds1_bound,
                      forecast_period_days=inp.forecast_period_days,
                      include_case_ids=include_case_ids and inp.sees_case_ids, codes=codes)
+    return mark_hidden_across_views(db, card, inp.partitions, inp.period, card.as_of or inp.as_of,
+                                    inp.suppression_threshold)
+
+
+def mark_hidden_across_views(db: Db, card: Scorecard, partitions_: tuple[Partition, ...], period: periods.Period,
+                             as_of: dt.date | None, threshold: int) -> Scorecard:
+    """Mark each measure whose numerator or denominator the view's grids hide (``metrics.
+    partitions``: a borough with Greater Manchester and the other boroughs, a month with its
+    quarter and year), for :func:`shown_kpi` (pages, packs and ``python -m metrics scorecard
+    --suppress`` alike)."""
+    if not partitions_:
+        return card
+    hidden = hidden_for_period(db, partitions_, period, as_of, threshold)
+    for result in card.kpis:
+        if result.code in hidden:
+            result.extra["hidden_across_views"] = hidden[result.code]
+    return card
 
 
 def _value_text(result: KpiResult) -> str:
@@ -776,11 +798,28 @@ def _rebases_for(inp: PanelInputs, code: str) -> tuple[Rebase, ...]:
 
 def spc_charts(db: Db, inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[str, Panel]:
     """An XmR chart per monthly case measure, up to the period's end, with the rule that fired."""
-    series = monthly_series(db, inp.referrals, start=spc_window_start(inp.end, months), end=inp.end, as_of=inp.as_of)
-    return spc_charts_from(series, inp, months=months)
+    start = spc_window_start(inp.end, months)
+    series = monthly_series(db, inp.referrals, start=start, end=inp.end, as_of=inp.as_of)
+    hidden = hidden_months(db, inp.partitions, start, inp.end, inp.as_of, inp.suppression_threshold)
+    return spc_charts_from(series, inp, months=months, hidden=hidden)
 
 
-def spc_charts_from(series: dict[str, pd.DataFrame], inp: PanelInputs, *, months: int = SPC_MONTHS) -> dict[str, Panel]:
+SPC_SUPPRESSED_NOTE = ("Months not charted (small numbers): {months}. A month is left out when its cases met or not "
+                       "met are 1 to {top}, its cases are fewer than {minimum}, or its figure is hidden on that "
+                       "month's scorecard to protect another view's; the mean and process limits are computed from "
+                       "the months shown only, and no point shows its counts.")
+
+
+def spc_month_shown(numerator: float, denominator: float, threshold: int, minimum_denominator: int) -> bool:
+    """Whether a month's rate may be an SPC point (docs/DISCLOSURE.md, SPC charts): its rate may
+    be shown beside its denominator, published on that month's scorecard (no count or complement
+    of 1 to threshold − 1, at least ``minimum_denominator`` cases)."""
+    return displayable_rate(int(numerator), int(denominator), minimum_denominator=minimum_denominator,
+                            threshold=threshold, protect_numerator=True) is not None
+
+
+def spc_charts_from(series: dict[str, pd.DataFrame], inp: PanelInputs, *, months: int = SPC_MONTHS,
+                    hidden: dict[str, set] | None = None) -> dict[str, Panel]:
     """:func:`spc_charts` from monthly series already fetched (``metrics.queries.monthly_series``).
 
     Each panel's ``data`` has the limits as displayed (``lower``/``upper``: a percentage's limits
@@ -798,14 +837,32 @@ def spc_charts_from(series: dict[str, pd.DataFrame], inp: PanelInputs, *, months
         # A month after the as-of date can have cases but no value yet (nothing is known about
         # it): not a point on the chart (a part-period pack reached this).
         points = frame[(frame["denominator"] > 0) & frame["value"].notna()].reset_index(drop=True)
+        # Disclosure (docs/DISCLOSURE.md, SPC charts): a month whose count or complement is 1-4,
+        # whose cases are too few for a rate, or whose figure its scorecard hides (metrics.
+        # partitions) is a marked gap; no point carries its counts; the limits use shown months only.
+        gone = {pd.Timestamp(m).date() for m in (hidden or {}).get(code, set())}
+        keep = np.array([spc_month_shown(n, d, inp.suppression_threshold, inp.minimum_rate_denominator)
+                         and pd.Timestamp(m).date() not in gone
+                         for m, n, d in zip(points["month"], points["numerator"], points["denominator"])], dtype=bool)
+        suppressed_months = tuple(pd.Timestamp(m).date() for m in points.loc[~keep, "month"]) if len(points) else ()
+        points = points[keep].drop(columns=["numerator", "denominator"]).reset_index(drop=True)
+        gap_note = (SPC_SUPPRESSED_NOTE.format(months=", ".join(f"{m:%b %Y}" for m in suppressed_months),
+                                               top=inp.suppression_threshold - 1,
+                                               minimum=inp.minimum_rate_denominator),) if suppressed_months else ()
+        base_here = {**base, "suppressed_months": suppressed_months}
         if points.empty:
-            charts[code] = Panel(f"{code}: no data in the last {months} months", points, "%", (rules,),
-                                 {**base, "variation": NO_DATA, "target": entry.target})
+            title = (f"{code}: not charted: every month with cases in the last {months} months has too few to show "
+                     "(small numbers)" if suppressed_months else f"{code}: no data in the last {months} months")
+            charts[code] = Panel(title, points, "%", (rules, *gap_note),
+                                 {**base_here, "variation": SMALL_NUMBERS if suppressed_months else NO_DATA,
+                                  "target": entry.target})
             continue
         if len(points) < 2:  # a moving range needs two months: no limits, no verdict
-            charts[code] = Panel(f"{code}: only one month with cases in the last {months} months, too few to chart",
-                                 points.iloc[0:0], "%", (rules,), {**base, "variation": TOO_FEW_MONTHS,
-                                                                   "target": entry.target})
+            charts[code] = Panel(f"{code}: only one month that may be shown in the last {months} months, too few to chart"
+                                 if suppressed_months else
+                                 f"{code}: only one month with cases in the last {months} months, too few to chart",
+                                 points.iloc[0:0], "%", (rules, *gap_note), {**base_here, "variation": TOO_FEW_MONTHS,
+                                                                             "target": entry.target})
             continue
         months_x = list(points["month"])
         rebases = [r for r in _rebases_for(inp, code) if months_x[0] < r.on <= months_x[-1]]
@@ -845,8 +902,9 @@ def spc_charts_from(series: dict[str, pd.DataFrame], inp: PanelInputs, *, months
         if chart.provisional:
             notes.append(f"Limits are provisional: fewer than 13 months of data "
                          f"({chart.segments[-1].stop - chart.segments[-1].start}) since the latest (re)base.")
+        notes += gap_note
         charts[code] = Panel(title, data, "% of the month's cases", tuple(notes),
-                             {**base, "variation": variation, "assurance": assurance, "target": entry.target,
+                             {**base_here, "variation": variation, "assurance": assurance, "target": entry.target,
                               "signal": chart.latest_signal, "provisional": chart.provisional,
                               "variation_icon": variation_icon, "assurance_icon": assurance_icon,
                               "limits_note": chart.limits_note, "rebases": marked, "xmr": chart})
@@ -982,9 +1040,18 @@ def extension_readiness(db: Db, inp: PanelInputs) -> Panel:
                      pd.DataFrame(), "% of cases")
     series = monthly_series(db, inp.referrals, start=SERVICE_START, end=inp.end, as_of=inp.as_of)
     window = spc_window_start(inp.end)
+    # Months and years hidden on their own scorecards to protect other views (metrics.partitions).
+    hidden = hidden_months(db, inp.partitions, SERVICE_START.replace(day=1), inp.end, inp.as_of,
+                           inp.suppression_threshold)
     charts = spc_charts_from({code: frame[pd.to_datetime(frame["month"]).dt.date >= window].reset_index(drop=True)
-                              for code, frame in series.items()}, inp)
-    return readiness_from(series, charts, inp.end, figures(db, inp))
+                              for code, frame in series.items()}, inp, hidden=hidden)
+    years_hidden = {}
+    for year in periods.periods_between(SERVICE_START, inp.end, "contract_year", SERVICE_START):
+        for code, (num, den) in hidden_for_period(db, inp.partitions, year, inp.as_of,
+                                                  inp.suppression_threshold).items():
+            if num or den:
+                years_hidden.setdefault(code, set()).add(year.start)
+    return readiness_from(series, charts, inp.end, figures(db, inp), hidden=hidden, years_hidden=years_hidden)
 
 
 def _meets(value: float, entry) -> bool:
@@ -992,7 +1059,8 @@ def _meets(value: float, entry) -> bool:
 
 
 def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], end: dt.date,
-                   figures_: FigureSettings | None = None) -> Panel:
+                   figures_: FigureSettings | None = None, *, hidden: dict[str, set] | None = None,
+                   years_hidden: dict[str, set] | None = None) -> Panel:
     """:func:`extension_readiness` from monthly series and SPC charts already computed.
 
     A year's value is the sum of its months' numerators over the sum of their denominators
@@ -1014,9 +1082,13 @@ def readiness_from(series: dict[str, pd.DataFrame], charts: dict[str, Panel], en
             # so a rate whose count or complement is 1-4 is withheld here too (issue 14).
             value = displayable_rate(numerator, denominator, minimum_denominator=figures_.minimum_rate_denominator,
                                      threshold=figures_.suppression_threshold, protect_numerator=True) if denominator else None
+            if year.start in (years_hidden or {}).get(code, set()):
+                value = None  # hidden on the year's scorecard to protect another view
+            gone = {pd.Timestamp(m).date() for m in (hidden or {}).get(code, set())}
             rated = [displayable_rate(int(n), int(d), minimum_denominator=figures_.minimum_rate_denominator,
                                       threshold=figures_.suppression_threshold, protect_numerator=True)
-                     for n, d in zip(months["numerator"], months["denominator"]) if d > 0]
+                     if day not in gone else None
+                     for day, n, d in zip(months["day"], months["numerator"], months["denominator"]) if d > 0]
             counted = [v for v in rated if v is not None]
             met = sum(_meets(v, entry) for v in counted) if entry.target is not None else None
             latest_year = year is years[-1]
@@ -1082,8 +1154,14 @@ def shown_kpi(result: KpiResult, figures_: FigureSettings) -> dict:
                                 threshold=threshold, protect_numerator=True)
         value = None if result.denominator == 0 else WITHHELD_RATE if rate is None else round(rate, 1)
         hidden = 1 <= numerator < threshold or 1 <= denominator - numerator < threshold
+        # Hidden to protect another view's figure (metrics.partitions): the count, and the rate
+        # that would give it back; a hidden denominator takes its numerator and rate with it.
+        across_numerator, across_denominator = result.extra.get("hidden_across_views", (False, False))
+        hidden = hidden or across_numerator or (across_denominator and numerator > 0)
+        if (across_numerator or across_denominator) and value is not None:
+            value = WITHHELD_RATE
         numerator = SUPPRESSED if hidden else numerator
-        denominator = SUPPRESSED if 1 <= denominator < threshold else denominator
+        denominator = SUPPRESSED if 1 <= denominator < threshold or across_denominator else denominator
     status = "not shown (small numbers)" if value == WITHHELD_RATE else result.status
     if result.extra.get("needs"):  # issue 17 finding 2: not measurable from the data loaded
         status = f"no data: needs {result.extra['needs']}"
@@ -1599,6 +1677,13 @@ def spend_against_funding(db: Db, inp: PanelInputs) -> Panel:
 # --------------------------------------------------------------------------------------------
 
 
+#: Why the import panels' counts are shown as they are (docs/DISCLOSURE.md, Data quality).
+IMPORT_COUNTS_NOTE = ("Counts of file rows and imports are shown in full, small ones included: they count records in "
+                      "files, not people or anything about them, and are needed to check each file against its "
+                      "source. A provider sees only its own imports. Counts of referrals on this page (fields "
+                      "recorded, record-keeping, ends at sentence expiry) follow the suppression rules.")
+
+
 def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None, stale_after: int = 35) -> Panel:
     b = ImportBatch.__table__.c
     stmt = (select(b.kind, func.max(b.finished_at).label("last_import"), func.count().label("imports"),
@@ -1653,20 +1738,34 @@ def field_completeness(db: Db, inp: PanelInputs) -> Panel:
 
 
 def record_keeping(db: Db, inp: PanelInputs) -> Panel:
+    """KP1–KP3 as the scorecard shows them (docs/DISCLOSURE.md, Data quality): the same measures
+    are on the KPIs page and in the packs, so their counts follow the same suppression here
+    (the events are records about people's contacts, plans and appointments; a figure hidden on
+    the KPIs page is hidden here too, across views included)."""
     codes = ("KP1", "KP2", "KP3")
-    card = scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of, forecast=False, codes=codes)
-    rows = [{"code": r.code, "measure": r.title, "value": _value_text(r), "target": pct(r.target, 0),
-             "status": _status_text(r.status), "on_time": r.numerator, "events": r.denominator,
-             "numeric_value": r.value} for r in card.kpis]
+    card = period_scorecard(db, inp, codes=codes)
+    figures_ = figures(db, inp)
+    rows = []
+    for r in card.kpis:
+        shown = shown_kpi(r, figures_)
+        withheld = shown["value"] == WITHHELD_RATE
+        rows.append({"code": r.code, "measure": r.title, "value": WITHHELD_RATE if withheld else _value_text(r),
+                     "target": pct(r.target, 0), "status": _status_text(shown["status"]),
+                     "on_time": shown["numerator"] if isinstance(shown["numerator"], str) else f"{shown['numerator']:,}",
+                     "events": shown["denominator"] if isinstance(shown["denominator"], str)
+                     else f"{shown['denominator']:,}",
+                     "numeric_value": None if withheld else r.value})
     data = pd.DataFrame(rows)
     if data.empty:
         return Panel("No record-keeping events (KP1–KP3) have been loaded", data, "%",
                      ("KP1–KP3 need record-keeping events, which the provider case extract supplies.",))
-    below = data.loc[data["status"].str.contains("below"), "code"].tolist()
+    below = [r.code for r in card.kpis if r.status in ("below target", "below trigger")
+             and shown_kpi(r, figures_)["value"] != WITHHELD_RATE]
     title = (f"{len(below)} of {len(data)} record-keeping measures below target ({', '.join(below)})" if below
              else f"All {len(data)} record-keeping measures meet target")
-    return Panel(title, data, "% recorded within 1 business day",
-                 tuple(f"{r.code}: {r.definition}" for r in card.kpis))
+    notes = tuple(f"{r.code}: {r.definition}" for r in card.kpis)
+    notes += symbols_note(data, figures_.suppression_threshold, figures_.minimum_rate_denominator)
+    return Panel(title, data, "% recorded within 1 business day", notes)
 
 
 def last_imports(db: Db, inp: PanelInputs, *, imported_by: str | None = None, limit: int = 10) -> Panel:
@@ -1680,7 +1779,8 @@ def last_imports(db: Db, inp: PanelInputs, *, imported_by: str | None = None, li
         return Panel("No imports yet", data, "rows")
     rejected = int(data["rows_rejected"].sum())
     title = f"Last {plural(len(data), 'import')}: {rejected:,} rows rejected in total"
-    return Panel(title, data, "rows", ("Rejected rows are listed with their reasons on the Upload data page.",))
+    return Panel(title, data, "rows", ("Rejected rows are listed with their reasons on the Upload data page.",
+                                       IMPORT_COUNTS_NOTE))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1773,12 +1873,22 @@ def _compare_settings(inp: PanelInputs) -> dict:
                 comparator_label=inp.view_label)
 
 
+def _compare_across_views(db: Db, inp: PanelInputs, code: str, by: str) -> dict | None:
+    """What the areas' own views hide (metrics.partitions), when this view is the whole of that
+    partition (Greater Manchester by borough or provider, a provider's contract by borough)."""
+    for partition in inp.partitions:
+        if partition.kind == by and partition.own is None:
+            return rows_for_period(db, partition, inp.period, inp.as_of, inp.suppression_threshold).get(code)
+    return None
+
+
 def compare_areas_panel(db: Db, inp: PanelInputs, *, code: str, by: str = "borough") -> Panel:
     """One measure across the view's boroughs, PDUs, hubs or providers against the whole view
     (:func:`metrics.compare.compare_areas`), with one as-of date (the view's) for every area.
     ``data`` is the table as shown; ``extra`` holds the funnel (points, limits, comparator)
     and the outliers beyond the 99.8% limits."""
-    result = compare.compare_areas(db, inp.referrals, code=code, by=by, **_compare_settings(inp))
+    result = compare.compare_areas(db, inp.referrals, code=code, by=by, **_compare_settings(inp),
+                                   across_views=_compare_across_views(db, inp, code, by))
     notes = list(result.notes)
     if result.outliers:
         notes.append("Outside the 99.8% funnel limits: " + ", ".join(result.outliers) + ".")
@@ -1793,7 +1903,9 @@ def compare_areas_panel(db: Db, inp: PanelInputs, *, code: str, by: str = "borou
 def compare_matrix_panel(db: Db, inp: PanelInputs, *, by: str = "borough") -> Panel:
     """Every measure × every area of the view on one screen, each cell the value shown by
     :func:`compare_areas_panel` with ▲ better, ● similar, ▼ worse than the whole view."""
-    results = compare.kpi_matrix_results(db, inp.referrals, codes=list(KPI_CODES), by=by, **_compare_settings(inp))
+    across = {code: _compare_across_views(db, inp, code, by) for code in KPI_CODES}
+    results = compare.kpi_matrix_results(db, inp.referrals, codes=list(KPI_CODES), by=by, **_compare_settings(inp),
+                                         across_views={c: a for c, a in across.items() if a is not None})
     frame = compare.matrix_frame(results, by)
     worse = sum(cell.endswith("▼") for column in frame.columns for cell in frame[column])
     better = sum(cell.endswith("▲") for column in frame.columns for cell in frame[column])

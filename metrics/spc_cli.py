@@ -3,7 +3,7 @@
 ``python -m metrics spc --code CODE [--borough NAME | --pdu N | --region CODE | --contract REF |
 --provider ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--as-of YYYY-MM-DD] --format json|csv|table``
 
-Prints the points (month, numerator, denominator, value, mean, limits as displayed and as
+Prints the points (month, value (no counts: docs/DISCLOSURE.md, SPC charts), mean, limits as displayed and as
 computed, signal, rule), the mean and limits, the Making Data Count variation and assurance icon
 names with their words, the rule set and run length, any rebases, and the period's status with
 the sentence reconciling it with the chart. Computed by the page's own panel functions
@@ -27,7 +27,7 @@ from data_access.scoping import analyst_scope, referrals_select
 from domain.catalogue import KPI_CODES
 from metrics import periods
 
-POINT_FIELDS = ("month", "numerator", "denominator", "value", "mean", "lower", "upper", "lower_computed",
+POINT_FIELDS = ("month", "value", "mean", "lower", "upper", "lower_computed",
                 "upper_computed", "signal", "rule", "segment")
 
 
@@ -122,7 +122,7 @@ def table(view: dict) -> str:
     buffer.write(f"Assurance icon {view['assurance_icon']} ({view['assurance']})\n")
     if view["explanation"]:
         buffer.write(f"Why: {view['explanation']}\n")
-    headers = ("month", "numerator", "denominator", "value", "mean", "lower", "upper", "signal", "rule")
+    headers = ("month", "value", "mean", "lower", "upper", "signal", "rule")
     cells = [["" if p[h] is None else str(p[h]) for h in headers] for p in view["points"]]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
     buffer.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)) + "\n")

@@ -397,6 +397,13 @@ def spc_tables(charts: dict[str, panels.Panel], tiles: panels.Panel) -> list[Pac
             "Lower limit (%)": data["lower"].astype(float), "Upper limit (%)": data["upper"].astype(float),
             "Target (%)": [float(panel.extra["target"]) if panel.extra.get("target") is not None else np.nan] * len(data),
             "Signal": data["signal"], "Rule": data["rule"]}, dtype=object)
+        gaps = panel.extra.get("suppressed_months", ())
+        if gaps:  # months not charted for small numbers: a marked gap, as on the page (docs/DISCLOSURE.md)
+            order = [pd.Timestamp(m) for m in data["month"]] + [pd.Timestamp(m) for m in gaps]
+            blank = pd.DataFrame({"Month": [f"{m:%b %Y}" for m in gaps], "Signal": "not shown (small numbers)",
+                                  "Rule": ""}, dtype=object)
+            frame = pd.concat([frame, blank], ignore_index=True)
+            frame = frame.iloc[sorted(range(len(order)), key=order.__getitem__)].reset_index(drop=True)
         series = ("Value (%)", "Mean (%)", "Lower limit (%)", "Upper limit (%)") + (
             ("Target (%)",) if panel.extra.get("target") is not None else ())
         spec = ChartSpec("xmr", frame, "Month", series, "0.0", "%")

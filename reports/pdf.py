@@ -302,7 +302,7 @@ def _xmr_section(pdf: PackPdf, table: PackTable) -> None:
     low, high = max(low - pad, 0.0), min(high + pad, 100.0) if high <= 100 else high + pad
     left, top = pdf.l_margin + 14, pdf.get_y() + 2
     width, height = pdf.w - pdf.r_margin - left, min(95.0, pdf.page_break_trigger - top - 40)
-    special = ", ".join(f"{m} ({sig})" for m, sig in zip(data[spec.category], data["Signal"]) if sig != "common")
+    special = ", ".join(f"{m} ({sig})" for m, sig in zip(data[spec.category], data["Signal"]) if sig in ("improvement", "concern", "neutral"))
     alt = (f"XmR chart: monthly value, mean, process limits{' and target' if 'Target (%)' in spec.series else ''} "
            f"from {data[spec.category].iloc[0]} to {data[spec.category].iloc[-1]}. {table.headline}. "
            + (f"Special-cause points: {special}." if special else "No special-cause points."))
@@ -341,11 +341,15 @@ def _draw_xmr(pdf: PackPdf, spec: ChartSpec, values: dict, low: float, high: flo
         pdf.set_dash_pattern(*(dash or (0, 0)))
         points = [(i, v) for i, v in enumerate(values[name]) if v is not None]
         for (i0, v0), (i1, v1) in itertools.pairwise(points):
-            pdf.line(*xy(i0, v0), *xy(i1, v1))
+            if i1 == i0 + 1:  # a month not shown (small numbers) is a gap, not a joined line
+                pdf.line(*xy(i0, v0), *xy(i1, v1))
     pdf.set_dash_pattern()
     for i, (v, signal) in enumerate(zip(values["Value (%)"], data["Signal"])):
         if v is not None:
             _marker(pdf, *xy(i, v), str(signal))
+        elif str(signal).startswith("not shown"):  # a month left out for small numbers, marked
+            pdf.set_xy(xy(i, low)[0] - 4, xy(i, low)[1] - 5)
+            pdf.cell(8, 4, "[c]", align="C")
     for i, month in enumerate(data[spec.category]):
         if i % 3 == 0 or i == n - 1:
             pdf.set_xy(xy(i, low)[0] - 8, top + height + 1)

@@ -319,7 +319,7 @@ def _xmr_chart_slide(deck: Deck, table: PackTable) -> None:
                                for v in spec.data[name]])
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(M), Inches(BODY_TOP), Inches(BODY_W),
                                    Inches(bottom - BODY_TOP), data)
-    special = ", ".join(f"{m} ({s})" for m, s in zip(spec.data[spec.category], spec.data["Signal"]) if s != "common")
+    special = ", ".join(f"{m} ({s})" for m, s in zip(spec.data[spec.category], spec.data["Signal"]) if s in ("improvement", "concern", "neutral"))
     _describe(frame, f"XmR line chart of {table.title.split(': ')[-1]}: monthly value, mean, process limits"
                      + (" and target" if "Target (%)" in spec.series else "") + f" by month. {table.headline}. "
                      + (f"Special-cause points: {special}." if special else "No special-cause points."))

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import pickle
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -21,6 +22,8 @@ from ui.theme import CATEGORICAL, SPC_COLOURS
 PATTERNS = ("", "/", ".", "x", "\\", "+")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
 BAND_SYMBOLS = {"below": "triangle-down", "within": "circle", "above": "triangle-up", "no forecast": "x"}
+#: The mark under a month an SPC chart leaves out for small numbers (the GSS symbol).
+SUPPRESSED_MARK = "[c]"
 SIGNAL_SYMBOLS = {"common": "circle", "improvement": "triangle-up", "concern": "triangle-down", "neutral": "diamond"}
 _BUILDERS: dict = {}
 
@@ -150,11 +153,13 @@ def lines_by_group(data: pd.DataFrame, x: str, y: str, group: str, *, reference:
 
 @cached
 def spc_chart(data: pd.DataFrame, target: float | None, rebases: tuple = (), *, height: int | None = None,
-              compact: bool = False) -> go.Figure:
+              compact: bool = False, suppressed: tuple = ()) -> go.Figure:
     """XmR chart: process limits (as displayed: a percentage's within 0–100; none for a series
     without variation), mean, target, a dotted vertical line with its reason at each rebase
     (``metrics.panels.spc_charts`` extra ``rebases``), and each point shaped, coloured and
-    labelled by signal. ``compact``: a small multiple (no rule labels, no legend)."""
+    labelled by signal. ``compact``: a small multiple (no rule labels, no legend). ``suppressed``:
+    months not charted for small numbers (``extra["suppressed_months"]``), marked on the axis; the
+    line breaks across them."""
     figure = go.Figure()
     figure.add_scatter(x=data["month"], y=data["upper"], name="Upper process limit", mode="lines",
                        line=dict(color="#3D3D3D", dash="dash"))
@@ -164,7 +169,11 @@ def spc_chart(data: pd.DataFrame, target: float | None, rebases: tuple = (), *, 
     if target is not None:
         figure.add_hline(y=target, line_color=SPC_COLOURS["target"], line_dash="dot",
                          annotation_text=f"target {target:.0f}%", annotation_position="bottom right")
-    figure.add_scatter(x=data["month"], y=data["value"], name="Monthly value", mode="lines",
+    line = data[["month", "value"]]
+    if len(suppressed):  # the line breaks at a month not shown rather than joining across it
+        gaps = pd.DataFrame({"month": pd.to_datetime(list(suppressed)), "value": np.nan})
+        line = pd.concat([line.assign(month=pd.to_datetime(line["month"])), gaps]).sort_values("month")
+    figure.add_scatter(x=line["month"], y=line["value"], name="Monthly value", mode="lines",
                        line=dict(color=SPC_COLOURS["common"]), showlegend=False)
     # A rule is printed once, on the first point of a run that breaks it (consecutive points
     # breaking the same rule would print the same words on top of each other); every point
@@ -183,8 +192,15 @@ def spc_chart(data: pd.DataFrame, target: float | None, rebases: tuple = (), *, 
             x=part["month"], y=part["value"], mode="markers+text", name=f"{signal.capitalize()} point",
             marker=dict(color=SPC_COLOURS[signal], symbol=SIGNAL_SYMBOLS[signal], size=11, line=dict(width=1, color="#000000")),
             text=part["label"], textposition="top center",
-            customdata=part[["numerator", "denominator", "rule"]],
-            hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<br>%{customdata[2]}")
+            customdata=part[["rule"]],
+            # The rate only: a month's counts never reach the chart (docs/DISCLOSURE.md, SPC charts).
+            hovertemplate="%{x|%b %Y}: %{y:.1f}%<br>%{customdata[0]}<extra></extra>")
+    if len(suppressed):
+        # Months left out for small numbers: a marked gap on the axis, never a value.
+        figure.add_scatter(x=list(suppressed), y=[0.0] * len(suppressed), mode="markers+text", name="Not shown (small numbers)",
+                           marker=dict(color="#3D3D3D", symbol="x-thin", size=10, line=dict(width=2, color="#3D3D3D")),
+                           text=[SUPPRESSED_MARK] * len(suppressed) if not compact else None, textposition="top center",
+                           hovertemplate="%{x|%b %Y}: not shown (small numbers)<extra></extra>")
     if compact:
         figure.update_layout(showlegend=False, margin=dict(l=10, r=10, t=30, b=10))
     return _layout(figure, y_title="%", **({"height": height} if height else {}))

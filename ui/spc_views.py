@@ -64,6 +64,9 @@ def spc_overview(ctx: PageContext, overview: panels.Panel, key: str) -> None:
 def spc_small_multiples(spc: dict[str, panels.Panel], key: str) -> None:
     """Every charted measure's XmR chart, two a row, each with its rules and limits named under it."""
     charted = [(code, chart) for code, chart in spc.items() if not chart.data.empty]
+    withheld = [code for code, chart in spc.items() if chart.data.empty and chart.extra.get("suppressed_months")]
+    if withheld:
+        st.caption(f"Not charted for small numbers (too few months may be shown): {', '.join(withheld)}.")
     if not charted:
         st.info("No measure has enough months to chart for this view.")
         return
@@ -72,7 +75,8 @@ def spc_small_multiples(spc: dict[str, panels.Panel], key: str) -> None:
             with column:
                 st.markdown(f"**{chart.title}**")
                 st.plotly_chart(charts.spc_chart(chart.data, chart.extra.get("target"), chart.extra.get("rebases", ()),
-                                                 height=260, compact=True),
+                                                 height=260, compact=True,
+                                                 suppressed=tuple(chart.extra.get("suppressed_months", ()))),
                                 key=f"fig_{key}_{code}", config={"displaylogo": False})
                 st.caption(small_multiple_note(chart))
 
@@ -80,7 +84,8 @@ def spc_small_multiples(spc: dict[str, panels.Panel], key: str) -> None:
 def small_multiple_note(chart: panels.Panel) -> str:
     """What a small multiple cannot show in its plot: rule set, run length, clipped or absent limits, rebases."""
     words = [f"Rules: {chart.extra['rule_set']}, runs of {chart.extra['run_length']}."]
-    words += [n for n in chart.notes if n.startswith(("Process limits shown within", "No process limits", "Rebased"))]
+    words += [n for n in chart.notes if n.startswith(("Process limits shown within", "No process limits", "Rebased",
+                                                       "Months not charted"))]
     return " ".join(words)
 
 
@@ -96,5 +101,7 @@ def spc_single_chart(ctx: PageContext, spc: dict[str, panels.Panel], overview: p
     code = st.selectbox("Show the SPC chart for", codes, format_func=lambda c: labels.get(c, c), key=f"{key}_code")
     chart = spc[code]
     show(ctx, chart, f"{key}_{code}",
-         figure=charts.spc_chart(chart.data, chart.extra.get("target"), chart.extra.get("rebases", ())),
-         empty_message=f"{code} has no cases in the last {panels.SPC_MONTHS} months for this view.")
+         figure=charts.spc_chart(chart.data, chart.extra.get("target"), chart.extra.get("rebases", ()),
+                                 suppressed=tuple(chart.extra.get("suppressed_months", ()))),
+         empty_message=(f"{chart.title}." if chart.extra.get("suppressed_months") else
+                        f"{code} has no cases in the last {panels.SPC_MONTHS} months for this view."))

@@ -442,8 +442,12 @@ def workbook_tables(content: bytes) -> dict[str, tuple[pd.DataFrame, list[str]]]
     return out
 
 
-def attack_pack(where: str, files: dict[str, bytes], a: Attacker) -> None:
+def attack_pack(where: str, files: dict[str, bytes], a: Attacker, month_denominators: dict | None = None) -> None:
     tables = workbook_tables(files["xlsx"])
+    for sheet, (frame, _) in tables.items():  # the XmR charts' data: rates only, against each month's cases
+        if sheet.startswith("SPC ") and "Month" in frame:
+            attack_spc_points(f"{where} {sheet}", sheet.split(" ", 1)[1], frame["Month"],
+                              frame["Value (%)"], frame, month_denominators or {}, a)
     kpis = tables["KPI summary"][0].set_index("Code")
     # The pack's About sheet explains [c] and [low] once for every table (Suppression row).
     about = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["About"]
@@ -500,7 +504,8 @@ def test_no_count_of_one_to_four_people_can_be_worked_out_from_any_pack(engine):
         for kind, username in packs:
             files = {fmt: build(engine, kind, fmt, period=period, scope=scopes[username], settings=Settings.from_env(),
                                 filters=ReferralFilters())[1] for fmt in ("xlsx", "pptx", "pdf")}
-            attack_pack(f"{kind} pack ({username}) {period.label}", files, attacker)
+            attack_pack(f"{kind} pack ({username}) {period.label}", files, attacker,
+                        month_denominators(engine, username, period))
     assert attacker.hidden_seen >= 10, attacker.hidden_seen
     assert not attacker.leaks, "\n".join(attacker.leaks)
 
@@ -544,3 +549,228 @@ def test_the_attacker_finds_what_it_should():
                 [{"b": 1, "a": -1, "G": -1}, {"D": 1, "a": -1, "N": -1}, {"N": 1, "C": 1, "G": -1}])
     assert a.leaks == ["t: C worked out through the totals gives 2"], a.leaks
     assert count_from_rate(97.1, 35) == 34 and count_from_rate(50.0, 0) is None
+
+
+# --------------------------------------------------------------------------------------------
+# SPC charts: the points, their hover, the data behind them (page and pack)
+# --------------------------------------------------------------------------------------------
+
+
+def _inputs(session, username: str, period, filters: ReferralFilters | None = None):
+    filters = filters or ReferralFilters()
+    scope = scope_for_user(session.scalar(select(User).where(User.username == username)))
+    return panels.inputs_for(session, scope, filters, referrals_select(scope, filters), period,
+                             panels.data_as_of(session), Settings.from_env())
+
+
+_MONTH_DENOMINATORS: dict = {}
+
+
+def month_denominators(engine, username: str, period) -> dict:
+    """{(code, "Mon YYYY"): the month's cases as its own scorecard shows them} over the SPC window
+    ending with ``period``: what an attacker reads off the month views to turn a plotted rate
+    into a count."""
+    key = (str(engine.url), username, period.end)
+    if key not in _MONTH_DENOMINATORS:
+        out = {}
+        with session_scope(engine) as session:
+            for month in periods.periods_between(panels.spc_window_start(period.end), period.end, "month"):
+                inputs = _inputs(session, username, month)
+                for r in panels.period_scorecard(session, inputs).kpis:
+                    out[(r.code, f"{month.start:%b %Y}")] = panels.shown_kpi(r, panels.figures(session, inputs))["denominator"]
+        _MONTH_DENOMINATORS[key] = out
+    return _MONTH_DENOMINATORS[key]
+
+
+def attack_spc_points(where: str, code: str, months, values, frame: pd.DataFrame, denominators: dict,
+                      a: Attacker) -> None:
+    """No count beside a point; each plotted rate × that month's published cases; the centre
+    line against the mean of the points shown (a hidden month in it would come back)."""
+    a.counts(where, frame, [c for c in frame.columns if c.lower() in ("numerator", "denominator", "met", "cases")])
+    for month, value in zip(months, values):
+        label = month if isinstance(month, str) else f"{pd.Timestamp(month):%b %Y}"
+        den = number(denominators.get((code, label)))
+        k = count_from_rate(number(value), den)
+        if k is not None:
+            a.small(where, k, f"{label}'s plotted rate × the month's published cases")
+            a.small(where, den - k, f"{label}'s published cases less rate × cases")
+
+
+def attack_spc_panel(where: str, code: str, chart: panels.Panel, denominators: dict, a: Attacker) -> None:
+    from ui import charts as ui_charts
+
+    data = chart.data
+    a.title(where, chart.title)
+    if data.empty:
+        return
+    attack_spc_points(where, code, data["month"], data["value"], data, denominators, a)
+    # The centre line is the mean of the points shown in its segment, nothing else.
+    for _, part in data.groupby("segment"):
+        if abs(round(float(part["value"].mean()), 1) - float(part["mean"].iloc[0])) > 0.051:
+            a.leaks.append(f"{where}: the centre line {part['mean'].iloc[0]} is not the mean of the points shown")
+    # The hover: the rate and the rule only, never "n of N".
+    figure = ui_charts.spc_chart.uncached(data, chart.extra.get("target"), chart.extra.get("rebases", ()),
+                                          suppressed=tuple(chart.extra.get("suppressed_months", ())))
+    for trace in figure.data:
+        for row in (trace.customdata if trace.customdata is not None else []):
+            for value in row:
+                if not isinstance(value, str):
+                    a.small(where, number(value), "a number in the hover")
+        if re.search(r"customdata\[\d\] of", trace.hovertemplate or ""):
+            a.leaks.append(f"{where}: the hover prints 'n of N'")
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_the_spc_charts(engine):
+    attacker = Attacker()
+    gaps = 0
+    with session_scope(engine) as session:
+        as_of = panels.data_as_of(session)
+    for username in ("commissioner", "provider"):
+        for period in (periods.quarter(as_of), periods.contract_year(as_of)):
+            denominators = month_denominators(engine, username, period)
+            with session_scope(engine) as session:
+                inputs = _inputs(session, username, period)
+                charts = panels.spc_charts(session, inputs)
+                summary = panels.spc_summary(charts)
+                overview = panels.spc_overview(panels.period_scorecard(session, inputs), charts,
+                                               panels.figures(session, inputs))
+            for code, chart in charts.items():
+                gaps += len(chart.extra.get("suppressed_months", ()))
+                attack_spc_panel(f"{username} {period.label} SPC {code}", code, chart, denominators, attacker)
+            for name, table in (("summary", summary.data), ("overview", overview.data)):
+                for _, row in table.iterrows():
+                    month = row.get("latest month")
+                    if month and month != "no data":
+                        attack_spc_points(f"{username} {period.label} SPC {name} {row['code']}", row["code"],
+                                          [month], [row.get("latest %")], pd.DataFrame(), denominators, attacker)
+    assert gaps >= 10, gaps  # the data is small enough that months were left out
+    assert not attacker.leaks, "\n".join(attacker.leaks)
+
+
+# --------------------------------------------------------------------------------------------
+# Across views: Greater Manchester against its boroughs and providers, a quarter against its months
+# --------------------------------------------------------------------------------------------
+
+
+def _solve(known: dict, equations: list[dict]) -> dict:
+    """Every value the equations fix, the shown ones included (an attacker's spreadsheet)."""
+    unknown = sorted({n for eq in equations for n in eq if known.get(n) is None}, key=str)
+    out = {n: v for n, v in known.items() if v is not None}
+    if not unknown:
+        return out
+    index = {n: k for k, n in enumerate(unknown)}
+    rows, rhs = [], []
+    for equation in equations:
+        row = np.zeros(len(unknown))
+        constant = 0.0
+        for name, coefficient in equation.items():
+            if name in index:
+                row[index[name]] += coefficient
+            else:
+                constant += coefficient * known[name]
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+    if not rows:
+        return out
+    matrix, rhs = np.array(rows), np.array(rhs)
+    solution = np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+    rank = np.linalg.matrix_rank(matrix)
+    for name, k in index.items():
+        unit = np.zeros(len(unknown))
+        unit[k] = 1.0
+        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+            out[name] = round(float(solution[k]), 6)
+    return out
+
+
+def cross_view_attack(engine, username: str, kind: str, a: Attacker) -> int:
+    """Open the whole view and every member (borough or provider) for every month, quarter and
+    the contract year to date, as shown; then solve whole = members + the rest and quarter =
+    its months, year = its quarters, for numerators and denominators; report any 1-4 count, met
+    or not met, that follows. Returns how many figures the views hid."""
+    from data_access.models import Borough, Provider, Referral
+    from metrics.queries import scorecard
+
+    with session_scope(engine) as session:
+        as_of = panels.data_as_of(session)
+        year = periods.contract_year(as_of, panels.SERVICE_START)
+        months = periods.periods_between(year.start, as_of, "month")
+        quarters = periods.periods_between(year.start, as_of, "quarter")
+        if kind == "borough":
+            members = [(name, ReferralFilters(borough_id=int(i))) for i, name in
+                       session.execute(select(Borough.id, Borough.name)).all()]
+            column = Referral.borough_id
+        else:
+            members = [(name, ReferralFilters(provider_id=int(i))) for i, name in
+                       session.execute(select(Provider.id, Provider.name)).all()]
+            column = Referral.provider_id
+        scope = scope_for_user(session.scalar(select(User).where(User.username == username)))
+        # What is in no member is not published on its own; the attacker is granted it anyway
+        # (the rules treat it as shown, so this is the stronger attack).
+        rest = referrals_select(scope).where(column.is_(None))
+        known, hidden = {}, 0
+        by_column = {**{("m", m.start): m for m in months}, **{("q", q.start): q for q in quarters},
+                     ("y", year.start): year}
+        columns = list(by_column)
+        for col_kind, start in columns:
+            period = by_column[(col_kind, start)]
+            for area, filters in [("whole", ReferralFilters()), *members]:
+                inputs = _inputs(session, username, period, filters)
+                figures_ = panels.figures(session, inputs)
+                for r in panels.period_scorecard(session, inputs).kpis:
+                    if r.code == "DS1":
+                        continue
+                    shown = panels.shown_kpi(r, figures_)
+                    n, d = number(shown["numerator"]), number(shown["denominator"])
+                    hidden += int(n is None) + int(d is None)
+                    known[("n", r.code, area, col_kind, start)] = n
+                    known[("d", r.code, area, col_kind, start)] = d
+            for r in scorecard(session, rest, start=period.start, end=period.end, as_of=as_of).kpis:
+                known[("n", r.code, "rest", col_kind, start)] = float(r.numerator)
+                known[("d", r.code, "rest", col_kind, start)] = float(r.denominator)
+    codes = sorted({key[1] for key in known})
+    areas = ["whole", "rest", *(name for name, _ in members)]
+    for code in codes:
+        for what in ("n", "d"):
+            eqs = []
+            for col_kind, start in columns:
+                eqs.append({**{(what, code, m, col_kind, start): 1.0 for m in areas if m != "whole"},
+                            (what, code, "whole", col_kind, start): -1.0})
+            for area in areas:
+                for q in quarters:
+                    eqs.append({**{(what, code, area, "m", m.start): 1.0 for m in months if q.start <= m.start <= q.end},
+                                (what, code, area, "q", q.start): -1.0})
+                eqs.append({**{(what, code, area, "q", q.start): 1.0 for q in quarters},
+                            (what, code, area, "y", year.start): -1.0})
+            values = {k: v for k, v in known.items() if k[0] == what and k[1] == code}
+            solved = _solve(values, eqs)
+            for key, value in solved.items():
+                if known.get(key) is None:
+                    a.small(f"{username} by {kind} {key}", value, "worked out across views")
+            if what == "d":
+                numerators = _solve({k: v for k, v in known.items() if k[0] == "n" and k[1] == code},
+                                    [{("n",) + tuple(k[1:]) if k[0] == "d" else k: c for k, c in eq.items()}
+                                     for eq in eqs])
+                for key, den in solved.items():
+                    num = numerators.get(("n",) + key[1:])
+                    if num is not None and (known.get(key) is None or known.get(("n",) + key[1:]) is None):
+                        a.small(f"{username} by {kind} {key}", den - num, "cases less met, worked out across views")
+    return hidden
+
+
+@pytest.mark.parametrize("username, kind", [("commissioner", "borough"), ("commissioner", "provider"),
+                                            ("provider", "borough")])
+def test_no_count_of_one_to_four_people_can_be_worked_out_across_views(engine, username, kind):
+    attacker = Attacker()
+    hidden = cross_view_attack(engine, username, kind, attacker)
+    assert hidden >= 10, hidden  # the rules had work to do
+    assert not attacker.leaks, "\n".join(attacker.leaks[:40]) + f"\n({len(attacker.leaks)} in all)"
+
+
+def test_the_cross_view_attacker_finds_what_it_should():
+    """Greater Manchester 20 met, Bolton 3 hidden, Bury 17 shown: 3 comes back."""
+    a = Attacker()
+    solved = _solve({"gm": 20.0, "bolton": None, "bury": 17.0}, [{"bolton": 1, "bury": 1, "gm": -1}])
+    a.small("t", solved["bolton"], "worked out across views")
+    assert a.leaks == ["t: worked out across views gives 3"]

@@ -112,8 +112,9 @@ def result(code, numerator, denominator, target, status) -> KpiResult:
 def test_overview_rows_name_the_icons_say_them_in_words_and_explain_disagreements():
     charts = panels.spc_charts_from({
         "DS2": series([90, 100] * 6),  # limits 68.4–121.6 around target 95: hit and miss
-        "DS3": series([96, 98] * 6),   # mean 97, limits 91.68–102.32: target 90 below them, assured
-        "DS4": series([95, 97] * 6),
+        # On 1,000 cases a month: 96 of 100 would leave 4 not met, a month the chart leaves out.
+        "DS3": series([96, 98] * 6, denominator=1000),  # mean 97, limits 91.68–102.32: target 90 below them
+        "DS4": series([95, 97] * 6, denominator=1000),
     }, inputs())
     card = Scorecard(dt.date(2025, 10, 1), dt.date(2025, 12, 31), dt.date(2025, 12, 31), (
         result("DS1", 30, 100.0, 95.0, "below target"),
