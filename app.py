@@ -9,13 +9,14 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.settings import Settings
-from ui import auth, navigation
+from ui import auth, menu, navigation, printing
 from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
 from metrics.periods import quarter
 
 st.set_page_config(page_title="GM probation commissioning dashboard", page_icon=":material/insights:", layout="wide")
+printing.inject_print_styles()
 settings = Settings.from_env()
 engine = engine_for(settings)
 set_context(None)
@@ -46,6 +47,7 @@ if loaded is None:  # deactivated or removed since signing in
     st.rerun()
 user, scope = loaded
 auth.keep_sign_in_cookie(engine, settings)
+page = menu.navigate(user.role)  # registers only the role's pages; draws the sidebar menu
 
 with st.sidebar:
     st.markdown(f"**{plain(user.display_name)}**  \nRole: {user.role.replace('_', ' ')}")
@@ -65,12 +67,4 @@ else:
 
 set_context(PageContext(engine=engine, settings=settings, user=user, scope=scope, filters=filters,
                         period=period, as_of=as_of, data_version=version))
-sections = navigation.pages_for(user.role)
-landing = navigation.landing_page(user.role)
-st.navigation(
-    {
-        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec == landing)
-                  for spec in specs]
-        for section, specs in sections.items()
-    }
-).run()
+page.run()
