@@ -9,14 +9,14 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.settings import Settings
-from ui import auth, menu, navigation, printing
+from ui import auth, menu, navigation, styles
 from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
 from metrics.periods import quarter
 
 st.set_page_config(page_title="GM probation commissioning dashboard", page_icon=":material/insights:", layout="wide")
-printing.inject_print_styles()
+styles.inject_styles()  # print styles and screen accessibility fixes
 settings = Settings.from_env()
 engine = engine_for(settings)
 set_context(None)

@@ -1,5 +1,5 @@
-"""Printing: the print style sheet (injected once per run by app.py) and the containers and
-table that a page uses to print differently from the screen.
+"""Printing: the print style sheet (injected once a run by app.py, through ``ui.styles``) and
+the containers and table that a page uses to print differently from the screen.
 
 When printed (or saved as PDF), a page loses the sidebar, Streamlit's header and toolbar, every
 widget (buttons, selects, toggles, downloads, date inputs, page links) and collapsed expanders,
@@ -58,11 +58,6 @@ table.print-table th, table.print-table td {{ border-bottom: 1px solid #b1b4b6; 
 table.print-table th {{ font-weight: 600; border-bottom: 2px solid #0b0c0c; }}
 table.print-table img {{ width: 20px; height: 20px; display: block; }}
 </style>"""
-
-
-def inject_print_styles() -> None:
-    """The print style sheet, once a run (a style-only ``st.html`` takes no room on the page)."""
-    st.html(PRINT_CSS)
 
 
 def screen_only(key: str):
