@@ -9,13 +9,14 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.settings import Settings
-from ui import auth, navigation, url_state, view
+from ui import auth, menu, navigation, styles, url_state, view
 from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
 from metrics.periods import quarter
 
 st.set_page_config(page_title="GM probation commissioning dashboard", page_icon=":material/insights:", layout="wide")
+styles.inject_styles()  # print styles and screen accessibility fixes
 settings = Settings.from_env()
 engine = engine_for(settings)
 set_context(None)
@@ -48,6 +49,7 @@ if loaded is None:  # deactivated or removed since signing in
 user, scope = loaded
 auth.keep_sign_in_cookie(engine, settings)
 url_state.unstash()  # the link's query string, if signing in lost it, before any widget is drawn
+page = menu.navigate(user.role)  # registers only the role's pages; draws the sidebar menu
 
 with st.sidebar:
     st.markdown(f"**{plain(user.display_name)}**  \nRole: {user.role.replace('_', ' ')}")
@@ -68,17 +70,9 @@ view_link = st.sidebar.empty()  # "Link to this view", under the filters (filled
 
 set_context(PageContext(engine=engine, settings=settings, user=user, scope=scope, filters=filters,
                         period=period, as_of=as_of, data_version=version))
-sections = navigation.pages_for(user.role)
-landing = navigation.landing_page(user.role)
-page = st.navigation(
-    {
-        section: [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec == landing)
-                  for spec in specs]
-        for section, specs in sections.items()
-    }
-)
 # The link box is drawn before the page (so it shows even if the page stops early) and again after it,
 # with the page's own choices in the address. The default page's url_path is "": link its own address.
+landing = navigation.landing_page(user.role)
 page_path = page.url_path or (landing.url_path if landing else "")
 view.link_box(view_link, settings.base_url, page_path)
 page.run()

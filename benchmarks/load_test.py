@@ -108,7 +108,7 @@ async def session(n: int, role: str, browser, base_url: str, deadline: float, st
         complexities = itertools.cycle(COMPLEXITIES)
         while time.monotonic() < deadline:
             title = next(pages)
-            link = page.locator('[data-testid="stSidebarNavLink"]').filter(has=page.get_by_text(title, exact=True)).first
+            link = page.locator(sp.MENU_LINKS).filter(has=page.get_by_text(title, exact=True)).first
             await timed(stats, "open page", page, link.click, timeout_s)
             if role in SEES_REFERRALS and time.monotonic() < deadline:
                 choice = next(complexities)

@@ -121,6 +121,9 @@ class Settings:
     #: The dashboard's address (e.g. https://dashboard.example.gov.uk/): evidence links in the
     #: packs become real hyperlinks to the page; None: printed as the page and query.
     base_url: str | None = None
+    #: Where people report an accessibility problem (an email address or web page), shown on the
+    #: accessibility statement; None: the statement says to ask the dashboard's administrator.
+    accessibility_contact: str | None = None
 
     def demo_requested(self, *, cookie_key_configured: bool) -> bool:
         """Whether the operator asked for the demo (demo data and demo accounts) on first run.
@@ -168,4 +171,5 @@ class Settings:
             trusted_proxy_hops=_env_int("DASHBOARD_TRUSTED_PROXY_HOPS", base.trusted_proxy_hops),
             pack_template=os.environ.get("DASHBOARD_PACK_TEMPLATE") or None,
             base_url=os.environ.get("DASHBOARD_BASE_URL") or None,
+            accessibility_contact=os.environ.get("DASHBOARD_ACCESSIBILITY_CONTACT") or None,
         )

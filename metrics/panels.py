@@ -1029,6 +1029,56 @@ def spc_overview(card: Scorecard, charts: dict[str, Panel], figures_: FigureSett
     return Panel(title, frame, "% of cases", notes, {"scorecard": card})
 
 
+#: At most this many exceptions on the one-page Board summary; the others are named in a note.
+BOARD_EXCEPTIONS = 6
+#: What makes a measure an exception, worst first (the order of the one-page summary's table).
+EXCEPTION_REASONS = ("below trigger", "special cause concern", "consistently failing target", "below target")
+
+
+def board_exceptions(overview: Panel, limit: int = BOARD_EXCEPTIONS) -> Panel:
+    """The few measures a Board should discuss, from :func:`spc_overview` (no query, so the same
+    suppression): below trigger, special cause concern, consistently failing target, below target;
+    worst first, at most ``limit`` rows (the rest named in a note)."""
+    found = []
+    for row in overview.data.to_dict("records"):
+        status = str(row["status"])
+        why = [reason for reason, hit in (
+            ("below trigger", "below trigger" in status),
+            ("special cause concern", str(row["variation_icon"]).startswith("concern")),
+            ("consistently failing target", row["assurance_icon"] == "consistently_fail"),
+            ("below target", "below target" in status)) if hit]
+        if why:
+            rank = min(EXCEPTION_REASONS.index(w) for w in why)
+            found.append((rank, len(found), {"code": row["code"], "measure": row["measure"], "value": row["value"],
+                                             "target": row["target"], "why": "; ".join(why)}))
+    found.sort(key=lambda item: item[:2])
+    rows = [item[2] for item in found]
+    data = pd.DataFrame(rows[:limit], columns=["code", "measure", "value", "target", "why"])
+    if not rows:
+        title = "No exceptions: no measure below target, with special cause concern or consistently failing"
+    else:
+        title = f"{plural(len(rows), 'exception')}: {', '.join(r['code'] for r in rows)}"
+    notes = ("Exceptions: below trigger, special cause concern (SPC), consistently failing target (SPC "
+             "assurance) or below target, worst first.",)
+    if len(rows) > limit:
+        notes += (f"Not listed here: {', '.join(r['code'] for r in rows[limit:])} (every measure is on the KPIs page).",)
+    return Panel(title, data, overview.unit, notes)
+
+
+def board_headlines(tiles: Panel, changed: Panel, bands: Panel) -> Panel:
+    """The one-page Board summary's headline findings: a few sentences taken from panels shown
+    on the same page (so they quote only what those show): measures below target and special
+    cause concern, what changed (with the first success and the first gap) and demand against
+    the forecast band. The SPC overview and the exceptions follow under titles of their own."""
+    lines = [tiles.title, changed.title]
+    for kind in ("Successes", "Gaps"):
+        first = changed.data[changed.data["kind"] == kind]
+        if len(first):
+            lines.append(f"{kind[:-1] if kind == 'Gaps' else 'Success'}: {first.iloc[0]['finding']}")
+    lines.append(bands.title)
+    return Panel("Headline findings", pd.DataFrame({"finding": lines}), None, ())
+
+
 def extension_readiness(db: Db, inp: PanelInputs) -> Panel:
     """Each monthly measure by contract year (GMIRS spec §1.11: the 2025/26 year is anticipated,
     subject to successful delivery): the year's value against target, the months met out of the

@@ -43,6 +43,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app_pages/board_packs.py", "Board packs", "Reports", EVERYONE, ":material/slideshow:", "packs"),
     PageSpec("app_pages/upload.py", "Upload data", "Data", CASE_DATA, ":material/upload_file:", "upload"),
     PageSpec("app_pages/admin.py", "Admin", "Admin", frozenset({"admin"}), ":material/admin_panel_settings:", "admin"),
+    PageSpec("app_pages/accessibility.py", "Accessibility statement", "Help", EVERYONE, ":material/accessibility:",
+             "accessibility"),
 )
 
 

@@ -8,13 +8,14 @@ same panels); the icons are the project's drawings (``reports.mdc_icons``)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 
 import streamlit as st
 
 from metrics import panels
 from reports.mdc_icons import assurance_icon_png, variation_icon_png
-from ui import charts, url_state
+from ui import charts, printing, url_state
 from ui.context import PageContext
 from ui.panels import as_of_caption, data_download
 
@@ -36,9 +37,18 @@ def icon_uri(kind: str, name: str) -> str | None:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def spc_overview(ctx: PageContext, overview: panels.Panel, key: str) -> None:
+#: The printed overview's columns (A4 portrait): the icons' words are their alternative text.
+ICON_KEY = ("Icons (Making Data Count). Variation: grey, common cause; blue, improvement; orange, concern; "
+            "H or L, higher or lower values. Assurance: P, the target will consistently be met; F, consistently "
+            "missed; ?, met and missed at random.")
+PRINT_COLUMNS = ["code", "variation", "assurance", "measure", "value", "target", "status", "process limits %"]
+
+
+def spc_overview(ctx: PageContext, overview: panels.Panel, key: str, *, printable: bool = False) -> None:
     """The overview: measure × value × target × variation icon × assurance icon, the icons' words
-    beside them, and the explanation of any apparent contradiction under the table."""
+    beside them, and the explanation of any apparent contradiction under the table. ``printable``:
+    when printed, a plain table of the icons and figures replaces the interactive one (whose
+    canvas would print cut off)."""
     st.subheader(overview.title)
     st.caption(as_of_caption(ctx.as_of, overview.unit))
     data = overview.data
@@ -47,18 +57,33 @@ def spc_overview(ctx: PageContext, overview: panels.Panel, key: str) -> None:
         return
     table = data.assign(**{"variation icon": data["variation_icon"].map(lambda n: icon_uri("variation", n)),
                            "assurance icon": data["assurance_icon"].map(lambda n: icon_uri("assurance", n))})
+    if printable:
+        with printing.print_only(key):
+            st.html(printing.html_table(table, PRINT_COLUMNS, images={"variation": ("variation icon", "variation"),
+                                                                      "assurance": ("assurance icon", "assurance")}))
+        with printing.print_only(f"{key}-key"):
+            st.caption(ICON_KEY)
+    with printing.screen_only(key) if printable else contextlib.nullcontext():
+        _overview_dataframe(table, key)
+    explained = data[data["explanation"] != ""]
+    if printable:  # one line per explanation, naming every measure it applies to (the table has the rest)
+        for explanation, codes in explained.groupby("explanation", sort=False)["code"]:
+            st.markdown(f"**{', '.join(codes)}**: {explanation}")
+    for row in explained.itertuples(index=False) if not printable else ():
+        st.markdown(f"**{row.code}** ({row.status}; {row.variation.split(': ', 1)[-1]}; "
+                    f"assurance {row.assurance_icon.replace('_', ' ')}): {row.explanation}")
+    for note in overview.notes:
+        st.caption(note)
+    data_download(data, key=key, file_name=f"{key}.csv")  # buttons are not printed
+
+
+def _overview_dataframe(table, key: str) -> None:
     st.dataframe(table[OVERVIEW_COLUMNS], hide_index=True, key=f"tbl_{key}", column_config={
         "variation icon": st.column_config.ImageColumn("variation icon", help="Making Data Count variation icon; "
                                                        "the variation column says it in words"),
         "assurance icon": st.column_config.ImageColumn("assurance icon", help="Making Data Count assurance icon; "
                                                        "the assurance column says it in words"),
         "measure": st.column_config.TextColumn("measure", width="medium")})
-    for row in data[data["explanation"] != ""].itertuples(index=False):
-        st.markdown(f"**{row.code}** ({row.status}; {row.variation.split(': ', 1)[-1]}; "
-                    f"assurance {row.assurance_icon.replace('_', ' ')}): {row.explanation}")
-    for note in overview.notes:
-        st.caption(note)
-    data_download(data, key=key, file_name=f"{key}.csv")
 
 
 def spc_small_multiples(spc: dict[str, panels.Panel], key: str) -> None:

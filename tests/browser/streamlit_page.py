@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
@@ -130,15 +129,18 @@ def is_signed_in(page) -> bool:
     return page.get_by_role("button", name="Sign out").count() > 0
 
 
+#: The sidebar menu's links (ui/menu.py): one per page the role may use, all of them shown.
+MENU_LINKS = '.st-key-site_menu a[data-testid="stPageLink-NavLink"]'
+
+
+def menu_titles(page) -> list[str]:
+    """The titles of the pages the sidebar menu offers, in menu order."""
+    return page.locator(f"{MENU_LINKS} [data-testid=\"stMarkdownContainer\"]").all_inner_texts()
+
+
 def sidebar_link(page, title: str):
-    """The sidebar navigation link for a page, showing every page first if the list is folded."""
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    more = nav.get_by_role("button", name=re.compile(r"^View \d+ more$|^View more$"))
-    if more.count():
-        more.first.click()
-    return nav.locator('[data-testid="stSidebarNavLink"]').filter(
-        has=page.get_by_text(title, exact=True)
-    )
+    """The sidebar menu's link to a page."""
+    return page.locator(MENU_LINKS).filter(has=page.get_by_text(title, exact=True))
 
 
 def go_to(page, title: str) -> float:
@@ -191,13 +193,6 @@ def run_axe(page, *, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "w
         list(tags),
     )
     return json.loads(json.dumps(result))
-
-
-def node_is_inside(page, target: str, container: str) -> bool:
-    """Whether the element axe reported at ``target`` sits inside ``container``."""
-    return page.evaluate(
-        "([t, c]) => { const el = document.querySelector(t); return !!(el && el.closest(c)); }", [target, container]
-    )
 
 
 def open_pages(*, last: int = 3) -> list:
