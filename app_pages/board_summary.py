@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics import panels
+from metrics.findings import KIND_SINGULAR
 from ui import charts, spc_views
 from ui.commentary_form import commentary_section
 from ui.context import page_context
@@ -34,7 +35,7 @@ show(ctx, readiness, "board_extension", table=True,
 changed = panel_data(ctx, panels.what_changed)
 show(ctx, changed, "board_what_changed", empty_message="Nothing changed enough to report.")
 for row in changed.data.itertuples(index=False):
-    st.markdown(f"- **{row.kind[:-1] if row.kind != 'Opportunities' else 'Opportunity'}:** {row.finding} "
+    st.markdown(f"- **{KIND_SINGULAR.get(row.kind, row.kind)}:** {row.finding} "
                 f"[Evidence](/{row.evidence})")
 
 bands = panel_data(ctx, panels.forecast_bands, by="borough")

@@ -9,6 +9,7 @@ import streamlit as st
 from data_access.db import session_scope
 from metrics import epop as m
 from metrics import epop_views
+from metrics.panels import plural
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.panels import panel
@@ -37,7 +38,7 @@ def render(ctx: PageContext) -> None:
     summary["% of due complete"] = summary["% of due complete"].round(1)
     on_time = int((view.summary["plan_status"] == "on time").sum())
     panel(
-        f"{on_time} of {len(summary)} plans were agreed within 90 days; {int(summary['Overdue'].sum())} actions are overdue",
+        f"{on_time} of {len(summary)} plans were agreed within 90 days; {plural(int(summary['Overdue'].sum()), 'action')} {'is' if int(summary['Overdue'].sum()) == 1 else 'are'} overdue",
         summary, key="epop_national_summary", as_of=as_of, show_table=True,
         notes=[view.definitions["plan_status"], view.definitions["progress"], view.definitions["overdue"]],
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from domain.export import safe_csv_bytes
+from ui.tables import csv_download, displayable, table  # noqa: F401 (displayable: older callers)
 
 
 def as_of_caption(as_of: dt.date | None, unit: str | None = None) -> str:
@@ -20,36 +20,11 @@ def as_of_caption(as_of: dt.date | None, unit: str | None = None) -> str:
     return " · ".join(parts)
 
 
-def _cell_text(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
-def displayable(data: pd.DataFrame) -> pd.DataFrame:
-    """``data`` with every column that mixes kinds (counts beside "[c]", numbers beside "no
-    data") as text, so the table shows what the panel says (Arrow refuses mixed columns, and
-    Streamlit's silent fallback logs a traceback); whole numbers with thousands separators."""
-    out = data
-    for column in data.columns:
-        values = data[column]
-        if values.dtype == object and len({type(v) for v in values if v is not None}) > 1:
-            if out is data:
-                out = data.copy()
-            out[column] = [_cell_text(v) for v in values]
-    return out
-
-
-def data_download(data: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV") -> None:
-    # Panel data is an aggregate (a few hundred rows at most), so the CSV is made with the page
-    # and served as a plain file. Streamlit's deferred (callable) downloads were tried and lost
-    # clicks when several sessions were running. A click doesn't rerun the page.
-    st.download_button(label, safe_csv_bytes(data), file_name=file_name, mime="text/csv",
-                       key=f"dl_{key}", on_click="ignore")
+def data_download(data: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV",
+                  labels: dict | None = None) -> None:
+    """The app's own CSV of a table (formulas neutralised by ``domain.export.safe_csv_bytes``,
+    under the table's headings); Streamlit's toolbar export is off."""
+    csv_download(data, key=key, file_name=file_name, labels=labels, label=label)
 
 
 def panel(
@@ -66,7 +41,8 @@ def panel(
     column_config: dict | None = None,
 ) -> None:
     """One panel. ``data`` is exactly what the chart shows (already suppressed if about people);
-    ``column_config`` gives its columns human labels (``st.column_config``)."""
+    its table (``ui.tables.table``) heads columns in words (``metrics.labels``); ``column_config``
+    overrides a column's entry."""
     st.subheader(title)
     st.caption(as_of_caption(as_of, unit))
     if data is None or data.empty:
@@ -75,11 +51,11 @@ def panel(
     if figure is not None:
         st.plotly_chart(figure, key=f"fig_{key}", config={"displaylogo": False})
     if show_table:
-        st.dataframe(displayable(data), hide_index=True, key=f"tbl_{key}", column_config=column_config)
+        table(data, key=f"tbl_{key}", column_config=column_config)
     for note in notes:
         if note:
             st.caption(note)
     with st.expander("Show the data"):
         if not show_table:
-            st.dataframe(displayable(data), hide_index=True, column_config=column_config)
+            table(data, column_config=column_config)
         data_download(data, key=key, file_name=f"{key}.csv")

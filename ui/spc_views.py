@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics import panels
 from reports.mdc_icons import assurance_icon_png, variation_icon_png
-from ui import charts
+from ui import charts, tables
 from ui.context import PageContext
 from ui.panels import as_of_caption, data_download
 
@@ -47,12 +47,12 @@ def spc_overview(ctx: PageContext, overview: panels.Panel, key: str) -> None:
         return
     table = data.assign(**{"variation icon": data["variation_icon"].map(lambda n: icon_uri("variation", n)),
                            "assurance icon": data["assurance_icon"].map(lambda n: icon_uri("assurance", n))})
-    st.dataframe(table[OVERVIEW_COLUMNS], hide_index=True, key=f"tbl_{key}", column_config={
-        "variation icon": st.column_config.ImageColumn("variation icon", help="Making Data Count variation icon; "
+    tables.table(table[OVERVIEW_COLUMNS], key=f"tbl_{key}", column_config={
+        "variation icon": st.column_config.ImageColumn("Variation icon", help="Making Data Count variation icon; "
                                                        "the variation column says it in words"),
-        "assurance icon": st.column_config.ImageColumn("assurance icon", help="Making Data Count assurance icon; "
+        "assurance icon": st.column_config.ImageColumn("Assurance icon", help="Making Data Count assurance icon; "
                                                        "the assurance column says it in words"),
-        "measure": st.column_config.TextColumn("measure", width="medium")})
+        "measure": st.column_config.TextColumn("Measure", width="medium")})
     for row in data[data["explanation"] != ""].itertuples(index=False):
         st.markdown(f"**{row.code}** ({row.status}; {row.variation.split(': ', 1)[-1]}; "
                     f"assurance {row.assurance_icon.replace('_', ' ')}): {row.explanation}")
