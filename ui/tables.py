@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from domain.export import safe_csv_bytes
+from domain.export import safe_csv_bytes  # also used by the tests: the CSV under every table
 from metrics.labels import INTERNAL, column_label
 
 #: What an empty cell shows (never "None" or "nan").
