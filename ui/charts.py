@@ -62,9 +62,15 @@ def cached(builder):
     return figure
 
 
-#: Light fills behind dark text (bands, monthly bars): their fill pattern is drawn faintly so the
-#: numbers printed on or beside them stay legible.
-PATTERN = dict(fgopacity=0.35)
+#: The fill pattern of a light bar (bands, monthly bars): navy lines over the light blue.
+LIGHT_PATTERN = dict(fillmode="overlay", fgcolor=CATEGORICAL[0], fgopacity=0.5)
+#: Under a label printed inside a bar the pattern is drawn faintly, in the label's own colour,
+#: so the label keeps its contrast with the bar.
+FAINT = 0.25
+
+
+def labelled_pattern(shape: str, fill: str) -> dict:
+    return dict(shape=shape, fillmode="overlay", fgcolor=text_on(fill), fgopacity=FAINT)
 
 
 def readable(figure: go.Figure) -> go.Figure:
@@ -100,7 +106,7 @@ def band_chart(data: pd.DataFrame, unit: str) -> go.Figure:
     if has_band:
         figure.add_bar(y=frame[unit], x=frame["expected_high"] - frame["expected_low"], base=frame["expected_low"],
                        orientation="h", name="Expected band (40–60% forecast, pro-rated)",
-                       marker=dict(color="#BFD6EA", pattern=dict(shape="/", **PATTERN), line_color=CATEGORICAL[0]))
+                       marker=dict(color="#BFD6EA", pattern=dict(shape="/", **LIGHT_PATTERN), line_color=CATEGORICAL[0]))
     figure.add_scatter(
         y=frame[unit], x=frame["referrals"], mode="markers+text", name="Referrals received",
         marker=dict(size=13, color=CATEGORICAL[3], symbol=[BAND_SYMBOLS.get(b, "circle") for b in frame["band"]],
@@ -117,7 +123,7 @@ def cumulative_chart(data: pd.DataFrame) -> go.Figure:
     figure.add_bar(x=data["month"], y=data["referrals"], name="Referrals in the month",
                    text=data["referrals_shown"] if "referrals_shown" in data else data["referrals"],
                    textposition="outside", cliponaxis=False,
-                   marker=dict(color="#BFD6EA", pattern=dict(shape=".", **PATTERN), line_color=CATEGORICAL[0]))
+                   marker=dict(color="#BFD6EA", pattern=dict(shape=".", **LIGHT_PATTERN), line_color=CATEGORICAL[0]))
     figure.add_scatter(x=data["month"], y=data["cumulative_expected_low"], name="Cumulative expected, low (40%)",
                        line=dict(color=CATEGORICAL[0], dash="dash"), mode="lines")
     figure.add_scatter(x=data["month"], y=data["cumulative_expected_high"], name="Cumulative expected, high (60%)",
@@ -147,7 +153,7 @@ def share_bars(data: pd.DataFrame, category: str, parts: list[str], reference: d
         figure.add_bar(y=data[category], x=data[part], name=part, orientation="h",
                        text=[f"{part[0]} {v:.0f}%" if pd.notna(v) else "" for v in data[part]], textposition="inside",
                        marker=dict(color=CATEGORICAL[i % len(CATEGORICAL)],
-                                   pattern=dict(shape=PATTERNS[i % len(PATTERNS)], **PATTERN)))
+                                   pattern=labelled_pattern(PATTERNS[i % len(PATTERNS)], CATEGORICAL[i % len(CATEGORICAL)])))
     if reference:
         edge = 0.0
         for part in parts[:-1]:
@@ -223,10 +229,11 @@ def interval_chart(data: pd.DataFrame, category: str, value: str, lower: str, up
     figure = go.Figure(go.Scatter(
         y=frame[category].astype(str), x=frame[value], mode="markers+text", marker=dict(size=11, color=CATEGORICAL[0], symbol="diamond"),
         error_x=dict(type="data", symmetric=False, array=frame[upper] - frame[value], arrayminus=frame[value] - frame[lower]),
-        text=[f"{v:.1f}" for v in frame[value]], textposition="top center", name=value))
+        text=[f"{v:.1f}" for v in frame[value]], textposition="top center", name=value, cliponaxis=False))
     if reference is not None:
+        # Named under the plot, clear of the top row's value label.
         figure.add_vline(x=reference, line_dash="dash", line_color=CATEGORICAL[2],
-                         annotation_text=f"{reference_label} {reference:.1f}")
+                         annotation_text=f"{reference_label} {reference:.1f}", annotation_position="bottom right")
     return _layout(figure, height=max(280, 40 * len(frame) + 80), x_title=x_title)
 
 
@@ -282,7 +289,7 @@ def spend_chart(data: pd.DataFrame) -> go.Figure:
     """Cumulative spend against the cumulative funding profile; monthly spend as labelled bars."""
     figure = go.Figure()
     figure.add_bar(x=data["month"], y=data["spend"], name="Spend in the month",
-                   marker=dict(color="#BFD6EA", pattern=dict(shape="/", **PATTERN), line_color=CATEGORICAL[0]))
+                   marker=dict(color="#BFD6EA", pattern=dict(shape="/", **LIGHT_PATTERN), line_color=CATEGORICAL[0]))
     figure.add_scatter(x=data["month"], y=data["cumulative_profile"], name="Cumulative funding profile",
                        mode="lines", line=dict(color=CATEGORICAL[0], dash="dash"))
     figure.add_scatter(x=data["month"], y=data["cumulative_spend"], name="Cumulative spend", mode="lines+markers",
@@ -311,7 +318,7 @@ def epop_annex2_chart(data: pd.DataFrame, *, colours: list[str]) -> go.Figure:
     stacked horizontal bars, one colour and fill pattern per state, each bar labelled with its count."""
     figure = px.bar(data, x="expectations", y="dimension", color="state", orientation="h", text="expectations",
                     color_discrete_sequence=colours, pattern_shape="state", pattern_shape_sequence=list(PATTERNS))
-    figure.update_traces(marker_pattern_fgopacity=PATTERN["fgopacity"])  # a second cue besides colour, drawn faintly
+    figure.for_each_trace(lambda t: t.update(marker_pattern=labelled_pattern(t.marker.pattern.shape, t.marker.color)))
     return readable(figure)
 
 

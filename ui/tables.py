@@ -11,6 +11,7 @@ same headings as the table.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +24,12 @@ from metrics.labels import INTERNAL, column_label
 EMPTY = "–"
 #: Text that a reader would otherwise see for an empty value.
 _EMPTY_TEXT = frozenset({"None", "nan", "NaN", "NaT", "<NA>", "none", "null"})
+#: A figure written as text: a count, rate or percentage, or a symbol standing for one.
+_FIGURE = re.compile(r"^(-?[\d,]+(\.\d+)?%?|\[c\]|\[low\]|no data|–)$")
+#: Tables of up to this many rows are shown whole (no scrolling inside the table; prints whole).
+WHOLE_ROWS = 20
 DATE_FORMAT = "D MMM YYYY"
+MONTH_FORMAT = "MMM YYYY"
 DATETIME_FORMAT = "D MMM YYYY, HH:mm"
 
 
@@ -86,26 +92,30 @@ def _is_date_column(values: pd.Series) -> bool:
 
 def _column(name, values: pd.Series, label: str):
     """The st.column_config entry for one column, by its data and its heading."""
+    day = MONTH_FORMAT if str(name).lower() == "month" else DATE_FORMAT
     if pd.api.types.is_datetime64_any_dtype(values):
         times = values.dropna()
         if len(times) and (times.dt.normalize() == times).all():
-            return st.column_config.DateColumn(label, format=DATE_FORMAT)
+            return st.column_config.DateColumn(label, format=day)
         return st.column_config.DatetimeColumn(label, format=DATETIME_FORMAT)
     if values.dtype == object and _is_date_column(values):
-        return st.column_config.DateColumn(label, format=DATE_FORMAT)
+        return st.column_config.DateColumn(label, format=day)
     if pd.api.types.is_integer_dtype(values):
         return st.column_config.NumberColumn(label, format="localized")
     if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if len(whole) and (whole == whole.round(0)).all() and "%" not in label and "£" not in label:
-            return st.column_config.NumberColumn(label, format="localized")
-        if "£" in label:
-            return st.column_config.NumberColumn(label, format="localized")
         if "p-value" in label or "Chi-square" in label:
             return st.column_config.NumberColumn(label, format="%.3f")
-        if "interval" in label or "points" in label:
-            return st.column_config.NumberColumn(label, format="%.2f")
-        return st.column_config.NumberColumn(label, format="%.1f")
+        if "interval" in label or "points" in label:  # a rate's interval to 0.1, a score change's to 0.01
+            small = values.dropna().abs().max() < 10 if values.notna().any() else True
+            return st.column_config.NumberColumn(label, format="%.2f" if small else "%.1f")
+        if "%" in label:
+            return st.column_config.NumberColumn(label, format="%.1f")
+        # Counts, money and expected numbers: thousands separators (rounded by _rounded).
+        return st.column_config.NumberColumn(label, format="localized")
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        present = [v for v in values if not _is_empty(v)]
+        if present and all(isinstance(v, str) and _FIGURE.match(v) for v in present):
+            return st.column_config.TextColumn(label, alignment="right")  # figures shown as text ("1,036", "[c]")
     return st.column_config.TextColumn(label)
 
 
@@ -124,14 +134,18 @@ def column_config_for(data: pd.DataFrame, labels: dict | None = None, column_con
     return config
 
 
-def _rounded(data: pd.DataFrame) -> pd.DataFrame:
-    """Money to whole pounds (the table shows no pence); other numbers as computed."""
+def _rounded(data: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """Numbers shown with thousands separators rounded as the table shows them: money to whole
+    pounds, other counts and expected numbers to one decimal place."""
     out = data
     for name in data.columns:
-        if pd.api.types.is_float_dtype(data[name]) and "£" in column_label(name):
-            if out is data:
-                out = data.copy()
-            out[name] = data[name].round(0)
+        label = (labels or {}).get(name) or column_label(name)
+        if not pd.api.types.is_float_dtype(data[name]) or any(k in label for k in ("%", "p-value", "Chi-square",
+                                                                                    "interval", "points")):
+            continue
+        if out is data:
+            out = data.copy()
+        out[name] = data[name].round(0 if "£" in label else 1)
     return out
 
 
@@ -152,7 +166,9 @@ def table(data: pd.DataFrame, *, key: str | None = None, labels: dict | None = N
         config = column_config_for(data.data, labels, column_config)
         st.dataframe(data, hide_index=hide_index, key=key, column_config=config, placeholder=EMPTY, **options)
         return
-    shown = _rounded(displayable(data))
+    shown = _rounded(displayable(data), labels)
+    if "height" not in options and 0 < len(shown) <= WHOLE_ROWS:
+        options["height"] = 35 * (len(shown) + 1) + 3  # every row, no inner scroll bar
     st.dataframe(shown, hide_index=hide_index, key=key, column_config=column_config_for(shown, labels, column_config),
                  placeholder=EMPTY, **options)
     if download:

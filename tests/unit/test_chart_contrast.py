@@ -111,7 +111,8 @@ def text_on_background(spec: dict) -> list[tuple[str, str | None, str]]:
                 if trace.get("textposition") != "outside":
                     pairs.append((f"{kind} {name} label inside", inside, fill))
                     pattern = trace.get("marker", {}).get("pattern", {})
-                    if pattern.get("shape"):
+                    labelled = any(trace.get(k) is not None for k in ("text", "texttemplate", "textinfo"))
+                    if pattern.get("shape") and labelled:
                         assert pattern.get("fgopacity", 1) <= 0.4, f"{name}: a strong pattern behind its labels"
             if trace.get("textposition") in (None, "auto", "outside"):
                 pairs.append((f"{kind} {name} label outside", trace.get("outsidetextfont", {}).get("color"), plot))
