@@ -1627,7 +1627,8 @@ def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None
                      for d in data["days_before_as_of"]]
     stale = data.loc[data["fresh"] != "✔ fresh", "kind"].tolist()
     title = (f"{len(stale)} of {len(data)} sources not refreshed in {stale_after} days ({', '.join(stale)})" if stale
-             else (f"All {len(data)} sources were" if len(data) > 1 else "The one source was")
+             else (("Both sources were" if len(data) == 2 else f"All {len(data)} sources were") if len(data) > 1
+                   else "The one source was")
              + f" refreshed within {stale_after} days of the as-of date")
     return Panel(title, data, "days before the as-of date", (
         f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",))

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from ui.text import plain
 from ui.tables import csv_download, displayable, table  # noqa: F401 (displayable: older callers)
 
 
@@ -18,6 +19,16 @@ def as_of_caption(as_of: dt.date | None, unit: str | None = None) -> str:
     if unit:
         parts.append(f"Units: {unit}")
     return " · ".join(parts)
+
+
+def tile(container, label: str, value, caption: str | None = None) -> None:
+    """A headline figure whose label is shown whole, wrapped over lines (Streamlit cuts a long
+    metric label short with an ellipsis): the label as text above, the figure under it (the metric
+    keeps the label for screen readers), then its context."""
+    container.markdown(f"**{plain(label)}**")
+    container.metric(label, value, label_visibility="collapsed")
+    if caption:
+        container.caption(caption)
 
 
 def data_download(data: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV",
