@@ -78,7 +78,10 @@ def readable(figure: go.Figure) -> go.Figure:
     and annotations, and text printed inside a bar in the colour that reads best on that bar
     (Streamlit's own chart theme draws axis text in a light grey)."""
     figure.update_layout(font_color=TEXT, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND,
-                         legend_font_color=TEXT, hoverlabel=dict(bgcolor=BACKGROUND, font_color=TEXT))
+                         legend_font_color=TEXT, legend_title_font_color=TEXT,
+                         hoverlabel=dict(bgcolor=BACKGROUND, font_color=TEXT))
+    if figure.layout.coloraxis.colorscale is not None:  # a heatmap's colour bar: its ticks and title
+        figure.update_layout(coloraxis_colorbar=dict(tickfont_color=TEXT, title_font_color=TEXT))
     figure.update_xaxes(tickfont_color=TEXT, title_font_color=TEXT)
     figure.update_yaxes(tickfont_color=TEXT, title_font_color=TEXT)
     figure.update_annotations(font_color=TEXT)

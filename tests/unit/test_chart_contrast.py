@@ -96,7 +96,13 @@ def text_on_background(spec: dict) -> list[tuple[str, str | None, str]]:
     plot, paper = layout.get("plot_bgcolor"), layout.get("paper_bgcolor")
     font = layout.get("font", {}).get("color")
     pairs = [("font on paper", font, paper), ("font on plot", font, plot),
-             ("legend", layout.get("legend", {}).get("font", {}).get("color"), paper)]
+             ("legend", layout.get("legend", {}).get("font", {}).get("color"), paper),
+             ("legend title", layout.get("legend", {}).get("title", {}).get("font", {}).get("color"), paper)]
+    bar = layout.get("coloraxis", {}).get("colorbar")
+    if layout.get("coloraxis", {}).get("colorscale"):
+        bar = bar or {}
+        pairs.append(("colour bar ticks", bar.get("tickfont", {}).get("color"), paper))
+        pairs.append(("colour bar title", bar.get("title", {}).get("font", {}).get("color"), paper))
     for name, axis in layout.items():
         if name.startswith(("xaxis", "yaxis")):
             pairs.append((f"{name} ticks", axis.get("tickfont", {}).get("color"), paper))
