@@ -320,7 +320,8 @@ def epop_annex2_chart(data: pd.DataFrame, *, colours: list[str]) -> go.Figure:
     """Annex 2 expectations per dimension (long frame: ``dimension``, ``state``, ``expectations``),
     stacked horizontal bars, one colour and fill pattern per state, each bar labelled with its count."""
     figure = px.bar(data, x="expectations", y="dimension", color="state", orientation="h", text="expectations",
-                    color_discrete_sequence=colours, pattern_shape="state", pattern_shape_sequence=list(PATTERNS))
+                    color_discrete_sequence=colours, pattern_shape="state", pattern_shape_sequence=list(PATTERNS),
+                    labels={"expectations": "Expectations", "dimension": "Dimension", "state": "State"})
     figure.for_each_trace(lambda t: t.update(marker_pattern=labelled_pattern(t.marker.pattern.shape, t.marker.color)))
     return readable(figure)
 
