@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access.settings import Settings
+from data_access.settings import ASSETS_DIR, Settings
 from ui import auth, menu, navigation, styles, url_state, view
 from ui.text import plain
 from ui.context import PageContext, data_as_of, data_version, engine_for, load_user, set_context
 from ui.filters import sidebar_filters
 from metrics.periods import quarter
 
-st.set_page_config(page_title="GM probation commissioning dashboard", page_icon=":material/insights:", layout="wide")
+# The favicon is a local file (served by this server): a Material icon made every browser fetch it from the internet.
+st.set_page_config(page_title="GM probation commissioning dashboard", page_icon=str(ASSETS_DIR / "favicon.png"),
+                   layout="wide")
 styles.inject_styles()  # print styles and screen accessibility fixes
 settings = Settings.from_env()
 engine = engine_for(settings)

@@ -11,6 +11,7 @@ from data_access import admin
 from data_access.db import session_scope
 from ui import admin_forms
 from ui.context import page_context
+from ui.tables import table
 
 ctx = page_context()
 st.title("Admin")
@@ -42,4 +43,4 @@ with tab_contracts:
 with tab_imports:
     admin_forms.imports_tab(ctx)
 with tab_audit:
-    st.dataframe(audit, hide_index=True, key="admin_audit")
+    table(audit, key="admin_audit")

@@ -5,6 +5,7 @@ the detail under it is on screen only."""
 import streamlit as st
 
 from metrics import panels
+from metrics.findings import KIND_SINGULAR
 from ui import charts, printing, spc_views, url_state
 from ui.commentary_form import commentary_section
 from ui.context import page_context
@@ -58,7 +59,7 @@ with printing.screen_only("board_detail"):
 
     show(ctx, changed, "board_what_changed", empty_message="Nothing changed enough to report.")
     for row in changed.data.itertuples(index=False):
-        st.markdown(f"- **{row.kind[:-1] if row.kind != 'Opportunities' else 'Opportunity'}:** {row.finding} "
+        st.markdown(f"- **{KIND_SINGULAR.get(row.kind, row.kind)}:** {row.finding} "
                     f"[Evidence](/{row.evidence})")
 
     show(ctx, bands, "board_bands", figure=charts.band_chart(bands.data, "borough"),

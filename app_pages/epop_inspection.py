@@ -10,10 +10,12 @@ from data_access import epop
 from data_access.db import session_scope
 from metrics import epop as m
 from metrics import epop_views
+from metrics.panels import plural
 from ui import charts, url_state
 from ui.context import PageContext, page_context
 from ui.panels import panel
 from ui.text import plain
+from ui.tables import table
 
 PLAN_CHOICE = "epop_inspection_plan"
 
@@ -42,9 +44,9 @@ def render(ctx: PageContext) -> None:
                                            "target_date_raw": "Target date as written", "target_date": "Read as", "snapshot": "Snapshot"})
     shown = actions[["Rec", "Action", "Snapshot", "Summary", "Owner", "Target date as written", "Read as", "completed", "ongoing"]]
     for number, group in shown.groupby("Rec", sort=True):
-        with st.expander(f"Recommendation {number}: {len(group)} actions"):
-            st.dataframe(group, hide_index=True)
-    panel(f"{len(shown)} actions across {len(view.snapshots)} snapshots; {int(actions['completed'].sum())} marked completed",
+        with st.expander(f"Recommendation {number}: {plural(len(group), 'action')}"):
+            table(group, key=f"inspection_recs_{number}")
+    panel(f"{plural(len(shown), 'action')} across {plural(len(view.snapshots), 'snapshot')}; {int(actions['completed'].sum())} marked completed",
           shown, key="inspection_actions", as_of=submitted,
           notes=["Status is not published: target wording 'Completed…' is read as complete, anything else as in progress.",
                  m.SLIPPAGE_DEFINITION.format(min_shared=1).split(" Matching rule")[0]])

@@ -9,6 +9,7 @@ import streamlit as st
 from data_access.db import session_scope
 from metrics import epop as m
 from metrics import epop_views
+from metrics.panels import plural
 from ui import charts
 from ui.context import PageContext, page_context
 from ui.epop_marks import choose_period, mark_own, own_row_styles
@@ -44,7 +45,7 @@ def render(ctx: PageContext) -> None:
     summary["% of due complete"] = summary["% of due complete"].round(1)
     on_time = int((view.summary["plan_status"] == "on time").sum())
     panel(
-        f"{on_time} of {len(summary)} plans were agreed within 90 days; {int(summary['Overdue'].sum())} actions are overdue",
+        f"{on_time} of {len(summary)} plans were agreed within 90 days; {plural(int(summary['Overdue'].sum()), 'action')} {'is' if int(summary['Overdue'].sum()) == 1 else 'are'} overdue",
         summary, key="epop_national_summary", as_of=as_of, show_table=True, row_styles=own_row_styles(summary, "Plan", own),
         notes=[view.definitions["plan_status"], "Agreed on: the later of the region's and the central team's agreement.",
                view.definitions["progress"], view.definitions["overdue"], f"Actions due in: {period.label}. {m.PERIOD_DEFINITION}"],

@@ -12,6 +12,7 @@ from data_access.db import session_scope
 from data_access.figure_settings import figure_settings
 from metrics import epop as m
 from metrics import epop_views
+from metrics.panels import plural
 from ui import charts, url_state
 from ui.context import PageContext, page_context
 from ui.panels import panel
@@ -68,7 +69,7 @@ def render(ctx: PageContext) -> None:
                                         labels={"due_date": "Due date", "label": "Action", "rag": "RAG (word shown in legend)"})
     worst = int(timeline["days_overdue"].max()) if len(timeline) else 0
     shown = timeline[["rag", "printed_code", "text", "owner_role", "due_date", "status", "days_overdue", "last_percent", "last_update_at", "last_update_by"]]
-    panel(f"{progress.overdue} actions overdue" + (f", the oldest by {worst} days" if progress.overdue else ""), shown,
+    panel(f"{plural(progress.overdue, 'action')} overdue" + (f", the oldest by {plural(worst, 'day')}" if progress.overdue else ""), shown,
           key="epop_region_timeline", as_of=as_of, figure=figure, show_table=True,
           notes=[m.rag_definition(), m.OVERDUE_DEFINITION, "Dashed line: the as-of date. Actions with no due date are listed in the table only."])
 
@@ -92,7 +93,7 @@ def render(ctx: PageContext) -> None:
                                threshold)
     figure = charts.epop_sessions_chart(view.sessions_by_month[["month", "attendees", "sessions"]], colour=CATEGORICAL[0],
                                         labels={"month": "Month", "attendees": "People attending (bar label: sessions)"})
-    panel(f"{s.sessions} sessions held, {s.attendees} attendances by people on probation", view.sessions_by_month,
+    panel(f"{plural(s.sessions, 'session')} held, {plural(s.attendees, 'attendance')} by people on probation", view.sessions_by_month,
           key="epop_region_sessions", as_of=as_of, figure=figure,
           notes=[m.SESSIONS_DEFINITION, f"Of which women {gender['women']}, men {gender['men']}, other or unknown "
                  f"{gender['other or unknown']}; {s.gender_not_recorded} on sessions with no breakdown. [c] = fewer than "

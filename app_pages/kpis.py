@@ -9,6 +9,7 @@ from ui import spc_views, url_state
 from ui.context import page_context
 from ui.view import heading
 from ui.panel_data import panel_data, show
+from ui.tables import table
 
 ctx = page_context()
 heading(ctx, "KPIs and service levels")
@@ -25,7 +26,7 @@ show(ctx, card, "kpis_scorecard", table=True,
 # Issue 13 part 7: the scorecard shows the latest figures; SL002 also as at its official cut.
 show(ctx, panel_data(ctx, panels.sl002_official_panel), "kpis_sl002_official", table=True)
 with st.expander("Definitions and sources"):
-    st.dataframe(card.data[["code", "measure", "definition", "source"]], hide_index=True)
+    table(card.data[["code", "measure", "definition", "source"]], key="kpis_definitions")
 with st.expander("SL002 end reasons: a decision awaiting the commissioner's sign-off"):
     show(ctx, panel_data(ctx, panels.sl002_end_reason_decision), "kpis_sl002_end_reasons", table=True)
 

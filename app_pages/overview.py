@@ -8,6 +8,7 @@ from ui.context import page_context
 from ui.navigation import pages_for
 from ui.panel_data import panel_data, show
 from ui.view import heading
+from ui.panels import tile
 
 ctx = page_context()
 heading(ctx, "GMIRS Well-being Support Service")
@@ -20,8 +21,7 @@ if ctx.as_of is None:
 headline = panel_data(ctx, panels.headline)
 show(ctx, headline, "overview_headline")
 for column, row in zip(st.columns(len(headline.data)), headline.data.itertuples(index=False)):
-    column.metric(row.figure, row.value)
-    column.caption(row.context)
+    tile(column, row.figure, row.value, row.context)  # the label whole, not cut short
 
 if ctx.scope.role == "provider":
     at_risk = panel_data(ctx, panels.cases_at_risk)

@@ -10,6 +10,7 @@ from ui import url_state
 from ui.context import page_context
 from ui.filters import filter_labels
 from ui.panel_data import panel_data, show
+from ui.tables import table
 
 ctx = page_context()
 st.title("Reconciliation: case extract and Refer and Monitor")
@@ -26,7 +27,7 @@ st.caption(f"View: {view}, whatever their dates (the period does not apply).")
 
 result = panel_data(ctx, panels.reconciliation)
 st.subheader("Referrals by kind of disagreement")
-st.dataframe(result.extra["counts"], hide_index=True, key="rec_counts",
+table(result.extra["counts"], key="rec_counts",
              column_config={"disagreement": "Kind of disagreement", "referrals": "Referrals"})
 
 url_state.choice("rec_kind", "kind", ["all", *KINDS.values()], "all", omit=("all",))

@@ -13,6 +13,7 @@ from data_access.scoping import upload_kinds
 from data_access.settings import ASSETS_DIR
 from ui import upload_jobs
 from ui.context import page_context
+from ui.tables import table
 
 ctx = page_context()
 st.title("Upload data")
@@ -63,7 +64,7 @@ def _show(job) -> None:
     else:
         st.error(result.summary())
         problems = pd.read_csv(pd.io.common.StringIO(problems_csv(result.problems)), dtype=str)
-        st.dataframe(problems, hide_index=True)
+        table(problems, key="upload_problem_list")
         st.download_button("Download the problem list (CSV)", problems_csv(result.problems).encode("utf-8-sig"),
                            file_name=f"{Path(job.file_name).stem}-problems.csv", key="upload_problems")
     if job.write:
@@ -105,4 +106,4 @@ history = pd.DataFrame([b.__dict__ for b in import_history(ctx.engine, scope=ctx
 if history.empty:
     st.info("No files have been imported yet.")
 else:
-    st.dataframe(history.drop(columns=["sha256"]), hide_index=True)
+    table(history.drop(columns=["sha256"]), key="upload_history")

@@ -46,6 +46,11 @@ class DisclosureResult:
         return self.primary | self.secondary
 
 
+
+def _cells(n: int, further: str = "") -> str:
+    """"1 cell", "3 further cells"."""
+    return f"{n} {further}{'cell' if n == 1 else 'cells'}"
+
 def with_totals(counts: pd.DataFrame, label: str = TOTAL) -> pd.DataFrame:
     """The table with a total column and a total row added."""
     table = counts.copy()
@@ -166,11 +171,12 @@ def suppress_counts(
     if hidden.any():
         note = (
             f"{SUPPRESSED}: counts of 1 to {threshold - 1} {what} are not shown, to protect "
-            f"confidentiality ({int(primary.sum())} cells)"
+            f"confidentiality ({_cells(int(primary.sum()))})"
         )
         if secondary.any():
             note += (
-                f"; {int(secondary.sum())} further cells are hidden so the hidden values cannot "
+                f"; {_cells(int(secondary.sum()), 'further ')} {'is' if int(secondary.sum()) == 1 else 'are'} hidden "
+                "so the hidden values cannot "
                 "be worked out from the totals"
             )
         note += "."

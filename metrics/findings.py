@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # only for the annotation: metrics.queries imports the databa
 FindingKind = Literal["success", "gap", "opportunity"]
 KINDS: tuple[FindingKind, ...] = ("success", "gap", "opportunity")
 KIND_HEADINGS: dict[str, str] = {"success": "Successes", "gap": "Gaps", "opportunity": "Opportunities"}
+#: One finding of each kind, as a bullet's label ("Success: …").
+KIND_SINGULAR: dict[str, str] = {"Successes": "Success", "Gaps": "Gap", "Opportunities": "Opportunity"}
 
 #: GMIRS specification §1.11: service commencement (the first contract year starts here).
 SERVICE_START = dt.date(2023, 9, 4)
@@ -372,6 +374,7 @@ __all__ = [
     "Finding",
     "KINDS",
     "KIND_HEADINGS",
+    "KIND_SINGULAR",
     "band_findings",
     "evidence_link",
     "grouped",

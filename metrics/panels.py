@@ -270,7 +270,15 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
+    """``n`` and the word in the right number: "1 action", "2 actions", "3 successes"."""
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def month_range(start: dt.date, end: dt.date) -> str:
+    """"September 2023 to March 2024"; a range within one month is that month: "September 2023"."""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B %Y}"
+    return f"{start:%B %Y} to {end:%B %Y}"
 
 
 def symbols_note(data: pd.DataFrame, threshold: int, minimum_denominator: int) -> tuple[str, ...]:
@@ -498,7 +506,7 @@ def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
     total, low, high = int(last["cumulative_referrals"]), last["cumulative_expected_low"], last["cumulative_expected_high"]
     band = "below" if total < low else "above" if total > high else "within"
     total_text = SUPPRESSED if 1 <= total < inp.suppression_threshold else f"{total:,}"
-    title = (f"{start:%B %Y} to {end:%B %Y}: {total_text} referrals against {low:,.0f}–{high:,.0f} expected "
+    title = (f"{month_range(start, end)}: {total_text} referrals against {low:,.0f}–{high:,.0f} expected "
              f"({BAND_LABELS[band]})")
     data = data.round(1)
     # A month's referrals are people: 1 to threshold − 1 are [c], and a cumulative count less
@@ -1552,7 +1560,7 @@ def journey(db: Db, inp: PanelInputs) -> Panel:
     share_of_referred = (100 * funnel["share_of_referred"]).round(1).where(~reached_hidden & ~reached_hidden[0])
     data = funnel.assign(reached=reached.where(~reached_hidden), reached_shown=shown,
                          dropped_before_next=funnel["dropped_before_next"].astype(float).where(~dropped_hidden),
-                         dropped_shown=dropped_shown, share_of_referred=share_of_referred)
+                         dropped_before_next_shown=dropped_shown, share_of_referred=share_of_referred)
     note = note2 = None
     if hidden.any():
         note = (f"{SUPPRESSED}: counts of 1 to {inp.suppression_threshold - 1} referrals are not shown, with further "
@@ -1750,7 +1758,8 @@ def import_freshness(db: Db, inp: PanelInputs, *, imported_by: str | None = None
                      for d in data["days_before_as_of"]]
     stale = data.loc[data["fresh"] != "✔ fresh", "kind"].tolist()
     title = (f"{len(stale)} of {len(data)} sources not refreshed in {stale_after} days ({', '.join(stale)})" if stale
-             else (f"All {len(data)} sources were" if len(data) > 1 else "The one source was")
+             else (("Both sources were" if len(data) == 2 else f"All {len(data)} sources were") if len(data) > 1
+                   else "The one source was")
              + f" refreshed within {stale_after} days of the as-of date")
     return Panel(title, data, "days before the as-of date", (
         f"A source is stale when its latest completed import is more than {stale_after} days before the as-of date.",))

@@ -41,6 +41,7 @@ from domain.catalogue import KPI_CATALOGUE
 from metrics import contract_panels, panels, periods
 from metrics.disclosure import SUPPRESSED, WITHHELD_RATE, suppression_note
 from metrics.findings import SERVICE_START, Finding
+from metrics.labels import INTERNAL, column_label
 from metrics.panels import ChartSpec
 from metrics.periods import Period
 from metrics.queries import kpi_definitions
@@ -276,10 +277,10 @@ def _cell(value):
 def panel_table(key: str, heading: str, panel: panels.Panel, columns: dict[str, str] | None = None, *,
                 chart: bool = True) -> PackTable:
     """One panel as a pack table: ``columns`` maps the panel's shown columns to the pack's
-    headings (in order; default: every column as it is); the finding sentence is the
-    headline; the notes are the panel's."""
+    headings (in order; default: every column under the heading the pages show,
+    ``metrics.labels.column_label``); the finding sentence is the headline; the notes are the panel's."""
     shown = panel.shown()
-    columns = columns or {c: c for c in shown.columns}
+    columns = columns or {c: column_label(c) for c in shown.columns if c not in INTERNAL}
     frame = pd.DataFrame({label: [_cell(v) for v in shown[name]] if name in shown else []
                           for name, label in columns.items()}, dtype=object)
     return PackTable(key, heading, frame, tuple(panel.notes), panel.chart if chart else None, panel.title)

@@ -19,6 +19,7 @@ from domain.end_reasons import SL002_REASON_DECISION
 from ui import panel_data
 from ui.context import PageContext
 from ui.figure_settings_form import figure_settings_form, spc_rebase_form
+from ui.tables import table
 
 
 def apply(ctx: PageContext, change, success: str) -> None:
@@ -39,7 +40,7 @@ def _optional(names) -> list:
 
 
 def users_tab(ctx: PageContext, users: pd.DataFrame, providers: dict, regions: dict) -> None:
-    st.dataframe(users, hide_index=True, key="admin_users")
+    table(users, key="admin_users")
     with st.form("admin_user_form"):
         st.subheader("Add a user, or change one")
         username = st.text_input("Username")
@@ -63,7 +64,7 @@ def users_tab(ctx: PageContext, users: pd.DataFrame, providers: dict, regions: d
 
 
 def targets_tab(ctx: PageContext, targets: pd.DataFrame) -> None:
-    st.dataframe(targets, hide_index=True, key="admin_targets")
+    table(targets, key="admin_targets")
     code = st.selectbox("KPI", list(targets["code"]), key="admin_target_code")
     with st.form("admin_target_form"):
         row = targets.set_index("code").loc[code]
@@ -78,7 +79,7 @@ def end_reasons_tab(ctx: PageContext, reasons: pd.DataFrame) -> None:
     """The reviewed SL002 end-reason table (both vocabularies): change a class or add a reason.
     The stored SL002 counts are rebuilt so every page follows the new class at once."""
     st.caption(SL002_REASON_DECISION)
-    st.dataframe(reasons, hide_index=True, key="admin_end_reasons")
+    table(reasons, key="admin_end_reasons")
     with st.form("admin_end_reason_form"):
         vocabulary = st.selectbox("Vocabulary", ["2024", "2021"], help="2021 end reasons, 2024 withdrawal reasons")
         reason_code = st.text_input("Code (e.g. NOT)")
@@ -96,7 +97,7 @@ def end_reasons_tab(ctx: PageContext, reasons: pd.DataFrame) -> None:
 def forecasts_tab(ctx: PageContext, forecasts: pd.DataFrame) -> None:
     st.caption("The published 40–60% figures (GMIRS spec §1.12) are stored as published; the period they cover "
                "is an assumption (Decision 1) and is printed beside every forecast chart.")
-    st.dataframe(forecasts, hide_index=True, key="admin_forecasts")
+    table(forecasts, key="admin_forecasts")
     with st.form("admin_forecast_period"):
         days = st.number_input("Days the published forecast covers", 1, 3660, int(forecasts["period_days"].iloc[0]) if len(forecasts) else 365)
         if st.form_submit_button("Save the assumption"):
@@ -118,7 +119,7 @@ def forecasts_tab(ctx: PageContext, forecasts: pd.DataFrame) -> None:
 
 
 def hubs_tab(ctx: PageContext, hubs: pd.DataFrame, boroughs: dict) -> None:
-    st.dataframe(hubs, hide_index=True, key="admin_hubs")
+    table(hubs, key="admin_hubs")
     hub_labels = dict(zip(hubs["id"], hubs["name"]))
     hub_id = st.selectbox("Hub to edit", _optional(hub_labels), format_func=lambda k: hub_labels.get(k, "Add a new hub"),
                           key="admin_hub_id")
@@ -140,7 +141,7 @@ def hubs_tab(ctx: PageContext, hubs: pd.DataFrame, boroughs: dict) -> None:
 
 
 def contracts_tab(ctx: PageContext, contracts: pd.DataFrame, boroughs: dict, regions: dict) -> None:
-    st.dataframe(contracts, hide_index=True, key="admin_contracts")
+    table(contracts, key="admin_contracts")
     with st.form("admin_contract_form"):
         contract_labels = dict(zip(contracts["id"], contracts["reference"]))
         contract_id = st.selectbox("Contract", list(contract_labels), format_func=contract_labels.get)
@@ -156,7 +157,7 @@ def imports_tab(ctx: PageContext) -> None:
     if history.empty:
         st.info("No files have been imported yet.")
         return
-    st.dataframe(history, hide_index=True, key="admin_imports")
+    table(history, key="admin_imports")
     done = history[history["status"] == "done"]
     batch_labels = dict(zip(done["id"], done["kind"] + ": " + done["file_name"] + " ("
                             + done["finished_at"].astype(str).str[:16] + ", by " + done["imported_by"] + ")"))

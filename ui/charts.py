@@ -17,7 +17,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.theme import CATEGORICAL, SPC_COLOURS
+from ui.theme import BACKGROUND, CATEGORICAL, SPC_COLOURS, TEXT, text_on, tint
 
 PATTERNS = ("", "/", ".", "x", "\\", "+")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
@@ -65,10 +65,42 @@ def cached(builder):
     return figure
 
 
+#: The fill pattern of a light bar (bands, monthly bars): navy lines over the light blue.
+LIGHT_PATTERN = dict(fillmode="overlay", fgcolor=CATEGORICAL[0], fgopacity=0.5)
+#: Under a label printed inside a bar the pattern is drawn faintly, in the label's own colour,
+#: so the label keeps its contrast with the bar.
+FAINT = 0.25
+
+
+def labelled_pattern(shape: str, fill: str) -> dict:
+    return dict(shape=shape, fillmode="overlay", fgcolor=text_on(fill), fgopacity=FAINT)
+
+
+def readable(figure: go.Figure) -> go.Figure:
+    """Every word on ``figure`` in near-black on white (≥ 4.5:1, WCAG AA): titles, ticks, legend
+    and annotations, and text printed inside a bar in the colour that reads best on that bar
+    (Streamlit's own chart theme draws axis text in a light grey)."""
+    figure.update_layout(font_color=TEXT, paper_bgcolor=BACKGROUND, plot_bgcolor=BACKGROUND,
+                         legend_font_color=TEXT, legend_title_font_color=TEXT,
+                         hoverlabel=dict(bgcolor=BACKGROUND, font_color=TEXT))
+    if figure.layout.coloraxis.colorscale is not None:  # a heatmap's colour bar: its ticks and title
+        figure.update_layout(coloraxis_colorbar=dict(tickfont_color=TEXT, title_font_color=TEXT))
+    figure.update_xaxes(tickfont_color=TEXT, title_font_color=TEXT)
+    figure.update_yaxes(tickfont_color=TEXT, title_font_color=TEXT)
+    figure.update_annotations(font_color=TEXT)
+    for trace in figure.data:
+        if trace.type in ("bar", "funnel"):
+            fill = trace.marker.color if isinstance(trace.marker.color, str) else CATEGORICAL[0]
+            trace.update(insidetextfont_color=text_on(fill), outsidetextfont_color=TEXT)
+        elif trace.type == "scatter" and not trace.textfont.color:
+            trace.update(textfont_color=TEXT)
+    return figure
+
+
 def _layout(figure: go.Figure, *, height: int = 380, x_title: str | None = None, y_title: str | None = None) -> go.Figure:
     figure.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend_orientation="h",
                          legend_y=-0.15, xaxis_title=x_title, yaxis_title=y_title, font_size=13)
-    return figure
+    return readable(figure)
 
 
 @cached
@@ -80,7 +112,7 @@ def band_chart(data: pd.DataFrame, unit: str) -> go.Figure:
     if has_band:
         figure.add_bar(y=frame[unit], x=frame["expected_high"] - frame["expected_low"], base=frame["expected_low"],
                        orientation="h", name="Expected band (40–60% forecast, pro-rated)",
-                       marker=dict(color="#BFD6EA", pattern_shape="/", line_color=CATEGORICAL[0]), opacity=0.8)
+                       marker=dict(color="#BFD6EA", pattern=dict(shape="/", **LIGHT_PATTERN), line_color=CATEGORICAL[0]))
     figure.add_scatter(
         y=frame[unit], x=frame["referrals"], mode="markers+text", name="Referrals received",
         marker=dict(size=13, color=CATEGORICAL[3], symbol=[BAND_SYMBOLS.get(b, "circle") for b in frame["band"]],
@@ -96,7 +128,8 @@ def cumulative_chart(data: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     figure.add_bar(x=data["month"], y=data["referrals"], name="Referrals in the month",
                    text=data["referrals_shown"] if "referrals_shown" in data else data["referrals"],
-                   marker=dict(color="#BFD6EA", pattern_shape=".", line_color=CATEGORICAL[0]))
+                   textposition="outside", cliponaxis=False,
+                   marker=dict(color="#BFD6EA", pattern=dict(shape=".", **LIGHT_PATTERN), line_color=CATEGORICAL[0]))
     figure.add_scatter(x=data["month"], y=data["cumulative_expected_low"], name="Cumulative expected, low (40%)",
                        line=dict(color=CATEGORICAL[0], dash="dash"), mode="lines")
     figure.add_scatter(x=data["month"], y=data["cumulative_expected_high"], name="Cumulative expected, high (60%)",
@@ -125,7 +158,8 @@ def share_bars(data: pd.DataFrame, category: str, parts: list[str], reference: d
     for i, part in enumerate(parts):
         figure.add_bar(y=data[category], x=data[part], name=part, orientation="h",
                        text=[f"{part[0]} {v:.0f}%" if pd.notna(v) else "" for v in data[part]], textposition="inside",
-                       marker=dict(color=CATEGORICAL[i % len(CATEGORICAL)], pattern_shape=PATTERNS[i % len(PATTERNS)]))
+                       marker=dict(color=CATEGORICAL[i % len(CATEGORICAL)],
+                                   pattern=labelled_pattern(PATTERNS[i % len(PATTERNS)], CATEGORICAL[i % len(CATEGORICAL)])))
     if reference:
         edge = 0.0
         for part in parts[:-1]:
@@ -214,10 +248,11 @@ def interval_chart(data: pd.DataFrame, category: str, value: str, lower: str, up
     figure = go.Figure(go.Scatter(
         y=frame[category].astype(str), x=frame[value], mode="markers+text", marker=dict(size=11, color=CATEGORICAL[0], symbol="diamond"),
         error_x=dict(type="data", symmetric=False, array=frame[upper] - frame[value], arrayminus=frame[value] - frame[lower]),
-        text=[f"{v:.1f}" for v in frame[value]], textposition="top center", name=value))
+        text=[f"{v:.1f}" for v in frame[value]], textposition="top center", name=value, cliponaxis=False))
     if reference is not None:
+        # Named under the plot, clear of the top row's value label.
         figure.add_vline(x=reference, line_dash="dash", line_color=CATEGORICAL[2],
-                         annotation_text=f"{reference_label} {reference:.1f}")
+                         annotation_text=f"{reference_label} {reference:.1f}", annotation_position="bottom right")
     return _layout(figure, height=max(280, 40 * len(frame) + 80), x_title=x_title)
 
 
@@ -273,7 +308,7 @@ def spend_chart(data: pd.DataFrame) -> go.Figure:
     """Cumulative spend against the cumulative funding profile; monthly spend as labelled bars."""
     figure = go.Figure()
     figure.add_bar(x=data["month"], y=data["spend"], name="Spend in the month",
-                   marker=dict(color="#BFD6EA", pattern_shape="/", line_color=CATEGORICAL[0]))
+                   marker=dict(color="#BFD6EA", pattern=dict(shape="/", **LIGHT_PATTERN), line_color=CATEGORICAL[0]))
     figure.add_scatter(x=data["month"], y=data["cumulative_profile"], name="Cumulative funding profile",
                        mode="lines", line=dict(color=CATEGORICAL[0], dash="dash"))
     figure.add_scatter(x=data["month"], y=data["cumulative_spend"], name="Cumulative spend", mode="lines+markers",
@@ -293,21 +328,24 @@ def epop_timeline_chart(data: pd.DataFrame, as_of, *, colours: dict[str, str], s
                         symbol_map=symbols, hover_data=hover, labels=labels)
     figure.add_vline(x=as_of, line_dash="dash", line_color="#3D3D3D")
     figure.update_layout(height=max(320, 22 * len(data)), yaxis={"autorange": "reversed"})
-    return figure
+    return readable(figure)
 
 
 @cached
 def epop_annex2_chart(data: pd.DataFrame, *, colours: list[str]) -> go.Figure:
     """Annex 2 expectations per dimension (long frame: ``dimension``, ``state``, ``expectations``),
-    stacked horizontal bars, one colour per state, each bar labelled with its count."""
-    return px.bar(data, x="expectations", y="dimension", color="state", orientation="h", text="expectations",
-                  color_discrete_sequence=colours)
+    stacked horizontal bars, one colour and fill pattern per state, each bar labelled with its count."""
+    figure = px.bar(data, x="expectations", y="dimension", color="state", orientation="h", text="expectations",
+                    color_discrete_sequence=colours, pattern_shape="state", pattern_shape_sequence=list(PATTERNS),
+                    labels={"expectations": "Expectations", "dimension": "Dimension", "state": "State"})
+    figure.for_each_trace(lambda t: t.update(marker_pattern=labelled_pattern(t.marker.pattern.shape, t.marker.color)))
+    return readable(figure)
 
 
 @cached
 def epop_sessions_chart(data: pd.DataFrame, *, colour: str, labels: dict[str, str]) -> go.Figure:
     """People attending EPOP sessions by ``month`` (bars), each bar labelled with its number of ``sessions``."""
-    return px.bar(data, x="month", y="attendees", text="sessions", color_discrete_sequence=[colour], labels=labels)
+    return readable(px.bar(data, x="month", y="attendees", text="sessions", color_discrete_sequence=[colour], labels=labels))
 
 
 @cached
@@ -322,30 +360,34 @@ def epop_completion_chart(data: pd.DataFrame, *, colour: str, hover: list[str], 
         figure.update_traces(marker_pattern_shape=["/" if m else "" for m in mine],
                              marker_line_width=[3 if m else 0 for m in mine], marker_line_color="#0B0C0C")
     figure.update_layout(xaxis_range=[0, 100], yaxis_title=None, height=420)
-    return figure
+    return readable(figure)
 
 
 @cached
 def epop_heatmap(data: pd.DataFrame, *, colour_scale: list[str], labels: dict[str, str]) -> go.Figure:
-    """Counts as a heatmap (rows: the index, columns: the columns), every cell printing its count."""
-    figure = px.imshow(data, text_auto=True, aspect="auto", color_continuous_scale=colour_scale, labels=labels)
+    """Counts as a heatmap (rows: the index, columns: the columns), every cell printing its count
+    in near-black: the scale's darkest end is a mid tint of its colour, so every cell keeps
+    ≥ 4.5:1 with the text (a fully dark cell would need white text, a light one black)."""
+    scale = [colour_scale[0], *(c if text_on(c) == TEXT else tint(c, 0.5) for c in colour_scale[1:])]
+    figure = px.imshow(data, text_auto=True, aspect="auto", color_continuous_scale=scale, labels=labels)
+    figure.update_traces(textfont_color=TEXT)
     figure.update_layout(height=460)
-    return figure
+    return readable(figure)
 
 
 @cached
 def epop_trend_chart(data: pd.DataFrame, *, shown: str, colours: list[str], labels: dict[str, str],
                      own: str | None = None) -> go.Figure:
     """% of due actions complete at each month end (``as_of``, ``pct_due_complete``), one line with
-    markers per ``plan_label``; only the ``shown`` line (and the viewer's ``own`` plan, drawn
-    dashed with star markers) is drawn at first, the others from the legend."""
-    figure = px.line(data, x="as_of", y="pct_due_complete", color="plan_label", markers=True,
-                     color_discrete_sequence=colours, labels=labels)
+    markers per ``plan_label`` (each plan its own marker shape too); only the ``shown`` line (and the
+    viewer's ``own`` plan, drawn dashed with star markers) is drawn at first, the others from the legend."""
+    figure = px.line(data, x="as_of", y="pct_due_complete", color="plan_label", markers=True, symbol="plan_label",
+                     symbol_sequence=list(SYMBOLS), color_discrete_sequence=colours, labels=labels)
     figure.for_each_trace(lambda t: t.update(visible=True if t.name in (shown, own) else "legendonly"))
     figure.for_each_trace(lambda t: t.update(line_dash="dash", line_width=3, marker_symbol="star", marker_size=11)
                           if t.name == own else None)
     figure.update_layout(yaxis_range=[0, 100], height=420)
-    return figure
+    return readable(figure)
 
 
 @cached
@@ -359,4 +401,4 @@ def slippage_chart(data: pd.DataFrame, earlier: str, later: str) -> go.Figure:
     for row in data.dropna(subset=["earlier_latest", "later_latest"]).itertuples():
         figure.add_shape(type="line", x0=row.earlier_latest, x1=row.later_latest, y0=row.label, y1=row.label, line={"color": "#A6A6A6"})
     figure.update_layout(height=360, yaxis={"autorange": "reversed"}, xaxis_title="Target date (a month means its last day)")
-    return figure
+    return readable(figure)

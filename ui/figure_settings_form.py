@@ -13,6 +13,7 @@ from data_access.db import session_scope
 from data_access.figure_settings import SPC_RULE_SETS, SPC_RUN_LENGTHS, figure_settings
 from domain.catalogue import KPI_CODES
 from ui.context import PageContext
+from ui.tables import table
 
 BOUNDS = ("low", "mid", "high")
 RULE_SET_WORDS = {"mdc-2023": "Making Data Count 2023 (default)", "nhsr-0.2.2": "NHSRplotthedots 0.2.2"}
@@ -66,7 +67,7 @@ def spc_rebase_form(ctx: PageContext, apply: Callable) -> None:
     st.subheader("SPC rebases at a known process change")
     st.caption("From the first month on or after the date, the measure's SPC chart gets a new mean and limits, drawn "
                "on the chart with the reason (Making Data Count: rebase only for a sustained change with a known cause).")
-    st.dataframe(rebases, hide_index=True, key="admin_spc_rebases")
+    table(rebases, key="admin_spc_rebases")
     with st.form("admin_spc_rebase_add"):
         code = st.selectbox("Measure", ["all", *KPI_CODES])
         on = st.date_input("Date of the process change", format="YYYY-MM-DD")

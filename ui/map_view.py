@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.maps import MapFigure
+from ui.tables import table
 
 
 def clicked(key: str, layer_id: str) -> dict | None:
@@ -64,11 +65,11 @@ def show_map(figure: MapFigure, key: str, *, on_click: Callable[[], None] | None
         if rows is not None and not rows.empty:
             st.markdown(f"**{selected}** (selected)")
             shown = rows.set_index(rows.columns[0]).drop(columns=[figure.area_column], errors="ignore").T
-            st.dataframe(shown.astype(str), key=f"{key}_selected", width="stretch")
+            table(shown, key=f"{key}_selected", width="stretch", hide_index=False)
         else:
             st.caption("Click an area on the map to see its figures here.")
-        st.dataframe(figure.table, hide_index=True, key=f"{key}_table", width="stretch")
+        table(figure.table, key=f"{key}_table", width="stretch")
     with st.expander("Every figure on this map"):
-        st.dataframe(figure.details, hide_index=True, key=f"{key}_details", width="stretch")
+        table(figure.details, key=f"{key}_details", width="stretch")
     for note in figure.notes:
         st.caption(note)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from metrics import panels
 from reports.mdc_icons import assurance_icon_png, variation_icon_png
-from ui import charts, printing, url_state
+from ui import charts, printing, tables, url_state
 from ui.context import PageContext
 from ui.panels import as_of_caption, data_download
 
@@ -78,12 +78,12 @@ def spc_overview(ctx: PageContext, overview: panels.Panel, key: str, *, printabl
 
 
 def _overview_dataframe(table, key: str) -> None:
-    st.dataframe(table[OVERVIEW_COLUMNS], hide_index=True, key=f"tbl_{key}", column_config={
-        "variation icon": st.column_config.ImageColumn("variation icon", help="Making Data Count variation icon; "
+    tables.table(table[OVERVIEW_COLUMNS], key=f"tbl_{key}", column_config={
+        "variation icon": st.column_config.ImageColumn("Variation icon", help="Making Data Count variation icon; "
                                                        "the variation column says it in words"),
-        "assurance icon": st.column_config.ImageColumn("assurance icon", help="Making Data Count assurance icon; "
+        "assurance icon": st.column_config.ImageColumn("Assurance icon", help="Making Data Count assurance icon; "
                                                        "the assurance column says it in words"),
-        "measure": st.column_config.TextColumn("measure", width="medium")})
+        "measure": st.column_config.TextColumn("Measure", width="medium")})
 
 
 def spc_small_multiples(spc: dict[str, panels.Panel], key: str) -> None:

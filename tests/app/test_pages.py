@@ -105,6 +105,48 @@ def test_page_runs_and_shows_its_key_content(env, page, username):
     assert "no data" not in [m.value for m in at.metric]  # "no data" only where nothing can be computed
 
 
+#: Headings a reader may see that start in lower case (a statistic's usual name).
+LOWER_CASE_HEADINGS = {"p-value"}
+EMPTY_TEXT = {"None", "none", "nan", "NaN", "NaT", "<NA>", "null"}
+
+
+def table_problems(at: AppTest, where: str) -> list[str]:
+    """Every table's shown headings in words (no code names) and no empty value written as
+    'None' or 'nan' (an empty cell is the placeholder '–')."""
+    import json
+
+    problems = []
+    for element in at.dataframe:
+        config = json.loads(element.proto.columns or "{}")
+        if element.proto.placeholder != "–":
+            problems.append(f"{where}: a table without the '–' placeholder: {list(element.value.columns)}")
+        for name in element.value.columns:
+            entry = config.get(name, config.get(f"col:{name}", {}))
+            if entry is None or entry.get("hidden"):
+                continue  # a working the table leaves out
+            label = (entry or {}).get("label") or str(name)
+            if "_" in label or (label[:1].islower() and label not in LOWER_CASE_HEADINGS):
+                problems.append(f"{where}: heading {label!r} ({name})")
+            cells = element.value[name]
+            if cells.dtype == object or pd.api.types.is_string_dtype(cells):
+                if cells.dropna().astype(str).str.strip().isin(EMPTY_TEXT).any():
+                    problems.append(f"{where}: 'None'/'nan' written in {label!r}")
+    return problems
+
+
+@pytest.mark.parametrize("username", ["commissioner", "provider"])
+def test_every_table_on_every_page_has_headings_in_words_and_no_none_or_nan(env, username):
+    at = open_page(username)
+    problems = []
+    for specs in pages_for(USERS[username]).values():
+        for spec in specs:
+            at.switch_page(str(PROJECT_ROOT / spec.path))
+            at.run()
+            assert not at.exception, (spec.path, [e.value for e in at.exception])
+            problems += table_problems(at, spec.path)
+    assert not problems, problems
+
+
 def test_roles_reach_only_their_pages():
     for username, role in USERS.items():
         registered = {spec.path for specs in pages_for(role).values() for spec in specs}

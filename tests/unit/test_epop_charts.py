@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from ui import charts
-from ui.theme import CATEGORICAL
+from ui.theme import CATEGORICAL, TEXT, tint
 
 RAG_COLOURS = {"overdue": CATEGORICAL[2], "on track": CATEGORICAL[1]}
 RAG_SYMBOLS = {"overdue": "x", "on track": "circle"}
@@ -158,7 +158,9 @@ def test_heatmap_prints_each_count_in_its_cell():
     assert cells["texttemplate"] == "%{z}"
     layout = spec["layout"]
     assert layout["height"] == 460 and layout["xaxis"]["title"]["text"] == "COM-B dimension"
-    assert [c for _, c in layout["coloraxis"]["colorscale"]] == ["#FFFFFF", CATEGORICAL[0]]
+    # The dark end is a mid tint of the page's colour, so the near-black counts read on every cell.
+    assert [c for _, c in layout["coloraxis"]["colorscale"]] == ["#FFFFFF", tint(CATEGORICAL[0], 0.5)]
+    assert cells["textfont"]["color"] == TEXT
 
 
 def test_trend_shows_the_overall_line_and_keeps_the_others_in_the_legend():
