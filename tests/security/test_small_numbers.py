@@ -144,33 +144,10 @@ class Attacker:
     def propagate(self, where: str, known: dict, equations: list[dict]) -> None:
         """Work out every hidden value (None in ``known``) that the linear ``equations`` ({name:
         coefficient}, summing to 0) determine from the shown ones, by linear algebra as an
-        attacker with a spreadsheet would, and report those that are counts of 1 to 4."""
-        unknown = sorted({n for eq in equations for n in eq if known.get(n) is None}, key=str)
-        if not unknown:
-            return
-        index = {n: k for k, n in enumerate(unknown)}
-        rows, rhs = [], []
-        for equation in equations:
-            row = np.zeros(len(unknown))
-            constant = 0.0
-            for name, coefficient in equation.items():
-                if name in index:
-                    row[index[name]] += coefficient
-                else:
-                    constant += coefficient * known[name]
-            if row.any():
-                rows.append(row)
-                rhs.append(-constant)
-        if not rows:
-            return
-        matrix, rhs = np.array(rows), np.array(rhs)
-        solution = np.linalg.lstsq(matrix, rhs, rcond=None)[0]
-        rank = np.linalg.matrix_rank(matrix)
-        for name, k in index.items():
-            unit = np.zeros(len(unknown))
-            unit[k] = 1.0
-            if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:  # determined uniquely
-                self.small(where, round(float(solution[k]), 6), f"{name} worked out through the totals")
+        attacker with a spreadsheet would (``_solve``), and report those that are counts of 1 to 4."""
+        for name, value in _solve(known, equations).items():
+            if known.get(name) is None:
+                self.small(where, value, f"{name} worked out through the totals")
 
 
 def sl002_breakdown_attack(where: str, frame: pd.DataFrame, denominator, rate, a: Attacker) -> None:
