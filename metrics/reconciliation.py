@@ -58,7 +58,7 @@ KINDS: dict[str, str] = {
     "before_referral": "Appointment dated before the Refer and Monitor referral date",
 }
 END_STATES = ("completed", "cancelled", "ended")
-NONE = "none"
+NONE = "not recorded"  # words, not "none": tables show an empty-looking cell as "–"
 COLUMNS = ["referral_ref", "referral_id", "disagreement", "refer_and_monitor", "case_extract"]
 
 

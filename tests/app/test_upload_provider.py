@@ -118,7 +118,7 @@ def test_the_reconciliation_page_for_the_provider(app_env, refs):
     listing = next(df.value for df in at.dataframe if "case_extract" in df.value.columns)
     # The session attended 3 days after a referral R&M holds with no session.
     row = listing[(listing["referral_ref"] == mine) & (listing["disagreement"] == "First attended session on a different date")]
-    assert row[["refer_and_monitor", "case_extract"]].values.tolist() == [["none", str(received + dt.timedelta(days=3))]]
+    assert row[["refer_and_monitor", "case_extract"]].values.tolist() == [["not recorded", str(received + dt.timedelta(days=3))]]
     assert counts_table.loc[counts_table["disagreement"] == "First attended session on a different date",
                             "referrals"].iloc[0] == (listing["disagreement"] == "First attended session on a different date").sum()
 

@@ -95,7 +95,7 @@ def test_session_dates_appointments_after_the_end_and_free_text_exit_reasons(bot
         listing, compared = disagreements(db, referrals_select(analyst_scope()))
     assert listed(listing) == [
         EVERYONE[0], EVERYONE[1], EVERYONE[2],
-        ("session_date", "GM0000002", "none", "2024-04-25"),
+        ("session_date", "GM0000002", "not recorded", "2024-04-25"),
         ("after_end", "GM0000002", "ended 2024-04-20", "attended 2024-04-25"),
     ]
     assert compared["exit_reasons_not_compared"] == 1
