@@ -15,7 +15,7 @@ heading(ctx, "Cases due")
 if ctx.as_of is None:
     st.info("No referral data has been loaded yet.")
     st.stop()
-st.caption(f"Showing {cases_due.view_text(ctx)}. The case list and SL002 this month are as of that date; "
+st.caption(f"Case list: {cases_due.view_text(ctx)}. The case list and SL002 this month are as of that date; "
            "the period chosen in the sidebar sets the by-hub table only.")
 
 lookback = cases_due.lookback_choice()

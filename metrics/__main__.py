@@ -140,6 +140,7 @@ def run_scorecard(args, settings: Settings, out) -> int:
             if args.suppress:
                 # Suppressed across views as on the pages and packs (metrics.partitions): a borough
                 # with Greater Manchester and the other boroughs, a month with its quarter and year.
+                from metrics import panels, periods
                 from metrics.partitions import partitions_for
 
                 card = panels.mark_hidden_across_views(

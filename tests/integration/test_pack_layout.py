@@ -195,7 +195,9 @@ def test_pdf_is_tagged_as_far_as_fpdf2_goes_and_numbers_its_pages(packs, name):
     # What fpdf2 tags: the charts and icons as figures, each with its alt text (text is not tagged).
     assert figures and all(f["/S"] == "/Figure" and len(str(f["/Alt"])) > 20 for f in figures)
     if name.startswith("board"):
-        assert sum("XmR chart" in str(f["/Alt"]) for f in figures) >= 8
+        # Every measure's chart for all GM; a borough's months are small, so a chart with fewer
+        # than two months that may be shown is withheld (docs/DISCLOSURE.md), and fewer are drawn.
+        assert sum("XmR chart" in str(f["/Alt"]) for f in figures) >= (8 if name == "board-gm" else 1)
     assert str(root["/Lang"]).startswith("en")
     assert reader.outline  # bookmarks: one per section
     count = len(reader.pages)
