@@ -84,8 +84,11 @@ def test_changing_a_filter_changes_the_figures_and_the_url(live_server, new_cont
     assert after and after != before, "the figures did not change when complexity was set to High"
 
 
-def test_a_csv_download_holds_the_data_shown(role_page):
-    page = role_page("commissioner")
+def test_a_csv_download_holds_the_data_shown(live_server, new_context):
+    # A page of its own: in the shared one an earlier test's rerun could still be marking the
+    # page's elements stale (inert) when the button is clicked.
+    page = new_context().new_page()
+    sp.sign_in(page, live_server.base_url, "commissioner")
     sp.go_to(page, "Overview")
     expander = page.locator('[data-testid="stMain"] [data-testid="stExpander"]').filter(
         has=page.get_by_text("Show the data")).first
