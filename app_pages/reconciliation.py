@@ -8,7 +8,7 @@ from metrics import panels
 from metrics.reconciliation import KINDS
 from ui import url_state
 from ui.context import page_context
-from ui.filters import filter_labels
+from ui.filters import area_labels
 from ui.panel_data import panel_data, show
 from ui.tables import table
 
@@ -18,7 +18,7 @@ st.write("Referrals where a provider's case extract and its Refer and Monitor pe
          "referral held by one and not the other, a first assessment or first session on different dates, a "
          "different end state, or appointments outside Refer and Monitor's referral and end dates.")
 
-labels = {name: value for name, value in filter_labels(ctx.filters, ctx.period).items() if name != "Period"}
+labels = area_labels(ctx.filters, ctx.period)
 own = ctx.scope.role == "provider"
 view = "your organisation's referrals" if own else ("the referrals" if labels else "every referral in Greater Manchester")
 if labels:

@@ -9,7 +9,7 @@ import streamlit as st
 from metrics import panels
 from ui.context import PageContext
 from ui import url_state
-from ui.filters import filter_labels
+from ui.filters import area_labels
 from ui.panels import data_download
 
 #: Past-deadline cases listed, by how many working days they are overdue (None: all).
@@ -36,7 +36,7 @@ def lookback_choice() -> int | None:
 def view_text(ctx: PageContext) -> str:
     """The view in words: who sees it, the filters (the period does not change the list) and the as-of date."""
     who = "the provider's own cases" if ctx.scope.role == "provider" else "every provider's cases in the view"
-    labels = {k: v for k, v in filter_labels(ctx.filters, ctx.period).items() if k != "Period"}
+    labels = area_labels(ctx.filters, ctx.period)
     filters = "; ".join(f"{k}: {v}" for k, v in labels.items()) or "no filter"
     return f"{who}; {filters}; as of {ctx.as_of:%d %B %Y}"
 

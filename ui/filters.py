@@ -153,3 +153,8 @@ def filter_labels(filters: ReferralFilters, period: Period) -> dict[str, str]:
     labels = {"Period": period.label}
     labels.update({name: str(value) for name, value in filters.extra.items() if value != ALL})
     return labels
+
+
+def area_labels(filters: ReferralFilters, period: Period) -> dict[str, str]:
+    """The view's filters other than its period (for views the period does not apply to)."""
+    return {name: value for name, value in filter_labels(filters, period).items() if name != "Period"}
