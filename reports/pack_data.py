@@ -310,7 +310,7 @@ def equalities_table(strands: Sequence[panels.Panel]) -> PackTable:
             continue
         part = panel_table("", "", panel, {label: "Group", "people": "Referrals ended", "met": "Attended",
                                           "not_met": "Did not attend", "rate": "Attended (%)",
-                                          "ci_lower": "95% CI lower", "ci_upper": "95% CI upper",
+                                          "ci_lower": column_label("ci_lower"), "ci_upper": column_label("ci_upper"),
                                           "compared_with_all": "Compared with all"}).frame
         frames.append(part.assign(Strand=label)[["Strand", *part.columns]])
         notes += [n for n in panel.notes if n not in notes]
@@ -559,7 +559,7 @@ def board_pack_data(db: Session, request: PackRequest, settings: Settings, progr
                                "High": "High (%)", "differs": "Mix against 23/56/21"}))
     tables.append(panel_table("Distance travelled", "Distance travelled by need", panels.distance_travelled(db, view),
                               {"need": "Need", "people": "People", "mean_change": "Mean change",
-                               "ci_lower": "95% CI lower", "ci_upper": "95% CI upper", "improved": "Improved (%)",
+                               "ci_lower": column_label("ci_lower"), "ci_upper": column_label("ci_upper"), "improved": "Improved (%)",
                                "same": "Same (%)", "worse": "Worse (%)"}))
     tables.append(equalities_table([panels.equality_rates(db, view, strand=s) for s in panels.EQUALITY_STRANDS]))
     progress(0.65, "Spend and data quality")
