@@ -9,7 +9,7 @@ import streamlit as st
 
 from data_access import admin
 from data_access.db import session_scope
-from ui import admin_forms
+from ui import admin_forms, url_state
 from ui.context import page_context
 from ui.tables import table
 
@@ -24,9 +24,13 @@ with session_scope(ctx.engine) as session:
     contracts, audit = admin.contract_geography(session, ctx.scope), admin.recent_audit(session, ctx.scope)
 providers, regions, boroughs = choices["providers"], choices["regions"], choices["boroughs"]
 
+TABS = {"users": "Users and roles", "targets": "KPI targets", "end-reasons": "SL002 end reasons",
+        "forecasts": "Forecasts", "hubs": "Hubs", "contracts": "Contract geography", "imports": "Imports",
+        "audit": "Audit log"}
+CODE = {label: code for code, label in TABS.items()}
+url_state.choice("admin_tab", "tab", list(TABS.values()), TABS["users"], text=CODE.get)
 tab_users, tab_targets, tab_reasons, tab_forecasts, tab_hubs, tab_contracts, tab_imports, tab_audit = st.tabs(
-    ["Users and roles", "KPI targets", "SL002 end reasons", "Forecasts", "Hubs", "Contract geography", "Imports",
-     "Audit log"])
+    list(TABS.values()), key="admin_tab", on_change="rerun")
 
 with tab_users:
     admin_forms.users_tab(ctx, users, providers, regions)

@@ -11,7 +11,7 @@ from data_access.cli_import import IMPORT_KINDS
 from data_access.importers.problems import problems_csv
 from data_access.scoping import upload_kinds
 from data_access.settings import ASSETS_DIR
-from ui import upload_jobs
+from ui import upload_jobs, url_state
 from ui.context import page_context
 from ui.tables import table
 
@@ -29,6 +29,7 @@ if ctx.scope.role == "provider":
             "Monitor report first).")
 kinds = upload_kinds(ctx.scope)
 
+url_state.choice("upload_kind", "kind", kinds, kinds[0] if kinds else None)
 kind = st.radio("What are you uploading?", kinds, format_func=IMPORT_KINDS.get, key="upload_kind")
 uploaded = st.file_uploader("File (CSV or Excel .xlsx)", type=["csv", "xlsx"], key="upload_file")
 

@@ -144,3 +144,18 @@ def test_the_warning_check_sees_the_warning_it_guards_against(streamlit_warnings
 
     AppTest.from_function(script).run()
     assert any("default value" in w for w in streamlit_warnings), streamlit_warnings
+
+
+def test_the_admin_tab_and_the_upload_kind_are_kept_in_the_address(app_env):
+    at = _shared_link(signed_in_app("admin", "app_pages/admin.py"), {"tab": "audit"}).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["admin_tab"] == "Audit log"
+    assert _params(at)["tab"] == "audit"
+    at = _shared_link(signed_in_app("admin", "app_pages/admin.py"), {"tab": "nonsense"}).run()
+    assert at.session_state["admin_tab"] == "Users and roles" and _params(at)["tab"] == "users"
+
+    at = _shared_link(signed_in_app("admin", "app_pages/upload.py"), {"kind": "case-extract"}).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="upload_kind").value == "case-extract"
+    at = at.radio(key="upload_kind").set_value("epop-plan").run()
+    assert _params(at)["kind"] == "epop-plan"
