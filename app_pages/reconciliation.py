@@ -30,7 +30,8 @@ st.subheader("Referrals by kind of disagreement")
 table(result.extra["counts"], key="rec_counts",
              column_config={"disagreement": "Kind of disagreement", "referrals": "Referrals"})
 
-url_state.choice("rec_kind", "kind", ["all", *KINDS.values()], "all", omit=("all",))
+CODE = {label: code for code, label in KINDS.items()}  # ?kind=assessment_date, not the words
+url_state.choice("rec_kind", "kind", ["all", *KINDS.values()], "all", omit=("all",), text=lambda k: CODE.get(k, k))
 choice = st.selectbox("List", ["all", *KINDS.values()], format_func=lambda k: "Every kind" if k == "all" else k,
                       key="rec_kind")
 listing = result.data if choice == "all" else result.data[result.data["disagreement"] == choice]

@@ -28,6 +28,7 @@ def case_list_columns() -> dict:
 
 def lookback_choice() -> int | None:
     url_state.choice("cases_due_lookback", "overdue", list(LOOKBACKS), next(iter(LOOKBACKS)),
+                     text=lambda label: str(LOOKBACKS.get(label) or "all"),  # ?overdue=20 / 60 / all
                      label="Past-deadline cases overdue by at most")
     label = st.selectbox("List past-deadline cases overdue by at most", list(LOOKBACKS), key="cases_due_lookback")
     return LOOKBACKS[label]

@@ -17,13 +17,19 @@ PERIOD_KEY = "epop_period"
 OWN_ROW_CSS = "font-weight: bold; background-color: #FFF2CC"
 
 
+def period_code(period: DuePeriod) -> str:
+    """The period as the address writes it: ``all``, or its first and last due dates
+    (``2025-04-01_2026-03-31``), so a link keeps working when the labels' wording changes."""
+    return "all" if period.everything else f"{period.start.isoformat()}_{period.end.isoformat()}"
+
+
 def choose_period(periods: Sequence[DuePeriod], *, key: str = PERIOD_KEY) -> DuePeriod:
     """A picker of the periods offered; a choice no longer offered falls back to every action."""
     by_label = {p.label: p for p in periods}
     if key in st.session_state and st.session_state[key] not in by_label:
         del st.session_state[key]
     url_state.choice(key, "due", list(by_label), ALL_ACTIONS.label if ALL_ACTIONS.label in by_label
-                     else next(iter(by_label)), label="Actions due in")
+                     else next(iter(by_label)), label="Actions due in", text=lambda label: period_code(by_label[label]))
     label = st.selectbox("Actions due in", list(by_label), key=key, help=PERIOD_DEFINITION)
     return by_label.get(label, ALL_ACTIONS)
 

@@ -213,6 +213,7 @@ def test_national_period_counts_only_actions_due_in_it(app, database_url):
     assert summary["Due and complete"].sum() == sum(s == "complete" for s in due)
     assert summary["No due date"].sum() == 0, "actions with no due date have no period"
     assert any("Actions due in: Q3 2025/26 (Oct–Dec 2025)" in str(c.value) for c in at.caption)
+    assert at.query_params["due"] in ("2025-10-01_2025-12-31", ["2025-10-01_2025-12-31"])  # a code, not the label
 
 
 def test_spoc_sees_own_region_starred_in_bold_and_hatched(app):

@@ -121,6 +121,10 @@ def test_the_reconciliation_page_for_the_provider(app_env, refs):
     assert row[["refer_and_monitor", "case_extract"]].values.tolist() == [["not recorded", str(received + dt.timedelta(days=3))]]
     assert counts_table.loc[counts_table["disagreement"] == "First attended session on a different date",
                             "referrals"].iloc[0] == (listing["disagreement"] == "First attended session on a different date").sum()
+    at.selectbox(key="rec_kind").select("First attended session on a different date").run()
+    assert at.query_params["kind"] in ("session_date", ["session_date"])  # a code, not the words
+    assert set(next(df.value for df in at.dataframe if "case_extract" in df.value.columns)["disagreement"]) == {
+        "First attended session on a different date"}
 
 
 def test_a_refer_and_monitor_report_with_another_organisations_row_is_refused_whole(app_env):
