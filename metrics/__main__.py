@@ -37,7 +37,7 @@ from data_access.scoping import analyst_scope, referrals_select
 from data_access.settings import Settings
 from domain.catalogue import KPI_CODES
 from metrics.disclosure import SUPPRESSED
-from metrics.queries import data_as_of, demand_units_for, scorecard
+from metrics.queries import data_as_of, demand_units_for, pdu_in_force, scorecard
 from metrics.spc_cli import add_spc_command, run_spc
 from reports.cli import add_pack_command, run_pack
 
@@ -136,6 +136,7 @@ def run_scorecard(args, settings: Settings, out) -> int:
                 conn, stmt, start=args.start, end=args.end, as_of=args.as_of or data_as_of(conn),
                 demand_unit_ids=units, ds1_bound=figures.ds1_bound,
                 forecast_period_days=figures.forecast_period_days,
+                in_force=pdu_in_force(conn, filters.pdu_number),
             )
             if args.suppress:
                 # Suppressed across views as on the pages and packs (metrics.partitions): a borough

@@ -48,7 +48,7 @@ from domain.dates import working_day_deadline, working_days_between
 from metrics.disclosure import (SUPPRESSED, WITHHELD_RATE, displayable_rate, suppress_counts, suppress_linked,
                                 suppression_note)
 from metrics.kpis import DS2_WORKING_DAYS, DS3_WORKING_DAYS
-from metrics.queries import (CASE_LEVEL_CODES, Scorecard, data_as_of, demand_units_for, distance_change_sums, latest_data_date,
+from metrics.queries import (CASE_LEVEL_CODES, Scorecard, data_as_of, demand_units_for, ds1_days, pdu_in_force, distance_change_sums, latest_data_date,
                              monthly_series, scorecard, spend_frames)
 from metrics.results import KpiResult
 from geo.pdu_sets import DEFAULT_GM_PDU_CHANGE_DATE
@@ -139,6 +139,9 @@ class PanelInputs:
     minimum_rate_denominator: int = 10
     ds1_bound: str = "low"
     forecast_period_days: int = 365
+    #: The days a PDU view's PDU is in force (``metrics.queries.pdu_in_force``): DS1's forecast
+    #: covers only those days of the period. None: no PDU filter, or a PDU in force throughout.
+    ds1_in_force: tuple[dt.date | None, dt.date | None] | None = None
     distance_scale: tuple[int, int] = (1, 5)
     #: SPC rule set and run length (Decision 11) and the admin's rebases (data_access.figure_settings).
     spc_rule_set: str = spc.DEFAULT_RULE_SET
@@ -239,7 +242,8 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
         demand_unit_ids=None if units is None else tuple(units), contract_ids=contracts,
         sees_case_ids=scope.sees_case_ids, suppression_threshold=figures.suppression_threshold,
         minimum_rate_denominator=figures.minimum_rate_denominator, ds1_bound=figures.ds1_bound,
-        forecast_period_days=figures.forecast_period_days, distance_scale=figures.distance_scale,
+        forecast_period_days=figures.forecast_period_days, ds1_in_force=pdu_in_force(db, filters.pdu_number),
+        distance_scale=figures.distance_scale,
         spc_rule_set=figures.spc_rule_set, spc_run_length=figures.spc_run_length, spc_rebases=spc_rebases(db),
         contracts_note=contracts_note, provider_id=provider_id, view_label=view_label(scope, filters),
         partitions=partitions_for(db, scope, filters),
@@ -494,7 +498,10 @@ def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
         month_end = min((month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1), end)
         first = max(month, start)
         count = int(days.loc[month_keys == pd.Period(month, "M"), "referrals"].sum()) if len(days) else 0
-        share = ((month_end - first).days + 1) / 365.0
+        # The days of the month the view's PDU is in force (all of them for other views), over the
+        # forecast's period (Decision 1's setting, 365 unless an admin changed it).
+        in_force = ds1_days(first, month_end, inp.ds1_in_force)
+        share = ((in_force[1] - in_force[0]).days + 1) / inp.forecast_period_days if in_force else 0.0
         rows.append({"month": month, "referrals": count, "expected_low": annual_low * share,
                      "expected_high": annual_high * share})
     data = pd.DataFrame(rows)
@@ -687,7 +694,7 @@ def period_scorecard(db: Db, inp: PanelInputs, *, include_case_ids: bool = False
                      codes: Sequence[str] | None = None) -> Scorecard:
     card = scorecard(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of,
                      demand_unit_ids=inp.demand_unit_ids, ds1_bound=inp.ds1_bound,
-                     forecast_period_days=inp.forecast_period_days,
+                     forecast_period_days=inp.forecast_period_days, in_force=inp.ds1_in_force,
                      include_case_ids=include_case_ids and inp.sees_case_ids, codes=codes)
     return mark_hidden_across_views(db, card, inp.partitions, inp.period, card.as_of or inp.as_of,
                                     inp.suppression_threshold)

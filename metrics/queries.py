@@ -58,6 +58,7 @@ from data_access.models import (
     FundingPeriod,
     KpiDefinition as KpiDefinitionRow,
     NeedScore,
+    Pdu,
     RecordEvent,
     Referral,
     SpendRecord,
@@ -182,6 +183,27 @@ def forecast_bound(db: Db, *, bound: str = "low", demand_unit_ids: Sequence[int]
         and_(latest.c.demand_unit_id == f.demand_unit_id, latest.c.base_date == f.base_date),
     )
     return float(_execute(db, stmt).scalar_one())
+
+
+def pdu_in_force(db: Db, pdu_number: int | None) -> tuple[dt.date | None, dt.date | None] | None:
+    """The days PDU ``pdu_number`` is in force: (first day or None, first day no longer in force
+    or None); None for no PDU filter. DS1 pro-rates a PDU's forecast to these days only."""
+    if pdu_number is None:
+        return None
+    row = _execute(db, select(Pdu.in_force_from, Pdu.in_force_to).where(Pdu.number == pdu_number)).first()
+    return None if row is None or (row[0] is None and row[1] is None) else (row[0], row[1])
+
+
+def ds1_days(start: dt.date, end: dt.date,
+             in_force: tuple[dt.date | None, dt.date | None] | None) -> tuple[dt.date, dt.date] | None:
+    """The part of ``start``–``end`` (inclusive) the view's area is in force: DS1's forecast
+    covers only those days (the referrals counted are only those too). None: not in force at all."""
+    if in_force is None:
+        return start, end
+    first, after = in_force
+    lo = max(start, first) if first is not None else start
+    hi = min(end, after - dt.timedelta(days=1)) if after is not None else end
+    return (lo, hi) if lo <= hi else None
 
 
 def demand_units_for(
@@ -551,6 +573,7 @@ def scorecard(
     include_case_ids: bool = False,
     codes: Sequence[str] | None = None,
     use_summary: bool = True,
+    in_force: tuple[dt.date | None, dt.date | None] | None = None,
 ) -> Scorecard:
     """DS1–DS5, KP1–KP6 and SL002 for a period, for the referrals ``referrals`` selects.
 
@@ -570,6 +593,9 @@ def scorecard(
         The forecast units DS1 compares with (``demand_units_for(...)``); ``None`` = all GM.
     forecast : bool
         False leaves DS1 out (e.g. a scope with no forecast, such as a non-GM region).
+    in_force : (date or None, date or None), optional
+        The days a PDU view's PDU is in force (:func:`pdu_in_force`): DS1's forecast is pro-rated
+        to the part of the period it was in force, as its referrals are (docs/DATA.md).
     include_case_ids : bool
         Attach referral references (only for users allowed to see case lists).
     use_summary : bool
@@ -601,14 +627,18 @@ def scorecard(
     ds1 = None
     if forecast and (codes is None or "DS1" in {c.upper() for c in codes}):
         annual = forecast_bound(db, bound=ds1_bound, demand_unit_ids=demand_unit_ids)
-        if annual > 0:
+        days = ds1_days(start, end, in_force)
+        if annual > 0 and days is not None:
             received = count_received(db, referrals, start=start, end=end)
             ds1_definition = next(d for d in definitions if d.code == "DS1")
             ds1 = ds1_referrals_against_target(
-                received, annual, start=start, end=end, period_days=forecast_period_days,
+                received, annual, start=days[0], end=days[1], period_days=forecast_period_days,
                 bound=ds1_bound, definition=ds1_definition,
             )
             assumptions.append(ds1.note or "")
+            if days != (start, end):
+                assumptions.append(f"DS1: this PDU was in force from {days[0]:%d %B %Y} to {days[1]:%d %B %Y} "
+                                   "in the period, so its forecast is pro-rated to those days only.")
     # Issue 17 finding 4: working days are known from CALENDAR_FIRST_YEAR (domain.dates), so the
     # case measures start there; a period wholly before it has none (an empty result, not an error).
     measured_from = max(start, dt.date(CALENDAR_FIRST_YEAR, 1, 1))

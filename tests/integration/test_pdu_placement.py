@@ -18,7 +18,7 @@ from data_access.reference import load_reference_data
 from data_access.scoping import ReferralFilters, analyst_scope, referrals_select
 from domain.catalogue import KPI_CATALOGUE
 from metrics import panels, periods
-from metrics.queries import demand_units_for, scorecard
+from metrics.queries import demand_units_for, pdu_in_force, scorecard
 
 D = dt.date
 CHANGE = D(2024, 4, 1)
@@ -133,6 +133,59 @@ def test_a_referral_is_placed_in_the_pdu_in_force_on_its_date(gm):
     assert band.loc["Salford and Trafford", "expected_low"] == pytest.approx((377 + 156) * 30 / 365, abs=0.01)
     assert band.loc["Stockport and Tameside", "expected_low"] == pytest.approx((297 + 318) * 30 / 365, abs=0.01)
     assert band["referrals"].sum() == 7  # all but MANCHESTER-ONLY and NO-DATE
+
+
+def test_ds1_for_a_pdu_over_a_period_straddling_the_change_counts_only_its_days_in_force(gm):
+    """DS1 for a PDU that changed, over March and April 2024 (the change on 1 April): the
+    referrals counted are those of its days in force, and so is the forecast. By hand:
+    Salford (PDU 32, in force to 31 March) 1 referral against 377 × 31 / 365 = 32.02 → 3.1%;
+    Salford and Trafford (PDU 109, from 1 April) 2 against (377 + 156) × 30 / 365 = 43.81 → 4.6%.
+    Before, both were set against the whole 61 days (1.6% and 2.2%)."""
+    _add(gm, [
+        dict(ref="SALFORD-MARCH", borough="Salford", on=D(2024, 3, 20)),
+        dict(ref="SALFORD-APRIL", borough="Salford", on=D(2024, 4, 2)),
+        dict(ref="TRAFFORD-APRIL", borough="Trafford", on=D(2024, 4, 3)),
+    ])
+    start, end = D(2024, 3, 1), D(2024, 4, 30)
+    found = {}
+    with gm.connect() as conn:
+        for number in (32, 109, 37):
+            stmt = referrals_select(analyst_scope(), ReferralFilters(pdu_number=number))
+            card = scorecard(conn, stmt, start=start, end=end, definitions=KPI_CATALOGUE, codes=["DS1"],
+                             demand_unit_ids=demand_units_for(conn, pdu_number=number),
+                             in_force=pdu_in_force(conn, number))
+            found[number] = card
+        # A period wholly after the old PDU's days: no forecast to compare with, so no DS1 (not 0%).
+        may = scorecard(conn, referrals_select(analyst_scope(), ReferralFilters(pdu_number=32)),
+                        start=D(2024, 5, 1), end=D(2024, 5, 31), definitions=KPI_CATALOGUE, codes=["DS1"],
+                        demand_unit_ids=demand_units_for(conn, pdu_number=32), in_force=pdu_in_force(conn, 32))
+    salford, merged, bury = (found[n].kpi("DS1") for n in (32, 109, 37))
+    assert (salford.numerator, salford.denominator) == (1, pytest.approx(377 * 31 / 365, abs=0.05))
+    assert salford.value == pytest.approx(1 / (377 * 31 / 365) * 100, abs=0.01)
+    assert (merged.numerator, merged.denominator) == (2, pytest.approx((377 + 156) * 30 / 365, abs=0.05))
+    assert merged.value == pytest.approx(2 / ((377 + 156) * 30 / 365) * 100, abs=0.01)
+    assert any("in force from 01 April 2024 to 30 April 2024" in a for a in found[109].assumptions)
+    # An unchanged PDU keeps the whole period (553 × 61 / 365).
+    assert bury.denominator == pytest.approx(553 * 61 / 365, abs=0.05)
+    assert not any("in force from" in a for a in found[37].assumptions)
+    assert may.kpi("DS1") is None
+
+
+def test_the_monthly_expected_line_counts_the_days_in_force_over_the_forecast_period(gm):
+    """The Referrals page's monthly line for a PDU in force to 15 April (a made-up window) with a
+    730-day forecast period: April expects 533 × 14 / 730 = 10.2, May nothing; the whole of June
+    for a PDU in force throughout, 533 × 30 / 730 = 21.9 (it was 533 × 30 / 365 whatever the setting)."""
+    with gm.connect() as conn:
+        units = tuple(demand_units_for(conn, pdu_number=109))
+        base = dict(referrals=referrals_select(analyst_scope(), ReferralFilters(pdu_number=109)),
+                    period=periods.custom(D(2024, 4, 1), D(2024, 6, 30)), as_of=D(2024, 6, 30),
+                    demand_unit_ids=units, forecast_period_days=730)
+        ended = panels.monthly_against_expectation(conn, panels.PanelInputs(**base, ds1_in_force=(None, D(2024, 4, 15))))
+        whole = panels.monthly_against_expectation(conn, panels.PanelInputs(**base))
+    ended, whole = ended.data.set_index("month"), whole.data.set_index("month")
+    assert ended.loc[D(2024, 4, 1), "expected_low"] == pytest.approx(533 * 14 / 730, abs=0.05)
+    assert ended.loc[D(2024, 5, 1), "expected_low"] == 0
+    assert whole.loc[D(2024, 6, 1), "expected_low"] == pytest.approx(533 * 30 / 730, abs=0.05)
 
 
 def test_init_with_another_change_date_moves_the_change_everywhere(gm):
