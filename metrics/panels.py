@@ -498,10 +498,10 @@ def monthly_against_expectation(db: Db, inp: PanelInputs) -> Panel:
         month_end = min((month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1), end)
         first = max(month, start)
         count = int(days.loc[month_keys == pd.Period(month, "M"), "referrals"].sum()) if len(days) else 0
-        # The days of the month the view's PDU is in force (all of them for other views), over the
-        # forecast's period (Decision 1's setting, 365 unless an admin changed it).
+        # The days of the month the view's PDU is in force (all of them for other views); the
+        # bands are per 365 days here (``_forecasts`` restates each row from its own period).
         in_force = ds1_days(first, month_end, inp.ds1_in_force)
-        share = ((in_force[1] - in_force[0]).days + 1) / inp.forecast_period_days if in_force else 0.0
+        share = ((in_force[1] - in_force[0]).days + 1) / 365.0 if in_force else 0.0
         rows.append({"month": month, "referrals": count, "expected_low": annual_low * share,
                      "expected_high": annual_high * share})
     data = pd.DataFrame(rows)

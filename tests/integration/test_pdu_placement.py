@@ -171,21 +171,21 @@ def test_ds1_for_a_pdu_over_a_period_straddling_the_change_counts_only_its_days_
     assert may.kpi("DS1") is None
 
 
-def test_the_monthly_expected_line_counts_the_days_in_force_over_the_forecast_period(gm):
-    """The Referrals page's monthly line for a PDU in force to 15 April (a made-up window) with a
-    730-day forecast period: April expects 533 × 14 / 730 = 10.2, May nothing; the whole of June
-    for a PDU in force throughout, 533 × 30 / 730 = 21.9 (it was 533 × 30 / 365 whatever the setting)."""
+def test_the_monthly_expected_line_counts_only_the_days_in_force(gm):
+    """The Referrals page's monthly line for a PDU in force to 15 April (a made-up window):
+    April expects 533 × 14 / 365 = 20.4, May nothing; June for the PDU in force throughout,
+    533 × 30 / 365 = 43.8."""
     with gm.connect() as conn:
         units = tuple(demand_units_for(conn, pdu_number=109))
         base = dict(referrals=referrals_select(analyst_scope(), ReferralFilters(pdu_number=109)),
                     period=periods.custom(D(2024, 4, 1), D(2024, 6, 30)), as_of=D(2024, 6, 30),
-                    demand_unit_ids=units, forecast_period_days=730)
+                    demand_unit_ids=units)
         ended = panels.monthly_against_expectation(conn, panels.PanelInputs(**base, ds1_in_force=(None, D(2024, 4, 15))))
         whole = panels.monthly_against_expectation(conn, panels.PanelInputs(**base))
     ended, whole = ended.data.set_index("month"), whole.data.set_index("month")
-    assert ended.loc[D(2024, 4, 1), "expected_low"] == pytest.approx(533 * 14 / 730, abs=0.05)
+    assert ended.loc[D(2024, 4, 1), "expected_low"] == pytest.approx(533 * 14 / 365, abs=0.05)
     assert ended.loc[D(2024, 5, 1), "expected_low"] == 0
-    assert whole.loc[D(2024, 6, 1), "expected_low"] == pytest.approx(533 * 30 / 730, abs=0.05)
+    assert whole.loc[D(2024, 6, 1), "expected_low"] == pytest.approx(533 * 30 / 365, abs=0.05)
 
 
 def test_init_with_another_change_date_moves_the_change_everywhere(gm):
