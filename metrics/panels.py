@@ -235,6 +235,8 @@ def inputs_for(db: Db, scope: AccessScope, filters: ReferralFilters, referrals: 
     units = demand_units_for(db, borough_id=borough_id, pdu_number=filters.pdu_number,
                              region_code=filters.region_code, contract_id=filters.contract_id,
                              provider_id=provider_id)
+    if filters.hub_id is not None:
+        units = []  # Decision 26: forecasts are published per borough, not per hub: no DS1 for a hub
     contracts, contracts_note = spend_contracts(db, scope, filters, borough_id)
     figures = settings if isinstance(settings, FigureSettings) else figure_settings(db, settings)
     return PanelInputs(

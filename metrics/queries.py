@@ -639,6 +639,10 @@ def scorecard(
             if days != (start, end):
                 assumptions.append(f"DS1: this PDU was in force from {days[0]:%d %B %Y} to {days[1]:%d %B %Y} "
                                    "in the period, so its forecast is pro-rated to those days only.")
+        else:
+            assumptions.append("DS1 is not shown: no published forecast covers this view (the 40–60% "
+                               "forecasts are per borough, and Manchester North and South, not per hub; "
+                               "a PDU is compared only for the days it is in force).")
     # Issue 17 finding 4: working days are known from CALENDAR_FIRST_YEAR (domain.dates), so the
     # case measures start there; a period wholly before it has none (an empty result, not an error).
     measured_from = max(start, dt.date(CALENDAR_FIRST_YEAR, 1, 1))

@@ -188,6 +188,33 @@ def test_the_monthly_expected_line_counts_only_the_days_in_force(gm):
     assert whole.loc[D(2024, 6, 1), "expected_low"] == pytest.approx(533 * 30 / 365, abs=0.05)
 
 
+def test_a_hub_view_has_no_ds1_because_no_forecast_is_published_per_hub(gm):
+    """Decision 26: a hub is set against no forecast (it was set against its whole borough's,
+    which understated each of Manchester's two hubs); its borough keeps DS1."""
+    from data_access.models import Hub
+    from data_access.settings import Settings
+
+    manchester = _borough(gm, "Manchester")
+    with session_scope(gm) as session:
+        hub = Hub(name="Test hub", borough_id=manchester)
+        session.add(hub)
+        session.flush()
+        hub_id = hub.id
+    _add(gm, [dict(ref="MCR-1", borough="Manchester", on=D(2024, 4, 2))])
+    april = periods.custom(D(2024, 4, 1), D(2024, 4, 30))
+    scope = analyst_scope()
+    with session_scope(gm) as session:
+        cards = {}
+        for name, filters in {"hub": ReferralFilters(hub_id=hub_id), "borough": ReferralFilters(borough_id=manchester)}.items():
+            inp = panels.inputs_for(session, scope, filters, referrals_select(scope, filters), april, D(2024, 4, 30),
+                                    Settings.from_env())
+            cards[name] = (inp, panels.period_scorecard(session, inp, codes=["DS1"]))
+    assert cards["hub"][0].demand_unit_ids == ()
+    assert cards["hub"][1].kpi("DS1") is None
+    assert any("not per hub" in a for a in cards["hub"][1].assumptions)
+    assert cards["borough"][1].kpi("DS1") is not None and cards["borough"][1].kpi("DS1").numerator == 1
+
+
 def test_init_with_another_change_date_moves_the_change_everywhere(gm):
     _add(gm, [dict(ref="SALFORD-MAY", borough="Salford", on=D(2024, 5, 15))])
     assert _refs(gm, ReferralFilters(pdu_number=109)) == {"SALFORD-MAY"}
