@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, literal_column, or_, select
 
 from data_access.measure_sql import (
     COHORT_DATE_COLUMNS,
@@ -789,7 +789,10 @@ def distance_change_sums(
     pairs = (
         select(baseline.c.referral_pk, baseline.c.need_code, change, *group_out)
         .join(later, and_(later.c.referral_pk == baseline.c.referral_pk, later.c.need_code == baseline.c.need_code))
-        .where(baseline.c.rank == 1, later.c.rank == 1)
+        # ``rank = 1`` as a constant in the SQL, not a bound parameter: SQLite builds its automatic
+        # index for this join only when it can see the constant; bound, it scanned one side per row
+        # of the other (6-7 s at 10,000 referrals instead of 0.3 s).
+        .where(baseline.c.rank == literal_column("1"), later.c.rank == literal_column("1"))
         .cte("pairs")
     )
     person_change = (cast(func.sum(pairs.c.change), Float) / func.count()).label("change")
