@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, literal_column, or_, select
 
 from data_access.measure_sql import (
     COHORT_DATE_COLUMNS,
@@ -249,8 +249,9 @@ def _frame(rows, columns: Sequence[str]) -> pd.DataFrame:
 def _day_column(values: pd.Series) -> np.ndarray:
     if len(values) == 0:
         return np.array([], dtype="datetime64[D]")
-    return np.array([np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in values],
-                    dtype="datetime64[D]")
+    # One conversion of the whole column (ISO text from SQLite, dates from PostgreSQL; missing
+    # as NaT): converting value by value was a tenth of a suppression grid's time.
+    return np.asarray(values.to_numpy(dtype=object, na_value=None), dtype="datetime64[D]")
 
 
 def _deadline_counts(frame: pd.DataFrame, as_of: dt.date, *, exclusion: bool = True) -> dict[str, np.ndarray]:
@@ -823,7 +824,10 @@ def distance_change_sums(
     pairs = (
         select(baseline.c.referral_pk, baseline.c.need_code, change, *group_out)
         .join(later, and_(later.c.referral_pk == baseline.c.referral_pk, later.c.need_code == baseline.c.need_code))
-        .where(baseline.c.rank == 1, later.c.rank == 1)
+        # ``rank = 1`` as a constant in the SQL, not a bound parameter: SQLite builds its automatic
+        # index for this join only when it can see the constant; bound, it scanned one side per row
+        # of the other (6-7 s at 10,000 referrals instead of 0.3 s).
+        .where(baseline.c.rank == literal_column("1"), later.c.rank == literal_column("1"))
         .cte("pairs")
     )
     person_change = (cast(func.sum(pairs.c.change), Float) / func.count()).label("change")

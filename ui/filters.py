@@ -59,6 +59,13 @@ def _pdu_labels(geography) -> dict[str, str]:
     return labels
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def _pdu_label_map(_engine: Engine, key: str) -> dict[str, str]:
+    """:func:`_pdu_labels` of the geography, worked out once per database (the same ten minutes
+    as the geography itself), not on every rerun of every page (~50 ms a run)."""
+    return _pdu_labels(_geography(_engine, key)[0])
+
+
 def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, url_key: str) -> tuple[ReferralFilters, Period]:
     """Render the shared filters; return the chosen filters and period."""
     as_of = as_of or dt.date.today()
@@ -106,7 +113,7 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
     in_region = geography if region == ALL else geography[geography["region_name"] == region]
     pdu_choices = [ALL, *sorted(in_region["pdu_name"].unique())]
     pick(state.FILTER_PDU, pdu_choices, ALL, omit=(ALL,))
-    pdu = sidebar.selectbox("PDU", pdu_choices, key=state.FILTER_PDU, format_func=_pdu_labels(geography).get)
+    pdu = sidebar.selectbox("PDU", pdu_choices, key=state.FILTER_PDU, format_func=_pdu_label_map(engine, url_key).get)
     in_pdu = in_region if pdu == ALL else in_region[in_region["pdu_name"] == pdu]
     borough_choices = [ALL, *sorted(in_pdu["borough_name"].unique())]
     pick(state.FILTER_BOROUGH, borough_choices, ALL, omit=(ALL,))

@@ -191,3 +191,16 @@ def test_without_an_address_only_the_username_is_counted(db):
     for n in range(25):
         _try(db, f"someone{n}", "guess", address=None)
     assert _try(db, "casey", PASSWORD, address=None).ok
+
+
+def test_the_dummy_hash_costs_what_a_real_one_does():
+    """The unknown user's dummy hash is a fixed string (no hashing at import): its bcrypt cost
+    must stay the one admin.hash_password uses, or unknown users would answer faster."""
+    import bcrypt
+
+    from data_access import accounts
+    from data_access.admin import hash_password
+
+    assert accounts._DUMMY_HASH.split("$")[2] == hash_password("x").split("$")[2] == bcrypt.gensalt().decode().split("$")[2]
+    assert not accounts._password_matches("", accounts._DUMMY_HASH)
+    assert not accounts._password_matches("demo", accounts._DUMMY_HASH)
