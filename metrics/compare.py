@@ -302,7 +302,15 @@ def compare_areas(
     """
     entry = kpi(code)
     settings = dict(code=code, start=start, end=end, ds1_bound=ds1_bound, forecast_period_days=forecast_period_days)
-    whole = _card(db, referrals, demand_unit_ids, as_of=as_of, **settings)
+    if per_area:
+        shared = None  # the old path, for comparison: nothing shared between measures
+    whole = shared.get(("whole", as_of)) if shared is not None else None
+    if whole is None:
+        whole = scorecard(db, referrals, start=start, end=end, as_of=as_of, demand_unit_ids=demand_unit_ids,
+                          ds1_bound=ds1_bound, forecast_period_days=forecast_period_days,
+                          codes=(shared_codes or [code]) if shared is not None else [code])
+        if shared is not None:  # each measure's result does not depend on which others are asked
+            shared[("whole", as_of)] = shared[("whole", whole.as_of)] = whole
     as_of = whole.as_of
     overall = whole.kpi(code)
     proportion = code != "DS1"  # DS1's denominator is a forecast, not a count of cases

@@ -724,17 +724,45 @@ def _grouped_counts(
     first: dt.date, last: dt.date, as_of: dt.date, codes: set[str] | None,
 ) -> dict:
     """Per area value, what :func:`_measure_counts` (or :func:`_summary_measure_counts`) gives
-    for the view narrowed to that area, from one query per clock group (not one per area)."""
+    for the view narrowed to that area, from one query per clock group (not one per area).
+
+    The counts are linear per row (a day's, or a day and class's), so they are worked out once
+    for every row of every area and each area takes its own rows: the same rows, the same sums."""
     if summary is not None and key.summary_column is not None:
         frame = read_summary(db, summary.condition, first=first, last=last, measures=_summary_names(codes),
                              by=key.summary_column)
-        column = frame[key.summary_column].to_numpy()
-        return {v: _counts_from_summary(frame[column == v], as_of, codes=codes) for v in values}
-    frames = _live_frames(db, referrals, first=first, last=last, as_of=as_of, ids=False, codes=codes,
-                          record_events=has_record_events(db), key=key.column)
-    end_reasons = end_reason_classes(db) if frames.concluded is not None else None
-    return {v: _counts_from_frames(frames.where(key.column.name, v), as_of, codes=codes, ids=False,
-                                   end_reasons=end_reasons) for v in values}
+        counts = _counts_from_summary(frame, as_of, codes=codes)
+        area, measure = frame[key.summary_column].to_numpy(), frame["measure"].to_numpy()
+        rows_area = {code: area[measure == SUMMARY_MEASURE.get(code, code)] for code in counts.measures}
+        events_area = area[measure == "record_events"]
+        events_kind = frame["event_kind"].to_numpy()[measure == "record_events"]
+    else:
+        frames = _live_frames(db, referrals, first=first, last=last, as_of=as_of, ids=False, codes=codes,
+                              record_events=has_record_events(db), key=key.column)
+        end_reasons = end_reason_classes(db) if frames.concluded is not None else None
+        counts = _counts_from_frames(frames, as_of, codes=codes, ids=False, end_reasons=end_reasons)
+        rows_area = {}
+        for specs, frame in frames.groups:
+            rows_area |= {spec.code: frame[key.column.name].to_numpy() for spec in specs}
+        if frames.concluded is not None:
+            rows_area |= dict.fromkeys(CONCLUDED_CODES, frames.concluded[key.column.name].to_numpy())
+        events = frames.record_events
+        events_area = events[key.column.name].to_numpy() if events is not None else np.array([], dtype=object)
+        events_kind = events["kind"].to_numpy() if events is not None else np.array([], dtype=object)
+    for code in RECORD_EVENT_CODES:  # _record_event_counts takes each kind's rows
+        if code in counts.measures:
+            rows_area[code] = events_area[events_kind == kpi(code).measure.event_kind]
+    out = {}
+    for v in values:
+        present = counts.has_record_events and bool((events_area == v).any())
+        measures = {}
+        for code, arrays in counts.measures.items():
+            if code in RECORD_EVENT_CODES and not present:
+                continue  # as area by area: KP1–KP4 only where an in-scope event occurred
+            mask = rows_area[code] == v
+            measures[code] = {name: None if a is None else np.asarray(a)[mask] for name, a in arrays.items()}
+        out[v] = _MeasureCounts(measures, present)
+    return out
 
 
 def count_received_by(db: Db, referrals: Select, key: AreaKey, *, start: dt.date, end: dt.date) -> dict:
