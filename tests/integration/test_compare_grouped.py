@@ -181,8 +181,10 @@ def test_pdu_key_falls_back_when_a_referral_lies_in_two_pdus(crafted, monkeypatc
 
 def test_demo_grouped_equals_area_by_area_from_summary_and_live(engine):
     from data_access.demo import seed_demo
+    from data_access.setup import initialise
     from metrics import periods
 
+    initialise(engine)
     seed_demo(engine, referrals=400, seed=11)
     with engine.connect() as conn:
         as_of = data_as_of(conn)
