@@ -24,14 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import binom, norm
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, case, false, func, literal, select
 
+from data_access.geography import referral_in_pdu
 from data_access.models import Borough, DemandUnit, Hub, Pdu, Provider, Referral
 from data_access.scoping import ReferralFilters, apply_filters
 from domain.catalogue import kpi
 from metrics.benchmarking import CONFIDENCE_95, CONFIDENCE_998, compare_with_benchmark, wilson_interval
 from metrics.disclosure import SUPPRESSED, displayable_rate, suppress_counts
-from metrics.queries import Db, demand_units_for, monthly_series, scorecard
+from metrics.queries import (AreaKey, Db, demand_units_for, monthly_series, monthly_series_by_area, scorecard,
+                             scorecards_by_area)
 
 AREA_KINDS: dict[str, str] = {"borough": "Borough", "pdu": "PDU", "hub": "Hub", "provider": "Provider"}
 _KIND_WORD = {"borough": "borough", "pdu": "PDU", "hub": "hub", "provider": "provider"}
@@ -128,6 +130,66 @@ def _area_demand_units(db: Db, view_units, values: dict):
     return units if view_units is None else [u for u in units if u in set(view_units)]
 
 
+#: The referral column each kind of area is, and the stored summary's dimension holding it.
+_AREA_COLUMNS = {"borough": "borough_id", "hub": "hub_id", "provider": "provider_id"}
+
+
+def area_key(db: Db, referrals: Select, by: str, listed: list[tuple[str, dict]]) -> AreaKey | None:
+    """The area each referral of the view is counted in, as one grouping column, so every area's
+    figures come from one grouped query (:func:`metrics.queries.scorecards_by_area`) rather than
+    one query per area.
+
+    A borough, hub or provider is a referral column (``apply_filters`` tests ``column == id``).
+    A PDU is a condition (``data_access.geography.referral_in_pdu``: the crosswalk in force on the
+    referral's date), so its key is the first listed PDU whose condition holds; that equals the
+    area-by-area answer only while no referral lies in two listed PDUs, which is checked here in
+    one query: when one does, None (the caller then asks area by area)."""
+    if by in _AREA_COLUMNS:
+        name = _AREA_COLUMNS[by]
+        return AreaKey(Referral.__table__.c[name].label("area_key"), name)
+    numbers = [values["pdu_number"] for _, values in listed]
+    if not numbers:
+        return AreaKey(literal(None).label("area_key"))
+    conditions = [referral_in_pdu(n) for n in numbers]
+    memberships = sum((case((condition, 1), else_=0) for condition in conditions), literal(0))
+    overlapping = db.execute(referrals.with_only_columns(func.count()).where(memberships > 1)).scalar_one()
+    if overlapping:
+        return None
+    return AreaKey(case(*((condition, n) for condition, n in zip(conditions, numbers)), else_=None).label("area_key"))
+
+
+def _area_value(by: str, values: dict):
+    return values[{**_AREA_COLUMNS, "pdu": "pdu_number"}[by]]
+
+
+def _all_area_demand_units(db: Db, view_units, by: str, listed: list[tuple[str, dict]]) -> dict:
+    """:func:`_area_demand_units` for every listed area; a hub's are its borough's, looked up once
+    per borough (all hubs' boroughs in one query)."""
+    if by != "hub":
+        return {_area_value(by, v): _area_demand_units(db, view_units, v) for _, v in listed}
+    boroughs = dict(db.execute(select(Hub.id, Hub.borough_id)).all())
+    per_borough: dict = {}
+    out = {}
+    for _, v in listed:
+        borough = boroughs.get(v["hub_id"])
+        if borough not in per_borough:
+            per_borough[borough] = _area_demand_units(db, view_units, {"borough_id": borough})
+        out[v["hub_id"]] = per_borough[borough]
+    return out
+
+
+def _grouped_results(db: Db, referrals: Select, key: AreaKey, by: str, listed: list[tuple[str, dict]], *,
+                     codes: list[str], start: dt.date, end: dt.date, as_of: dt.date, demand_unit_ids,
+                     ds1_bound: str, forecast_period_days: int) -> dict | None:
+    """Per area value, ``{code: KpiResult}`` for ``codes`` (:func:`metrics.queries.scorecards_by_area`);
+    DS1 against each area's own forecast units, as :func:`_area_demand_units` finds them."""
+    values = [_area_value(by, v) for _, v in listed]
+    units = (_all_area_demand_units(db, demand_unit_ids, by, listed) if "DS1" in codes
+             else dict.fromkeys(values, demand_unit_ids))
+    return scorecards_by_area(db, referrals, key, values, start=start, end=end, as_of=as_of, codes=codes,
+                              demand_units=units, ds1_bound=ds1_bound, forecast_period_days=forecast_period_days)
+
+
 def trend_test(numerators: np.ndarray, denominators: np.ndarray) -> tuple[float, float] | None:
     """Cochran–Armitage test for a linear trend in proportions over equally spaced periods.
 
@@ -204,6 +266,9 @@ def compare_areas(
     comparator_label: str = "the whole view",
     trend: bool = True,
     across_views: dict[str, tuple[bool, bool]] | None = None,
+    per_area: bool = False,
+    shared: dict | None = None,
+    shared_codes: list[str] | None = None,
 ) -> AreaComparison:
     """One measure across the areas of a view, against the whole view.
 
@@ -224,6 +289,12 @@ def compare_areas(
     across_views : per area name (``metrics.partitions.REST`` for the areas' rest, ``TOTAL`` for
         the whole view), whether its met count and its cases are hidden on the area's own views
         (``metrics.partitions``): hidden here too, so this table never shows what those hide.
+    per_area : compute each area with its own scorecard (one set of queries per area), as before
+        issue 20; by default every area comes from one grouped query per measure
+        (:func:`area_key`), which gives the same figures (tests/integration/test_compare_grouped.py).
+    shared, shared_codes : a dict kept across calls for several measures of one view
+        (:func:`kpi_matrix_results`): the first call computes every area's figures for all of
+        ``shared_codes`` at once (the same grouped queries) and later calls read them.
 
     Returns
     -------
@@ -231,7 +302,15 @@ def compare_areas(
     """
     entry = kpi(code)
     settings = dict(code=code, start=start, end=end, ds1_bound=ds1_bound, forecast_period_days=forecast_period_days)
-    whole = _card(db, referrals, demand_unit_ids, as_of=as_of, **settings)
+    if per_area:
+        shared = None  # the old path, for comparison: nothing shared between measures
+    whole = shared.get(("whole", as_of)) if shared is not None else None
+    if whole is None:
+        whole = scorecard(db, referrals, start=start, end=end, as_of=as_of, demand_unit_ids=demand_unit_ids,
+                          ds1_bound=ds1_bound, forecast_period_days=forecast_period_days,
+                          codes=(shared_codes or [code]) if shared is not None else [code])
+        if shared is not None:  # each measure's result does not depend on which others are asked
+            shared[("whole", as_of)] = shared[("whole", whole.as_of)] = whole
     as_of = whole.as_of
     overall = whole.kpi(code)
     proportion = code != "DS1"  # DS1's denominator is a forecast, not a count of cases
@@ -250,16 +329,38 @@ def compare_areas(
         comparator = None
 
     rows = []
-    for label, values in areas(db, by, provider_id, referrals=referrals, demand_unit_ids=demand_unit_ids):
+    listed = areas(db, by, provider_id, referrals=referrals, demand_unit_ids=demand_unit_ids)
+    trend_start = (end.replace(day=1) - pd.DateOffset(months=TREND_MONTHS - 1)).date()
+    grouped = series_grouped = None
+    if not per_area:
+        key = area_key(db, referrals, by, listed)
+        if key is not None:
+            grouped = shared.get((by, as_of)) if shared is not None else None
+            if grouped is None:
+                grouped = _grouped_results(db, referrals, key, by, listed, codes=shared_codes or [code], start=start,
+                                           end=end, as_of=as_of, demand_unit_ids=demand_unit_ids, ds1_bound=ds1_bound,
+                                           forecast_period_days=forecast_period_days)
+                if shared is not None and grouped is not None:
+                    shared[(by, as_of)] = grouped
+            if grouped is not None and trend and proportion:
+                keys = [_area_value(by, values) for _, values in listed]
+                series_grouped = monthly_series_by_area(db, referrals, key, keys, start=trend_start, end=end,
+                                                        as_of=as_of, codes=[code])
+    for label, values in listed:
         area = apply_filters(referrals, ReferralFilters(**values))
-        units = _area_demand_units(db, demand_unit_ids, values) if not proportion else demand_unit_ids
-        result = _card(db, area, units, as_of=as_of, **settings).kpi(code)
+        if grouped is not None:
+            result = grouped[_area_value(by, values)].get(code)
+        else:
+            units = _area_demand_units(db, demand_unit_ids, values) if not proportion else demand_unit_ids
+            result = _card(db, area, units, as_of=as_of, **settings).kpi(code)
         if result is None:
             continue
         months = pd.DataFrame()
         if trend and proportion:
-            trend_start = (end.replace(day=1) - pd.DateOffset(months=TREND_MONTHS - 1)).date()
-            series = monthly_series(db, area, start=trend_start, end=end, as_of=as_of, codes=[code])
+            if series_grouped is not None:
+                series = series_grouped[_area_value(by, values)]
+            else:
+                series = monthly_series(db, area, start=trend_start, end=end, as_of=as_of, codes=[code])
             months = series.get(code, pd.DataFrame())
         rows.append({"area": label, "numerator": int(result.numerator), "denominator": result.denominator,
                      "value": result.value, "months": months})
@@ -394,9 +495,11 @@ def kpi_matrix_results(
     """:func:`compare_areas` for each measure, all with the first one's as-of date
     (``across_views``: per measure, as :func:`compare_areas` takes it)."""
     results = []
+    shared: dict = {}  # every area's figures for every measure, from one set of grouped queries
     for code in codes:
         result = compare_areas(db, referrals, code=code, by=by, start=start, end=end, as_of=as_of,
-                               trend=False, across_views=(across_views or {}).get(code), **settings)
+                               trend=False, across_views=(across_views or {}).get(code), shared=shared,
+                               shared_codes=list(codes), **settings)
         as_of = result.as_of
         results.append(result)
     return results

@@ -355,17 +355,69 @@ def _measure_counts(
     codes: set[str] | None, record_events: bool,
 ) -> _MeasureCounts:
     """Run the grouped queries for the measures wanted (``ids``: one row per case instead)."""
-    wanted = (lambda code: codes is None or code in codes)
-    measures: dict[str, dict[str, np.ndarray]] = {}
     if ids:
         # Drill-down: only cases whose clock started in the cohort, by as_of.
         last = min(last, as_of)
+    frames = _live_frames(db, referrals, first=first, last=last, as_of=as_of, ids=ids, codes=codes,
+                          record_events=record_events)
+    end_reasons = end_reason_classes(db) if frames.concluded is not None else None
+    return _counts_from_frames(frames, as_of, codes=codes, ids=ids, end_reasons=end_reasons)
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """What the grouped queries returned: per clock group its specs and rows, the concluded
+    cohort's rows and the record events' rows (None when not wanted)."""
+
+    groups: list[tuple[list[KpiDefinition], pd.DataFrame]]
+    concluded: pd.DataFrame | None
+    record_events: pd.DataFrame | None
+
+    def where(self, column: str, value) -> "_Frames":
+        """The rows whose ``column`` equals ``value`` (one area of a grouped query)."""
+        def part(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame[frame[column].to_numpy() == value]
+        return _Frames([(specs, part(frame)) for specs, frame in self.groups], part(self.concluded),
+                       part(self.record_events))
+
+
+def _live_frames(
+    db: Db, referrals: Select, *, first: dt.date, last: dt.date, as_of: dt.date, ids: bool,
+    codes: set[str] | None, record_events: bool, key: ColumnElement | None = None,
+) -> _Frames:
+    """The live grouped queries for the measures wanted; ``key`` (a labelled referral column or
+    expression) is added to every grouping, as a last column named after it."""
+    wanted = (lambda code: codes is None or code in codes)
+    keys = [key] if key is not None else []
+    extra = [key.name] if key is not None else []
+    groups = []
     for specs in clock_groups():
         specs = [spec for spec in specs if wanted(spec.code)]
         if not specs:
             continue
-        stmt = deadline_query(referrals, specs, first=first, last=last, as_of=as_of, ids=ids)
-        frame = _frame(_execute(db, stmt).all(), list(stmt.selected_columns.keys()))
+        stmt = deadline_query(referrals, specs, first=first, last=last, as_of=as_of, ids=ids, keys=keys)
+        groups.append((specs, _frame(_execute(db, stmt).all(), list(stmt.selected_columns.keys()))))
+    concluded = None
+    if any(wanted(code) for code in CONCLUDED_CODES):
+        stmt = concluded_query(referrals, first=first, last=last, as_of=as_of, ids=ids,
+                               postgresql=dialect_name(db) == "postgresql", keys=keys)
+        names = (["referral_ref"] if ids else []) + ["day", "deadline", "end_state", "end_reason", "n",
+                                                     *CONCLUDED_FLAGS, *extra]
+        concluded = _frame(_execute(db, stmt).all(), names)
+    events = None
+    if record_events and any(wanted(code) for code in RECORD_EVENT_CODES):
+        stmt = record_events_query(referrals, first=first, last=last, as_of=as_of, ids=ids, keys=keys)
+        names = (["referral_ref"] if ids else []) + ["kind", "day", "deadline", *extra, "n", "met", "met_shared"]
+        events = _frame(_execute(db, stmt).all(), names)
+    return _Frames(groups, concluded, events)
+
+
+def _counts_from_frames(frames: _Frames, as_of: dt.date, *, codes: set[str] | None, ids: bool,
+                        end_reasons) -> _MeasureCounts:
+    """Each wanted measure's counts from the live queries' rows (:func:`_live_frames`)."""
+    wanted = (lambda code: codes is None or code in codes)
+    measures: dict[str, dict[str, np.ndarray]] = {}
+    for specs, frame in frames.groups:
         for spec in specs:
             flags = frame[[f"{spec.code}:{name}" for name in ("deadline", *DEADLINE_FLAGS)]]
             flags = flags.rename(columns=lambda name: name.split(":", 1)[1]).assign(day=frame["day"], n=frame["n"])
@@ -373,22 +425,16 @@ def _measure_counts(
             if ids:
                 counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
             measures[spec.code] = counts
-    if any(wanted(code) for code in CONCLUDED_CODES):
-        stmt = concluded_query(referrals, first=first, last=last, as_of=as_of, ids=ids,
-                               postgresql=dialect_name(db) == "postgresql")
-        names = (["referral_ref"] if ids else []) + ["day", "deadline", "end_state", "end_reason", "n",
-                                                     *CONCLUDED_FLAGS]
-        frame = _frame(_execute(db, stmt).all(), names)
-        for code, counts in _concluded_counts(frame, as_of, *concluded_classes(frame, end_reason_classes(db))).items():
+    if frames.concluded is not None:
+        frame = frames.concluded
+        for code, counts in _concluded_counts(frame, as_of, *concluded_classes(frame, end_reasons)).items():
             if wanted(code):
                 if ids:
                     counts["referral_ref"] = frame["referral_ref"].astype(str).to_numpy(dtype=object)
                 measures[code] = counts
     present = False
-    if record_events and any(wanted(code) for code in RECORD_EVENT_CODES):
-        stmt = record_events_query(referrals, first=first, last=last, as_of=as_of, ids=ids)
-        names = (["referral_ref"] if ids else []) + ["kind", "day", "deadline", "n", "met", "met_shared"]
-        frame = _frame(_execute(db, stmt).all(), names)
+    if frames.record_events is not None:
+        frame = frames.record_events
         # As the reference: KP1–KP4 are reported when any in-scope event occurred in the period.
         present = len(frame) > 0
         if present:
@@ -441,9 +487,17 @@ def _summary_measure_counts(
     db: Db, summary: _SummaryUse, *, first: dt.date, last: dt.date, as_of: dt.date, codes: set[str] | None,
 ) -> _MeasureCounts:
     """:func:`_measure_counts` (totals, never case ids) from the stored per-day counts."""
+    frame = read_summary(db, summary.condition, first=first, last=last, measures=_summary_names(codes))
+    return _counts_from_summary(frame, as_of, codes=codes)
+
+
+def _summary_names(codes: set[str] | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m for code, m in SUMMARY_MEASURE.items() if codes is None or code in codes))
+
+
+def _counts_from_summary(frame: pd.DataFrame, as_of: dt.date, *, codes: set[str] | None) -> _MeasureCounts:
+    """Each wanted measure's counts from stored per-day rows (:func:`metrics.summary.read_summary`)."""
     wanted = (lambda code: codes is None or code in codes)
-    names = tuple(dict.fromkeys(m for code, m in SUMMARY_MEASURE.items() if wanted(code)))
-    frame = read_summary(db, summary.condition, first=first, last=last, measures=names)
     measures: dict[str, dict[str, np.ndarray]] = {}
     for specs in clock_groups():
         for spec in specs:
@@ -683,6 +737,153 @@ def scorecard(
         if definition.assumption and any(r.code == definition.code for r in results):
             assumptions.append(f"{definition.code}: {definition.assumption}")
     return Scorecard(start, end, as_of, tuple(results), tuple(dict.fromkeys(a for a in assumptions if a)))
+
+
+# --------------------------------------------------------------------------------------------
+# Every area at once (Compare areas, Cases due's by-hub table): one grouped query per measure
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaKey:
+    """How the referrals of a view fall into areas: ``column`` (a labelled referral column or
+    expression) is the area a referral is counted in, None in none; ``summary_column`` is the
+    stored summary's dimension holding the same value, None when the summary cannot say."""
+
+    column: ColumnElement
+    summary_column: str | None = None
+
+
+def _grouped_counts(
+    db: Db, referrals: Select, summary: _SummaryUse | None, key: AreaKey, values: Sequence, *,
+    first: dt.date, last: dt.date, as_of: dt.date, codes: set[str] | None,
+) -> dict:
+    """Per area value, what :func:`_measure_counts` (or :func:`_summary_measure_counts`) gives
+    for the view narrowed to that area, from one query per clock group (not one per area).
+
+    The counts are linear per row (a day's, or a day and class's), so they are worked out once
+    for every row of every area and each area takes its own rows: the same rows, the same sums."""
+    if summary is not None and key.summary_column is not None:
+        frame = read_summary(db, summary.condition, first=first, last=last, measures=_summary_names(codes),
+                             by=key.summary_column)
+        counts = _counts_from_summary(frame, as_of, codes=codes)
+        area, measure = frame[key.summary_column].to_numpy(), frame["measure"].to_numpy()
+        rows_area = {code: area[measure == SUMMARY_MEASURE.get(code, code)] for code in counts.measures}
+        events_area = area[measure == "record_events"]
+        events_kind = frame["event_kind"].to_numpy()[measure == "record_events"]
+    else:
+        frames = _live_frames(db, referrals, first=first, last=last, as_of=as_of, ids=False, codes=codes,
+                              record_events=has_record_events(db), key=key.column)
+        end_reasons = end_reason_classes(db) if frames.concluded is not None else None
+        counts = _counts_from_frames(frames, as_of, codes=codes, ids=False, end_reasons=end_reasons)
+        rows_area = {}
+        for specs, frame in frames.groups:
+            rows_area |= {spec.code: frame[key.column.name].to_numpy() for spec in specs}
+        if frames.concluded is not None:
+            rows_area |= dict.fromkeys(CONCLUDED_CODES, frames.concluded[key.column.name].to_numpy())
+        events = frames.record_events
+        events_area = events[key.column.name].to_numpy() if events is not None else np.array([], dtype=object)
+        events_kind = events["kind"].to_numpy() if events is not None else np.array([], dtype=object)
+    for code in RECORD_EVENT_CODES:  # _record_event_counts takes each kind's rows
+        if code in counts.measures:
+            rows_area[code] = events_area[events_kind == kpi(code).measure.event_kind]
+    out = {}
+    for v in values:
+        present = counts.has_record_events and bool((events_area == v).any())
+        measures = {}
+        for code, arrays in counts.measures.items():
+            if code in RECORD_EVENT_CODES and not present:
+                continue  # as area by area: KP1–KP4 only where an in-scope event occurred
+            mask = rows_area[code] == v
+            measures[code] = {name: None if a is None else np.asarray(a)[mask] for name, a in arrays.items()}
+        out[v] = _MeasureCounts(measures, present)
+    return out
+
+
+def count_received_by(db: Db, referrals: Select, key: AreaKey, *, start: dt.date, end: dt.date) -> dict:
+    """:func:`count_received` per area value, in one query (an area with none is left out)."""
+    c = Referral.__table__.c
+    stmt = (referrals.with_only_columns(key.column, func.count()).where(c.received_on.between(start, end))
+            .group_by(key.column))
+    return {v: int(n) for v, n in _execute(db, stmt).all() if v is not None}
+
+
+def scorecards_by_area(
+    db: Db,
+    referrals: Select,
+    key: AreaKey,
+    values: Sequence,
+    *,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    codes: Sequence[str],
+    demand_units: dict | None = None,
+    ds1_bound: str = "low",
+    forecast_period_days: int = 365,
+) -> dict | None:
+    """Per area value, ``{code: KpiResult}`` as :func:`scorecard` gives for the view narrowed to
+    that area with this ``as_of`` (a code it leaves out is absent), computed with one grouped
+    query per measure for every area. ``demand_units``: per area value its forecast units (DS1's
+    denominator; None = all of GM). None when the grouped path does not apply (the working-day
+    calendar does not cover the period): then ask :func:`scorecard` area by area."""
+    definitions = kpi_definitions(db)
+    _, summary = _as_of_and_summary(db, referrals, as_of)
+    wanted = {c.upper() for c in codes}
+    ds1: dict = {}
+    if "DS1" in wanted:
+        ds1_definition = next(d for d in definitions if d.code == "DS1")
+        received = None
+        annuals: dict[tuple | None, float] = {}
+        for v in values:
+            units = (demand_units or {}).get(v)
+            units_key = None if units is None else tuple(units)
+            if units_key not in annuals:
+                annuals[units_key] = forecast_bound(db, bound=ds1_bound, demand_unit_ids=units)
+            if annuals[units_key] > 0:
+                if received is None:
+                    received = count_received_by(db, referrals, key, start=start, end=end)
+                ds1[v] = ds1_referrals_against_target(received.get(v, 0), annuals[units_key], start=start, end=end,
+                                                      period_days=forecast_period_days, bound=ds1_bound,
+                                                      definition=ds1_definition)
+    measured_from = max(start, dt.date(CALENDAR_FIRST_YEAR, 1, 1))
+    if measured_from > end:
+        return {v: ({"DS1": ds1[v]} if v in ds1 else {}) for v in values}
+    if not calendar_covers(db, measured_from, end):
+        return None
+    counts = _grouped_counts(db, referrals, summary, key, values, first=measured_from, last=end, as_of=as_of,
+                             codes=wanted)
+    unmeasurable = unmeasurable_codes(db)
+    by_code = {d.code: d for d in definitions}
+    out = {}
+    for v in values:
+        computed = {code: _kpi_result(by_code[code], code, _totals(c), cases=None)
+                    for code, c in counts[v].measures.items() if code in by_code}
+        results = [ds1[v] if d.code == "DS1" else computed[d.code] for d in definitions
+                   if d.code in wanted and ((d.code == "DS1" and v in ds1) or d.code in computed)]
+        out[v] = {r.code: r for r in with_unmeasurable(results, definitions, unmeasurable, wanted)}
+    return out
+
+
+def monthly_series_by_area(
+    db: Db, referrals: Select, key: AreaKey, values: Sequence, *, start: dt.date, end: dt.date, as_of: dt.date,
+    codes: Sequence[str],
+) -> dict | None:
+    """Per area value, what :func:`monthly_series` gives for the view narrowed to that area,
+    from one grouped query per measure; None when only the area-by-area path applies."""
+    months = month_starts(start, end)
+    if not months:
+        return {v: {} for v in values}
+    if not calendar_covers(db, months[0], end):
+        return None
+    definitions = kpi_definitions(db)
+    _, summary = _as_of_and_summary(db, referrals, as_of)
+    wanted = {c.upper() for c in codes}
+    counts = _grouped_counts(db, referrals, summary, key, values, first=months[0], last=end, as_of=as_of,
+                             codes=wanted)
+    known = {d.code for d in definitions} - set(unmeasurable_codes(db))
+    return {v: {d.code: _by_month(counts[v].measures[d.code], months) for d in definitions
+                if d.code in counts[v].measures and d.code in known} for v in values}
 
 
 def data_as_of(db: Db) -> dt.date | None:

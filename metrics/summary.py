@@ -115,24 +115,30 @@ def summary_condition(referrals: Select) -> tuple[bool, ColumnElement | None]:
 
 
 def read_summary(
-    db: Db, condition: ColumnElement | None, *, first: dt.date, last: dt.date, measures: tuple[str, ...]
+    db: Db, condition: ColumnElement | None, *, first: dt.date, last: dt.date, measures: tuple[str, ...],
+    by: str | None = None,
 ) -> pd.DataFrame:
     """Stored counts of ``measures`` for clock days ``first``–``last``, summed over the
     dimension rows ``condition`` selects (``None``: every referral, read from the rows
-    already summed over all dimensions): one row per measure, day and class."""
+    already summed over all dimensions): one row per measure, day and class; with ``by`` (one
+    of :data:`SUMMARY_DIMENSIONS`), per value of that dimension too, in a last column ``by``."""
     t = KpiDailyCount.__table__.c
-    keys = [t[name] for name in SUMMARY_KEYS]
+    if by is not None and by not in SUMMARY_DIMENSIONS:
+        raise ValueError(f"the summary is not kept by {by!r}")
+    keys = [t[name] for name in (*SUMMARY_KEYS, *([by] if by else []))]
     stmt = (
         select(*keys, *(func.sum(t[name]).label(name) for name in SUMMARY_COUNTS))
         .where(t.day.between(first, last), t.measure.in_(measures))
         .group_by(*keys)
     )
-    if condition is None:
+    if condition is None and by is None:
         stmt = stmt.where(t.grain == "all")
+    elif condition is None:
+        stmt = stmt.where(t.grain == "dimension")
     else:
         stmt = stmt.where(t.grain == "dimension", condition)
     rows = [tuple(row) for row in db.execute(stmt).all()]
-    return pd.DataFrame(rows, columns=[*SUMMARY_KEYS, *SUMMARY_COUNTS])
+    return pd.DataFrame(rows, columns=[*SUMMARY_KEYS, *([by] if by else []), *SUMMARY_COUNTS])
 
 
 __all__ = [
