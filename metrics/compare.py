@@ -119,12 +119,10 @@ def _card(db: Db, referrals: Select, demand_unit_ids, *, code: str, start: dt.da
 
 def _area_demand_units(db: Db, view_units, values: dict):
     """The forecast units of an area within the view (DS1's denominator)."""
+    if values.get("hub_id") is not None:
+        return []  # Decision 26: no forecast is published per hub, so a hub has no DS1
     units = demand_units_for(db, borough_id=values.get("borough_id"), pdu_number=values.get("pdu_number"),
                              region_code=None, contract_id=None, provider_id=values.get("provider_id"))
-    if values.get("hub_id") is not None:
-        borough = db.execute(select(Hub.borough_id).where(Hub.id == values["hub_id"])).scalar()
-        units = demand_units_for(db, borough_id=borough, pdu_number=None, region_code=None, contract_id=None,
-                                 provider_id=None)
     if units is None:
         return view_units
     return units if view_units is None else [u for u in units if u in set(view_units)]
@@ -163,19 +161,8 @@ def _area_value(by: str, values: dict):
 
 
 def _all_area_demand_units(db: Db, view_units, by: str, listed: list[tuple[str, dict]]) -> dict:
-    """:func:`_area_demand_units` for every listed area; a hub's are its borough's, looked up once
-    per borough (all hubs' boroughs in one query)."""
-    if by != "hub":
-        return {_area_value(by, v): _area_demand_units(db, view_units, v) for _, v in listed}
-    boroughs = dict(db.execute(select(Hub.id, Hub.borough_id)).all())
-    per_borough: dict = {}
-    out = {}
-    for _, v in listed:
-        borough = boroughs.get(v["hub_id"])
-        if borough not in per_borough:
-            per_borough[borough] = _area_demand_units(db, view_units, {"borough_id": borough})
-        out[v["hub_id"]] = per_borough[borough]
-    return out
+    """:func:`_area_demand_units` for every listed area (a hub has none: Decision 26)."""
+    return {_area_value(by, v): _area_demand_units(db, view_units, v) for _, v in listed}
 
 
 def _grouped_results(db: Db, referrals: Select, key: AreaKey, by: str, listed: list[tuple[str, dict]], *,
