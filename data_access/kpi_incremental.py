@@ -39,10 +39,8 @@ from sqlalchemy import (
     Date,
     Integer,
     MetaData,
-    String,
     Table,
     and_,
-    bindparam,
     delete,
     func,
     insert,
@@ -151,6 +149,8 @@ class SummaryTracker:
         self.active = False
         self.seconds = 0.0
         self.delta: dict[tuple, list[int]] = {}
+        #: Seconds spent per step (the benchmarks print them).
+        self.phases: dict[str, float] = {}
         started = time.perf_counter()
         if not inspect(conn).has_table(KpiSummaryState.__tablename__):
             return
@@ -174,6 +174,9 @@ class SummaryTracker:
         self.active = True
         self.seconds += time.perf_counter() - started
 
+    def _timed(self, phase: str, started: float) -> None:
+        self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
+
     def _counts_of(self, ids, *, as_of: dt.date, first: dt.date, last: dt.date) -> list[dict]:
         referrals = select(Referral.__table__).where(Referral.__table__.c.id.in_(ids))
         return kpi_daily_count_rows(self.conn, as_of=as_of, first=first, last=last, referrals=referrals,
@@ -192,8 +195,10 @@ class SummaryTracker:
         if conn.execute(select(func.count()).select_from(PENDING)).scalar():
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"ANALYZE {PENDING.name}")
+            counted = time.perf_counter()
             _add(self.delta, self._counts_of(select(PENDING.c.id), as_of=self.as_of, first=self.first,
                                              last=self.last), -1)
+            self._timed("count touched referrals before", counted)
             conn.execute(insert(TOUCHED).from_select(["id"], select(PENDING.c.id)))
             conn.execute(delete(PENDING))
         self.seconds += time.perf_counter() - started
@@ -232,14 +237,17 @@ class SummaryTracker:
             raise SummaryDrift("no summary can be built for the data as it now is")
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"ANALYZE {TOUCHED.name}")
+        step = time.perf_counter()
         if conn.execute(select(TOUCHED.c.id).limit(1)).first() is not None:
             _add(self.delta, self._counts_of(select(TOUCHED.c.id), as_of=as_of, first=first, last=last), +1)
+        self._timed("count touched referrals after", step)
         window = None
         if as_of != self.as_of:
             window = as_of_window_start(conn, min(as_of, self.as_of))
         table = KpiDailyCount.__table__
         c = table.c
         days = {key[1] for key, counts in self.delta.items() if any(counts)}
+        step = time.perf_counter()
         if window is not None:
             # Every referral's rows for these days depend on the as-of date: rebuilt whole.
             self.delta = {key: counts for key, counts in self.delta.items() if _as_date(key[1]) < window}
@@ -250,7 +258,11 @@ class SummaryTracker:
             for at in range(0, len(rows), 20_000):
                 conn.execute(insert(table), rows[at:at + 20_000])
             days = {day for day in days if _as_date(day) < window}
+        self._timed(f"rebuild days from {window} (as-of date moved)", step)
+        step = time.perf_counter()
         self._apply_delta()
+        self._timed("store the changed rows", step)
+        step = time.perf_counter()
         # The all-referral rows of every changed day: summed again from the dimension rows.
         _create_temp(conn, CHANGED_DAYS)
         if days:
@@ -264,6 +276,7 @@ class SummaryTracker:
             c.grain == "dimension", changed).group_by(*keys)
         conn.execute(insert(table).from_select(
             ["grain", *(k.name for k in keys), *SUMMARY_COUNTS], sums))
+        self._timed("re-sum the all-referral rows of changed days", step)
         rows_now = conn.execute(select(func.count()).select_from(table)).scalar()
         version = data_version(conn)
         conn.execute(update(KpiSummaryState.__table__).where(KpiSummaryState.__table__.c.id == 1).values(
@@ -273,54 +286,106 @@ class SummaryTracker:
 
     def _apply_delta(self) -> None:
         """Add the per-row changes to the stored dimension rows: update those held, delete
-        those left empty, insert new ones."""
+        those left empty, insert new ones. (Tens of thousands of rows go through the driver's
+        executemany: SQLAlchemy's per-row parameter handling cost more than the database.)"""
         conn = self.conn
         changes = [(key, counts) for key, counts in self.delta.items() if any(counts)]
         if not changes:
             return
+        step = time.perf_counter()
         _create_temp(conn, CHANGED_KEYS)
-        for at in range(0, len(changes), 20_000):
-            conn.execute(insert(CHANGED_KEYS), [
-                {"key_no": at + i, **dict(zip(ROW_KEY, key))} for i, (key, _) in enumerate(changes[at:at + 20_000])
-            ])
+        plain = _plain_values(conn)
+        _executemany(conn, CHANGED_KEYS.name, ["key_no", *ROW_KEY],
+                     [(i, *plain(key)) for i, (key, _) in enumerate(changes)])
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"ANALYZE {CHANGED_KEYS.name}")
         table = KpiDailyCount.__table__
-        c, k = table.c, CHANGED_KEYS.c
-        match = [c.grain == "dimension", c.measure == k.measure, c.day == k.day]
-        match += [c[name].is_not_distinct_from(k[name]) for name in ROW_KEY if name not in ("measure", "day")]
         held: dict[int, tuple[int, list[int]]] = {}
-        for key_no, row_id, *counts in conn.execute(
-            select(k.key_no, c.id, *(c[name] for name in SUMMARY_COUNTS)).join_from(CHANGED_KEYS, table, and_(*match))
-        ):
+        for key_no, row_id, *counts in conn.exec_driver_sql(_stored_rows_sql(conn)):
             if key_no in held:
                 raise SummaryDrift("two stored rows share one key")
             held[key_no] = (row_id, counts)
+        self._timed(f"  find the stored rows of {len(changes):,} changed keys", step)
+        step = time.perf_counter()
         updates, deletes, inserts = [], [], []
+        zero = [0] * len(SUMMARY_COUNTS)
         for key_no, (key, change) in enumerate(changes):
-            row_id, counts = held.get(key_no, (None, [0] * len(SUMMARY_COUNTS)))
+            row_id, counts = held.get(key_no, (None, zero))
             new = [a + b for a, b in zip(counts, change)]
-            if any(value < 0 for value in new):
+            if min(new) < 0:
                 raise SummaryDrift(f"a stored count would go negative for {key}")
             if new[0] == 0:  # n: no referral left in the row
                 if any(new):
                     raise SummaryDrift(f"counts without cases for {key}")
                 if row_id is not None:
-                    deletes.append({"row_id": row_id})
+                    deletes.append((row_id,))
             elif row_id is None:
-                inserts.append({"grain": "dimension", **dict(zip(ROW_KEY, key)), **dict(zip(SUMMARY_COUNTS, new))})
+                inserts.append(("dimension", *plain(key), *new))
             else:
-                updates.append({"row_id": row_id, **{f"v_{name}": v for name, v in zip(SUMMARY_COUNTS, new)}})
-        if updates:
-            conn.execute(
-                update(table).where(c.id == bindparam("row_id"))
-                .values({name: bindparam(f"v_{name}") for name in SUMMARY_COUNTS}),
-                updates,
-            )
-        if deletes:
-            conn.execute(delete(table).where(c.id == bindparam("row_id")), deletes)
+                updates.append((*new, row_id))
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            if updates:
+                assignments = ", ".join(f"{name} = {mark}" for name in SUMMARY_COUNTS)
+                cursor.executemany(f"UPDATE {table.name} SET {assignments} WHERE id = {mark}", updates)
+            if deletes:
+                cursor.executemany(f"DELETE FROM {table.name} WHERE id = {mark}", deletes)
+        finally:
+            cursor.close()
         if inserts:
-            conn.execute(insert(table), inserts)
+            _executemany(conn, table.name, ["grain", *ROW_KEY, *SUMMARY_COUNTS], inserts)
+        self._timed(f"  write {len(updates):,} updates, {len(deletes):,} deletes, {len(inserts):,} inserts", step)
+
+
+def _stored_rows_sql(conn: Connection) -> str:
+    """SQL: each changed key's number with the id and counts of the stored dimension row of
+    that key, if any. NULLs match NULLs: plain equality of filled-in values (a value no stored
+    row holds), so PostgreSQL can hash the changed keys (IS NOT DISTINCT FROM would force a
+    nested loop over every stored row); on SQLite the CROSS JOIN makes the changed keys the
+    outer loop, each reading its (day, measure) run of the stored rows from their index."""
+    table = KpiDailyCount.__table__
+    match = ["c.grain = 'dimension'", "c.measure = k.measure", "c.day = k.day", "c.deadline = k.deadline"]
+    for name in ROW_KEY[3:]:
+        column_type = table.c[name].type
+        if isinstance(column_type, Boolean):
+            fill = "COALESCE(CAST({}.{} AS INTEGER), -1)"
+        elif isinstance(column_type, Integer):
+            fill = "COALESCE({}.{}, -1)"
+        else:
+            fill = "COALESCE({}.{}, '~null~')"
+        match.append(f"{fill.format('c', name)} = {fill.format('k', name)}")
+    counts = ", ".join(f"c.{name}" for name in SUMMARY_COUNTS)
+    if conn.dialect.name == "sqlite":
+        return (f"SELECT k.key_no, c.id, {counts} FROM {CHANGED_KEYS.name} AS k CROSS JOIN {table.name} AS c "
+                f"WHERE {' AND '.join(match)}")
+    return (f"SELECT k.key_no, c.id, {counts} FROM {CHANGED_KEYS.name} AS k JOIN {table.name} AS c "
+            f"ON {' AND '.join(match)}")
+
+
+def _plain_values(conn: Connection):
+    """A function turning a row key into values the driver takes as they are (SQLite stores
+    dates as ISO text, as SQLAlchemy's Date type writes them)."""
+    if conn.dialect.name == "postgresql":
+        return tuple
+
+    def plain(key: tuple) -> tuple:
+        return tuple(v.isoformat() if isinstance(v, dt.date) else v for v in key)
+
+    return plain
+
+
+def _executemany(conn: Connection, table_name: str, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT ``rows`` through the driver (on the connection's own transaction)."""
+    if not rows:
+        return
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 __all__ = ["ROW_KEY", "SummaryDrift", "SummaryTracker", "as_of_window_start"]
