@@ -50,6 +50,8 @@ def main() -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--changed", type=int, default=10_000)
     parser.add_argument("--check", action="store_true", help="compare with a full rebuild afterwards")
+    parser.add_argument("--open-only", action="store_true",
+                        help="change only open referrals (each ends in the month; none moves dimension)")
     args = parser.parse_args()
     engine = make_engine(args.url)
     r = Referral.__table__
@@ -62,10 +64,11 @@ def main() -> int:
         from data_access.measure_sql import latest_data_date
 
         as_of = latest_data_date(conn, select(r))
-        step = max(1, total // args.changed)
+        pool = r.c.concluded_on.is_(None) if args.open_only else r.c.id.is_not(None)
+        step = max(1, conn.execute(select(func.count()).where(pool)).scalar() // args.changed)
+        which = select(r.c.id).where(pool, r.c.id % step == 0).order_by(r.c.id).limit(args.changed)
         chosen = conn.execute(
-            select(r.c.id, r.c.concluded_on, r.c.complexity).where(r.c.id % step == 0).order_by(r.c.id)
-            .limit(args.changed)
+            select(r.c.id, r.c.concluded_on, r.c.complexity).where(r.c.id.in_(which)).order_by(r.c.id)
         ).all()
     ends, moves = [], []
     for pk, concluded, complexity in chosen:
@@ -82,7 +85,7 @@ def main() -> int:
         tracker = SummaryTracker(conn)
         assert tracker.active, "the summary is not current"
         # One set, as the Refer and Monitor import passes each merge's changed rows.
-        tracker.before_change(select(r.c.id).where(r.c.id % step == 0).order_by(r.c.id).limit(args.changed))
+        tracker.before_change(which)
         before = time.perf_counter() - started
         started = time.perf_counter()
         if ends:

@@ -87,6 +87,10 @@ CHANGED_KEYS = Table(
 CHANGED_DAYS = Table("kpi_changed_days", _TEMP, Column("day", Date, primary_key=True), prefixes=["TEMPORARY"])
 
 
+#: PostgreSQL settings for the one join of changed keys to stored rows (see _apply_delta).
+_HASH_JOIN = (("enable_nestloop", "off"), ("enable_mergejoin", "off"), ("work_mem", "'128MB'"), ("jit", "off"))
+
+
 class SummaryDrift(Exception):
     """The stored summary does not hold what the change says it should (never expected)."""
 
@@ -301,10 +305,20 @@ class SummaryTracker:
             conn.exec_driver_sql(f"ANALYZE {CHANGED_KEYS.name}")
         table = KpiDailyCount.__table__
         held: dict[int, tuple[int, list[int]]] = {}
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            # Hash the changed keys and read the stored rows once: the planner otherwise loops
+            # over the keys with an index scan each (38.8 s for 97,000 keys at 100,000
+            # referrals, against 2.3 s hashed). For this statement only.
+            for name, value in _HASH_JOIN:
+                conn.exec_driver_sql(f"SET LOCAL {name} = {value}")
         for key_no, row_id, *counts in conn.exec_driver_sql(_stored_rows_sql(conn)):
             if key_no in held:
                 raise SummaryDrift("two stored rows share one key")
             held[key_no] = (row_id, counts)
+        if postgres:
+            for name, _ in _HASH_JOIN:
+                conn.exec_driver_sql(f"SET LOCAL {name} TO DEFAULT")
         self._timed(f"  find the stored rows of {len(changes):,} changed keys", step)
         step = time.perf_counter()
         updates, deletes, inserts = [], [], []
