@@ -15,10 +15,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, false, insert, select, text, update
+from sqlalchemy import Engine, Integer, and_, cast, false, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from data_access.models import AuditLog, ImportBatch, ImportChange, User
+from data_access.kpi_incremental import SummaryTracker
+from data_access.models import AuditLog, ImportBatch, ImportChange, RecordEvent, Referral, User
 from data_access.scoping import AccessScope
 
 #: Children first: the order in which inserted rows are deleted.
@@ -123,6 +124,17 @@ def undo_batch(engine: Engine, batch_id: int, *, user: str) -> dict[str, int]:
             raise UndoRefused(
                 f"a later import (batch {clash}) changed rows that batch {batch_id} wrote; undo batch {clash} first"
             )
+        # The KPI summary follows the referrals this undo changes or removes (and those whose
+        # record events it changes or removes), in this transaction (data_access.kpi_incremental).
+        summary = SummaryTracker(connection)
+        for table_name, column in (("referrals", "id"), ("record_events", "referral_pk")):
+            table = Referral.__table__ if table_name == "referrals" else RecordEvent.__table__
+            named = select(cast(changes.c.row_pk, Integer)).where(
+                changes.c.batch_id == batch_id, changes.c.table_name == table_name,
+                changes.c.operation.in_(("insert", "update")))
+            summary.before_change(select(table.c[column]).where(table.c.id.in_(named)))
+            if table_name in bulk_tables and "import_batch_id" in table.c:
+                summary.before_change(select(table.c[column]).where(table.c.import_batch_id == batch_id))
         # Restore updated rows to their previous values.
         updates = connection.execute(
             select(changes.c.table_name, changes.c.row_pk, changes.c.before)
@@ -180,6 +192,7 @@ def undo_batch(engine: Engine, batch_id: int, *, user: str) -> dict[str, int]:
                 counts[f"{table_name} deleted"] = deleted
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         connection.execute(update(batches).where(batches.c.id == batch_id).values(status="undone", undone_at=now))
+        summary.finish()
         connection.execute(
             insert(AuditLog.__table__).values(
                 at=now, actor=user[:60], action="undo import", entity="import_batches", entity_id=str(batch_id),

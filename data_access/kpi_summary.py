@@ -114,8 +114,13 @@ def data_version(db: Db) -> str:
             f"calendar={days}/{day_sum};rules={rules_fingerprint()};end_reasons={reasons}")
 
 
-def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.date) -> list[dict]:
+def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.date, referrals=None,
+                         totals: bool = True) -> list[dict]:
     """Rows for ``kpi_daily_counts``: every referral's counts for clock days ``first``–``last``.
+
+    ``referrals`` (a SELECT of whole referral rows) restricts the counts to those referrals;
+    ``totals=False`` leaves out the all-referral ("all" grain) rows and the ``grain`` key
+    (what :mod:`data_access.kpi_incremental` adds to or takes from the stored rows).
 
     The same grouped queries as the live scorecard (so the same flags, by the same SQL),
     grouped in addition by :data:`SUMMARY_DIMENSIONS`. Concluded referrals'
@@ -123,7 +128,7 @@ def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.dat
     (:func:`data_access.measure_sql.concluded_classes`), and summed per class. Only reads; the caller writes.
     """
     r = Referral.__table__.c
-    every = select(Referral.__table__)
+    every = select(Referral.__table__) if referrals is None else referrals
     dims = [r[name] for name in SUMMARY_DIMENSIONS]
     unused = dict.fromkeys(SUMMARY_COUNTS, 0)
     rows: list[dict] = []
@@ -178,6 +183,8 @@ def kpi_daily_count_rows(db: Db, *, as_of: dt.date, first: dt.date, last: dt.dat
             "event_kind": values["kind"], "cancelled": None, "negative_reason": None, **dimensions(values),
             "n": values["n"], "met": values["met"], "met_shared": values["met_shared"],
         })
+    if not totals:
+        return rows
     # The same counts summed over every dimension, for queries that select every referral.
     totals: dict[tuple, dict] = {}
     for row in rows:
@@ -261,14 +268,29 @@ def refresh_kpi_summary(engine: Engine) -> SummaryRefresh:
     return SummaryRefresh(True, as_of, len(rows), seconds)
 
 
+def summary_is_current(engine: Engine) -> bool:
+    """True when the stored summary describes the data as it is (its data version and as-of
+    date), e.g. because the import that changed the data refreshed it incrementally
+    (:mod:`data_access.kpi_incremental`)."""
+    if not inspect(engine).has_table(KpiSummaryState.__tablename__):
+        return False
+    s = KpiSummaryState.__table__.c
+    with engine.connect() as conn:
+        state = conn.execute(select(s.as_of, s.data_version).where(s.id == 1)).first()
+        return (state is not None and state.data_version == data_version(conn)
+                and _as_date(state.as_of) == latest_data_date(conn, select(Referral.__table__)))
+
+
 def refresh_after_change(engine: Engine) -> list[str]:
-    """Rebuild the summary after referral data changed (an import or an undo), then refresh
-    the query planner's statistics (``data_access.db.analyze``). The change itself stands if
-    either fails: the figures are then computed live, or planned less well, more slowly, and
-    the returned notice says so."""
+    """Rebuild the summary after referral data changed (an import or an undo), unless the
+    change already refreshed it in its own transaction (:mod:`data_access.kpi_incremental`),
+    then refresh the query planner's statistics (``data_access.db.analyze``). The change
+    itself stands if either fails: the figures are then computed live, or planned less well,
+    more slowly, and the returned notice says so."""
     notices = []
     try:
-        refresh_kpi_summary(engine)
+        if not summary_is_current(engine):
+            refresh_kpi_summary(engine)
     except Exception as exc:  # noqa: BLE001 - reported to the user; correctness does not depend on it
         notices.append(f"KPI summary not rebuilt ({exc.__class__.__name__}); figures are computed live, more "
                        "slowly, until the next refresh")
@@ -289,4 +311,5 @@ __all__ = [
     "refresh_after_change",
     "refresh_kpi_summary",
     "rules_fingerprint",
+    "summary_is_current",
 ]

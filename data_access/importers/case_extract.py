@@ -25,6 +25,7 @@ from data_access.importers.ownership import NOT_YOUR_REFERRAL, refuse_if_not_all
 from data_access.importers.problems import ImportResult, ProblemLog
 from data_access.importers.ram import BatchWriter, execute_many, fetch_rows, json_before
 from data_access.importers.reading import FileLimits, read_whole_sheet, scan
+from data_access.kpi_incremental import SummaryTracker
 from data_access.models import (
     Appointment,
     Borough,
@@ -478,10 +479,19 @@ def import_case_extract(engine: Engine, source, *, file_name: str | None = None,
             if log or not write:
                 transaction.rollback()
                 return result
+            # The KPI summary follows the file's referrals in this transaction (kpi_incremental):
+            # their counts are taken out before any is written, and put back as written.
+            summary = SummaryTracker(connection)
             writer = CaseWriter(connection, KIND, scanned.name, scanned.sha256, user)
+            held = sorted({look.referrals[ref] for ref in set(typed["referral_ref"].dropna())
+                           if look.referrals.get(ref, -1) != -1})
+            for start in range(0, len(held), 5000):
+                summary.before_change(select(Referral.__table__.c.id).where(
+                    Referral.__table__.c.id.in_(held[start:start + 5000])))
             writer.write(typed, look, result)
             writer.finish(result, {"kind": KIND, "file_name": scanned.name, "inserted": result.rows_inserted,
                                    "updated": result.rows_updated})
+            summary.finish()
             transaction.commit()
             result.batch_id, result.written = writer.batch_id, True
             return result

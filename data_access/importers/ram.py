@@ -49,12 +49,13 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Integer, cast, func, insert, select, text, update
 from sqlalchemy import table as sa_table
 
 from data_access import bulk
 from data_access.batches import BULK_INSERT
 from data_access.importers import arrow_values as av
+from data_access.kpi_incremental import SummaryTracker
 from data_access.importers.ownership import RamOwnership, refuse_if_not_allowed
 from data_access.importers.problems import ImportResult, ProblemLog
 from data_access.importers.reading import IrregularCsv, open_table, read_ahead, scan, select_columns
@@ -687,6 +688,8 @@ class RamWriter(BatchWriter):
             connection.exec_driver_sql("PRAGMA cache_size = -262144")
             # Let SQLite sort with a helper thread when it rebuilds indexes after a bulk load.
             connection.exec_driver_sql(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
+        # Before the batch row is written: the summary must be current as the data stood.
+        self.summary = SummaryTracker(connection)
         super().__init__(connection, KIND, file_name, sha256, user)
         self.caseworker_key = pseudonym_key(connection, caseworker_key)
         providers, contracts = Provider.__table__, Contract.__table__
@@ -946,15 +949,21 @@ class RamWriter(BatchWriter):
 
     def _keep_before(self, join: str, where: str) -> int:
         """Record the current values of the ``referrals`` rows (``r``) the staged rows (``s``)
-        will change, for undo; returns how many."""
+        will change, for undo, and take their counts out of the KPI summary
+        (:class:`~data_access.kpi_incremental.SummaryTracker`); returns how many."""
         pairs = ", ".join(f"'{c}', r.\"{c}\"" for c in WRITE_COLUMNS)
         postgres = self.connection.dialect.name == "postgresql"
         before = f"CAST(json_build_object({pairs}) AS TEXT)" if postgres else f"json_object({pairs})"
-        return self.connection.execute(text(
+        kept = self.connection.execute(text(
             "INSERT INTO import_changes (batch_id, table_name, row_pk, operation, before) "
             f"SELECT :batch, 'referrals', CAST(r.id AS VARCHAR(60)), 'update', {before} "
             f"FROM {STAGED_ROWS} AS s JOIN referrals AS r ON {join} WHERE {where}"
         ), {"batch": self.batch_id}).rowcount
+        if kept:
+            changes = ImportChange.__table__.c
+            self.summary.before_change(select(cast(changes.row_pk, Integer)).where(
+                changes.batch_id == self.batch_id, changes.table_name == "referrals", changes.operation == "update"))
+        return kept
 
     def _stage(self, stored: pyarrow.Table, typed: dict[str, pyarrow.Array], result: ImportResult) -> None:
         """Add the chunk to the staging table (with the placeholder each row completes, if
@@ -1053,6 +1062,8 @@ class RamWriter(BatchWriter):
                         data_as_at=self.coverage.data_as_at)
             )
             super().finish(result, detail)
+        with result.timed("refresh KPI summary (touched referrals)"):
+            self.summary_refreshed = self.summary.finish()
 
 
 @dataclass
