@@ -76,15 +76,28 @@ def write_ram_csv(path: str | Path, rows: int, seed: int = 1) -> Path:
                 ended = k % 3 == 0
                 concluded = session + dt.timedelta(days=60) if ended else None
                 outcomes = int(rng.integers(1, 5))
-                out.append((
-                    f"GM{k:08d}", str(uuid.UUID(int=k + 1)), f"GMIRS-WSS-LOT{k % 3 + 1}", f"ORG-{k % 3}",
-                    f"CW{k % 97}", f"X{k % 999_999:06d}", _stamp(received, rng),
-                    _stamp(received + dt.timedelta(hours=3), rng), _stamp(assessed, rng), "",
-                    _stamp(assessed, rng), "true" if k % 4 else "false", _stamp(plan, rng), _stamp(approved, rng),
-                    _stamp(session, rng), outcomes, outcomes * 0.5 if ended else "", 10, int(rng.integers(0, 10)),
-                    "", REASONS[k % 3] if k % 9 == 0 else "", _stamp(concluded, rng) if ended else "",
-                    _stamp(concluded, rng) if ended else "", ("completed", "ended", "cancelled")[k % 3] if ended else "",
-                ))
+                # By name, so the file follows RAM_COLUMNS whatever their order (columns not
+                # set here, e.g. the end-of-sentence date, are left empty, as R&M leaves them).
+                row = dict.fromkeys(RAM_COLUMNS, "")
+                row.update(
+                    referral_ref=f"GM{k:08d}", referral_id=str(uuid.UUID(int=k + 1)),
+                    contract_ref=f"GMIRS-WSS-LOT{k % 3 + 1}", organisation_id=f"ORG-{k % 3}",
+                    caseworker_id=f"CW{k % 97}", service_user_crn=f"X{k % 999_999:06d}",
+                    date_referral_received=_stamp(received, rng),
+                    date_saa_first_arranged=_stamp(received + dt.timedelta(hours=3), rng),
+                    date_saa_first_scheduled_for=_stamp(assessed, rng), date_saa_first_attended=_stamp(assessed, rng),
+                    saa_attended_on_time="true" if k % 4 else "false",
+                    date_first_action_plan_submitted=_stamp(plan, rng),
+                    date_of_first_action_plan_approval=_stamp(approved, rng),
+                    date_of_first_attended_session=_stamp(session, rng), outcomes_to_be_achieved_count=outcomes,
+                    outcomes_achieved=outcomes * 0.5 if ended else "", count_of_sessions_expected=10,
+                    count_of_sessions_attended=int(rng.integers(0, 10)),
+                    end_requested_by_pp_reason=REASONS[k % 3] if k % 9 == 0 else "",
+                    date_eosr_submitted=_stamp(concluded, rng) if ended else "",
+                    concluded_at=_stamp(concluded, rng) if ended else "",
+                    referral_end_state=("completed", "ended", "cancelled")[k % 3] if ended else "",
+                )
+                out.append([row[c] for c in RAM_COLUMNS])
             writer.writerows(out)
     return path
 
