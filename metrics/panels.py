@@ -40,7 +40,8 @@ from data_access.reference import end_reason_classes
 from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, compare, findings, periods, spc
-from metrics.partitions import Partition, hidden_for_period, hidden_months, partitions_for, rows_for_period
+from metrics.partitions import (Partition, column_of, hidden_for_period, hidden_months, partitions_for,
+                                rows_for_period)
 from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.end_reasons import SL002_REASON_DECISION
@@ -701,11 +702,31 @@ def mark_hidden_across_views(db: Db, card: Scorecard, partitions_: tuple[Partiti
     --suppress`` alike)."""
     if not partitions_:
         return card
-    hidden = hidden_for_period(db, partitions_, period, as_of, threshold)
+    hidden = hidden_across_views(db, partitions_, period, as_of, threshold)
     for result in card.kpis:
         if result.code in hidden:
             result.extra["hidden_across_views"] = hidden[result.code]
     return card
+
+
+def hidden_across_views(db: Db, partitions_: tuple[Partition, ...], period: periods.Period, as_of: dt.date | None,
+                        threshold: int) -> dict[str, tuple[bool, bool]]:
+    """``{code: (numerator hidden, denominator hidden)}`` for a view's period. A month, quarter or
+    contract year is a column of its grids (``metrics.partitions.hidden_for_period``). A custom
+    period is whole months (``periods.custom`` refuses anything else), so its figure is the sum of
+    its months' figures: it is hidden wherever any of its months' is (a numerator, or a
+    denominator). With every month shown, the sum adds nothing a reader could not add up from the
+    months themselves; with one hidden, the sum is hidden too, so custom periods set against each
+    other or against the months can give no hidden month back (docs/DISCLOSURE.md "Custom
+    periods")."""
+    if period.kind != "custom" or column_of(period) is not None:
+        return hidden_for_period(db, partitions_, period, as_of, threshold)
+    out: dict[str, tuple[bool, bool]] = {}
+    for one in periods.periods_between(period.start, period.end, "month"):
+        for code, (num, den) in hidden_for_period(db, partitions_, one, as_of, threshold).items():
+            was = out.get(code, (False, False))
+            out[code] = (was[0] or num, was[1] or den)
+    return out
 
 
 def _value_text(result: KpiResult) -> str:
@@ -1937,7 +1958,17 @@ def _compare_across_views(db: Db, inp: PanelInputs, code: str, by: str) -> dict 
     partition (Greater Manchester by borough or provider, a provider's contract by borough)."""
     for partition in inp.partitions:
         if partition.kind == by and partition.own is None:
-            return rows_for_period(db, partition, inp.period, inp.as_of, inp.suppression_threshold).get(code)
+            if inp.period.kind != "custom" or column_of(inp.period) is not None:
+                return rows_for_period(db, partition, inp.period, inp.as_of, inp.suppression_threshold).get(code)
+            # A custom period (whole months): an area's figure is hidden where any of its months'
+            # is (as hidden_across_views does for the view's own figures).
+            out: dict[str, tuple[bool, bool]] = {}
+            for one in periods.periods_between(inp.period.start, inp.period.end, "month"):
+                for label, (num, den) in (rows_for_period(db, partition, one, inp.as_of, inp.suppression_threshold)
+                                          .get(code) or {}).items():
+                    was = out.get(label, (False, False))
+                    out[label] = (was[0] or num, was[1] or den)
+            return out or None
     return None
 
 

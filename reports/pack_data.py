@@ -164,12 +164,10 @@ def check_coverage(period: Period, as_of: dt.date | None) -> str | None:
 
 
 def period_for(start: dt.date, end: dt.date) -> Period:
-    """The named month, financial quarter or contract year ``start``–``end`` is, else custom."""
-    for make in (periods.month, periods.quarter, lambda d: periods.contract_year(d, SERVICE_START)):
-        period = make(start)
-        if (period.start, period.end) == (start, end):
-            return period
-    return periods.custom(start, end)
+    """The named month, financial quarter or contract year ``start``–``end`` is, else custom:
+    whole calendar months only (``periods.PartMonthPeriod``, a ``ValueError``, otherwise:
+    docs/DISCLOSURE.md "Custom periods")."""
+    return periods.period_for(start, end, SERVICE_START)
 
 
 def describe_filters(db: Session, scope: AccessScope, filters: ReferralFilters) -> tuple[tuple[str, str], ...]:
