@@ -156,6 +156,11 @@ def run_scorecard(args, settings: Settings, out) -> int:
     rows = [_row(r, suppress=args.suppress, settings=figures) for r in card.kpis]
     fields = FIELDS
     if official is not None:
+        # The official figure follows SL002's decision across views (docs/DISCLOSURE.md "SL002 on
+        # the official cut"), as on the KPIs page.
+        latest_sl002 = card.kpi("SL002")
+        if latest_sl002 is not None and "hidden_across_views" in latest_sl002.extra:
+            official.extra["hidden_across_views"] = latest_sl002.extra["hidden_across_views"]
         # Issue 13 part 7: both SL002 figures, each saying which it is.
         fields = (*FIELDS[:-1], "basis", FIELDS[-1])
         for row in rows:
