@@ -785,7 +785,9 @@ def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
     """The referrals behind one measure's number, and how each was counted (met, not met, or
     left out by a rule). Only for roles that may see referral references; computed on demand,
     as listing cases needs the live per-referral query rather than the stored daily counts."""
-    notes = ("Referral references only: no names or other personal details.",)
+    notes = ("Referral references only: no names or other personal details.",
+             "The list is the referrals themselves, so its counts are not suppressed: the title counts its rows "
+             "(docs/DISCLOSURE.md, case lists).")
     empty = pd.DataFrame(columns=["referral_ref", "counted_as"])
     result = period_scorecard(db, inp, include_case_ids=True, codes=[code]).kpi(code) if inp.sees_case_ids else None
     if result is None or result.case_ids is None:
@@ -795,7 +797,12 @@ def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
     frame["counted_as"] = np.where(frame["referral_ref"].isin(met), "met", "not met")
     excluded = pd.DataFrame({"referral_ref": list(result.excluded_case_ids or ()), "counted_as": "left out (rule)"})
     cases = pd.concat([frame, excluded], ignore_index=True)
-    return Panel(f"{code}: {len(frame):,} referrals in the cohort, {len(met):,} met", cases, "referrals", notes)
+    # Exempt from suppression (decision, docs/DISCLOSURE.md "Case lists"): only roles that may see
+    # referral references get here, and they see every row; the title counts those rows.
+    # (Counted on the rows: a referral listed more than once, for a measure of events, is counted
+    # as often as it is listed, as the cohort is; the set of references met is not.)
+    met_rows = int((frame["counted_as"] == "met").sum())
+    return Panel(f"{code}: {len(frame):,} referrals in the cohort, {met_rows:,} met", cases, "referrals", notes)
 
 
 #: Months an SPC chart covers, the period's last month included (one definition for page and pack).

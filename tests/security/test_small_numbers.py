@@ -751,3 +751,27 @@ def test_the_cross_view_attacker_finds_what_it_should():
     solved = _solve({"gm": 20.0, "bolton": None, "bury": 17.0}, [{"bolton": 1, "bury": 1, "gm": -1}])
     a.small("t", solved["bolton"], "worked out across views")
     assert a.leaks == ["t: worked out across views gives 3"]
+
+
+def test_case_lists_are_exempt_and_their_titles_count_only_their_own_rows(engine):
+    """docs/DISCLOSURE.md "Case lists" (decision): the KPIs page's drill-down lists the referrals
+    behind a figure to roles that may see referral references (commissioner, provider, admin); the
+    rows are the cases, so counting them gives what the title says. The title counts the rows
+    and nothing more; a role without case lists gets no rows and no counts."""
+    with session_scope(engine) as session:
+        as_of = panels.data_as_of(session)
+        for username in ("commissioner", "provider"):
+            inputs = _inputs(session, username, periods.quarter(as_of))
+            for code in panels.scorecard_panel(session, inputs).extra["drill_codes"]:
+                panel = panels.kpi_cases(session, inputs, code=code)
+                rows = panel.data
+                cohort = int((rows["counted_as"] != "left out (rule)").sum())
+                met = int((rows["counted_as"] == "met").sum())
+                assert panel.title == f"{code}: {cohort:,} referrals in the cohort, {met:,} met", panel.title
+                assert any("not suppressed" in note for note in panel.notes)
+        scope = scope_for_user(session.scalar(select(User).where(User.username == "national")))
+        assert not scope.sees_case_ids
+        national = panels.inputs_for(session, scope, ReferralFilters(), referrals_select(scope, ReferralFilters()),
+                                     periods.quarter(as_of), as_of, Settings.from_env())
+        panel = panels.kpi_cases(session, national, code="DS2")
+        assert panel.data.empty and panel.title == "DS2: no cases to list"
