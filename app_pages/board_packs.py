@@ -13,6 +13,7 @@ import streamlit as st
 
 from data_access.lookups import contract_options
 from data_access.scoping import ReferralFilters
+from metrics.periods import PartMonthPeriod
 from reports.build import KINDS, MIME_TYPES, build, file_name
 from reports.pack_data import period_for
 from ui import url_state
@@ -54,7 +55,11 @@ end = right.date_input("To", value=ctx.period.end, key=PACK_TO, format="DD/MM/YY
 if end < start:
     st.error("'To' is before 'From'.")
     st.stop()
-period = period_for(start, end)
+try:
+    period = period_for(start, end)
+except PartMonthPeriod as exc:  # docs/DISCLOSURE.md "Custom periods": whole months only
+    st.error(str(exc))
+    st.stop()
 
 options: dict = {}
 if kind == "board":

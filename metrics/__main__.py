@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 #: ``--by`` for compare: the keys of ``metrics.compare.AREA_KINDS`` (tests/unit/test_cli_imports.py).
 COMPARE_BY = ("borough", "pdu", "hub", "provider")
 
+SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11 (as metrics.panels)
+
 FIELDS = ("code", "title", "numerator", "denominator", "value", "target", "trigger", "status", "definition")
 
 
@@ -145,7 +147,8 @@ def run_scorecard(args, settings: Settings, out) -> int:
                 from metrics.partitions import partitions_for
 
                 card = panels.mark_hidden_across_views(
-                    conn, card, partitions_for(conn, analyst_scope(), filters), periods.custom(args.start, args.end),
+                    conn, card, partitions_for(conn, analyst_scope(), filters),
+                    periods.period_for(args.start, args.end, SERVICE_START),
                     card.as_of, figures.suppression_threshold)
             official = (sl002_official(conn, stmt, start=args.start, end=args.end, as_of=card.as_of)
                         if getattr(args, "official_cut", False) else None)
@@ -154,6 +157,11 @@ def run_scorecard(args, settings: Settings, out) -> int:
     rows = [_row(r, suppress=args.suppress, settings=figures) for r in card.kpis]
     fields = FIELDS
     if official is not None:
+        # The official figure follows SL002's decision across views (docs/DISCLOSURE.md "SL002 on
+        # the official cut"), as on the KPIs page.
+        latest_sl002 = card.kpi("SL002")
+        if latest_sl002 is not None and "hidden_across_views" in latest_sl002.extra:
+            official.extra["hidden_across_views"] = latest_sl002.extra["hidden_across_views"]
         # Issue 13 part 7: both SL002 figures, each saying which it is.
         fields = (*FIELDS[:-1], "basis", FIELDS[-1])
         for row in rows:
@@ -226,7 +234,7 @@ def run_compare(args, settings: Settings, out) -> int:
                     raise SystemExit("no data loaded: give --from and --to")
                 period = periods.periods_between(panels.SERVICE_START, as_of, "quarter", panels.SERVICE_START)[-1]
             else:
-                period = periods.custom(args.start, args.end)
+                period = periods.period_for(args.start, args.end, SERVICE_START)
             scope = analyst_scope()
             inputs = panels.inputs_for(conn, scope, filters, referrals_select(scope, filters), period, as_of, settings)
             result = panels.compare_areas_panel(conn, inputs, code=args.code, by=args.by)
@@ -263,6 +271,16 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
     args = build_parser().parse_args(argv)
     if args.start is not None and args.end is not None and args.start > args.end:
         raise SystemExit("--from must not be after --to")
+    if args.start is not None and args.end is not None and (args.command != "scorecard" or args.suppress):
+        # What is published (packs, SPC, compare, the suppressed scorecard) covers whole calendar
+        # months (docs/DISCLOSURE.md "Custom periods"); the unsuppressed scorecard is the analyst's
+        # own true counts, for any dates.
+        from metrics import periods
+
+        try:
+            periods.period_for(args.start, args.end, SERVICE_START)
+        except periods.PartMonthPeriod as exc:
+            raise SystemExit(str(exc)) from exc
     settings = Settings.from_env()
     if args.command == "pack":
         return run_pack(args, settings, out or sys.stdout)

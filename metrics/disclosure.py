@@ -13,6 +13,13 @@ determine it uniquely. While any hidden cell is recoverable, the smallest non-ze
 in its row or column is hidden as well (a body cell before a total). This is the usual
 "next smallest cell" rule, completed by an exact check so that chains of rows and columns
 cannot give a cell away either.
+
+Bounds (docs/DISCLOSURE.md "Bounds", decision): a hidden count that cannot be worked out
+exactly may still be pinned to a range (two hidden cells known to sum to 2 are each 0 to 2).
+So, after the exact check, every primary cell's range, given the shown cells and totals and that
+counts are not negative (:func:`hidden_bounds`), must include 0 and the threshold: a reader can
+tell it neither from an empty cell nor from a count that would have been shown. Where it does not,
+further cells in its row or column are hidden (:func:`_widen`).
 """
 
 from __future__ import annotations
@@ -126,6 +133,110 @@ def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
         hidden[min(candidates, key=outcome)] = True
 
 
+def _line_equations(shape: tuple[int, int]) -> list[dict[int, float]]:
+    """Each row and column of a table-with-margins as ``{flat index: coefficient}`` summing to 0."""
+    cols = shape[1]
+    equations = []
+    for line in _constraints(shape):
+        *body, total = line
+        equation = {r * cols + c: 1.0 for r, c in body}
+        equation[total[0] * cols + total[1]] = -1.0
+        equations.append(equation)
+    return equations
+
+
+def hidden_bounds(values: np.ndarray, hidden: np.ndarray, only=None) -> tuple[np.ndarray, np.ndarray]:
+    """The least and greatest value each hidden cell of a table-with-margins can take, given the
+    shown cells, the row and column equations and that counts are not negative (``inf`` where
+    nothing bounds it above; ``nan`` for shown cells). A linear programme per bound; the
+    equations of a two-way table are totally unimodular, so these are whole numbers and the
+    bounds are those of whole-number tables too (what an attacker with a solver finds). ``only``
+    (a mask) limits the work to those hidden cells."""
+    from scipy.optimize import linprog
+
+    values = np.asarray(values, dtype=float)
+    hidden = np.asarray(hidden, dtype=bool)
+    lower = np.full(values.shape, np.nan)
+    upper = np.full(values.shape, np.nan)
+    unknown = [int(i) for i in np.flatnonzero(hidden.ravel())]
+    if not unknown:
+        return lower, upper
+    position = {index: k for k, index in enumerate(unknown)}
+    flat = values.ravel()
+    a_eq, b_eq = [], []
+    for equation in _line_equations(values.shape):
+        row = np.zeros(len(unknown))
+        rhs = 0.0
+        for index, coefficient in equation.items():
+            if index in position:
+                row[position[index]] += coefficient
+            else:
+                rhs -= coefficient * flat[index]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    wanted = None if only is None else set(int(i) for i in np.flatnonzero(np.asarray(only, dtype=bool).ravel()))
+    for index, k in position.items():
+        if wanted is not None and index not in wanted:
+            continue
+        objective = np.zeros(len(unknown))
+        for sign, out in ((1.0, lower), (-1.0, upper)):
+            objective[k] = sign
+            if not a_eq:
+                found = 0.0 if sign > 0 else np.inf
+            else:
+                result = linprog(objective, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
+                found = sign * result.fun if result.status == 0 else (np.inf if result.status == 3 else np.nan)
+            out.flat[index] = found
+    return lower, upper
+
+
+def _too_narrow(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray, threshold: int) -> list[tuple[int, int]]:
+    """Primary cells whose interval (:func:`hidden_bounds`) leaves out 0 or every count from
+    ``threshold`` up (docs/DISCLOSURE.md "Bounds"): there an attacker would know the count is
+    small, or not zero."""
+    if not primary.any():
+        return []
+    lower, upper = hidden_bounds(values, hidden, only=primary)
+    bad = primary & ((lower > 0.5) | (upper < threshold - 0.5) | np.isnan(lower))
+    return [tuple(map(int, cell)) for cell in np.argwhere(bad)]
+
+
+def _widen(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray, threshold: int) -> np.ndarray:
+    """Hide further cells until every primary cell's interval includes 0 and ``threshold``
+    (and nothing hidden is determined exactly). For the first primary cell whose interval is too
+    narrow: the shown cell in its row or column, smallest non-zero first, a body cell before a
+    total, whose hiding widens its interval enough; if none does alone, the largest of them (the
+    most room), and again; the exact check after each."""
+    rows, cols = values.shape
+    while True:
+        narrow = _too_narrow(values, hidden, primary, threshold)
+        if not narrow:
+            return hidden
+        r, c = narrow[0]
+        line = [(rr, c) for rr in range(rows)] + [(r, cc) for cc in range(cols)]
+        candidates = sorted({cell for cell in line if not hidden[cell]},
+                            key=lambda cell: (int(values[cell] <= 0), int(cell[0] == rows - 1 or cell[1] == cols - 1),
+                                              float(values[cell]), cell))
+        if not candidates:  # its lines are all hidden yet it is bounded: widen through any shown cell
+            candidates = sorted((tuple(map(int, cell)) for cell in np.argwhere(~hidden)),
+                                key=lambda cell: -float(values[cell]))
+            if not candidates:
+                return hidden
+        target = np.zeros(values.shape, dtype=bool)
+        target[r, c] = True
+        choice = max(candidates, key=lambda cell: (float(values[cell]), cell))
+        for cell in candidates:
+            trial = hidden.copy()
+            trial[cell] = True
+            if _too_narrow(values, trial, target, threshold) == []:
+                choice = cell
+                break
+        hidden = hidden.copy()
+        hidden[choice] = True
+        hidden = _secondary(values, hidden)  # and nothing hidden determined exactly
+
+
 def suppress_counts(
     counts: pd.DataFrame,
     *,
@@ -160,7 +271,7 @@ def suppress_counts(
     table = with_totals(numeric) if add_totals else numeric
     values = table.to_numpy(dtype=float)
     primary = (values >= 1) & (values < threshold)
-    hidden = _secondary(values, primary)
+    hidden = _widen(values, _secondary(values, primary), primary, threshold)
     secondary = hidden & ~primary
     display = pd.DataFrame(
         np.where(hidden, SUPPRESSED, table.astype("int64").astype(str).to_numpy()),
@@ -177,7 +288,7 @@ def suppress_counts(
             note += (
                 f"; {_cells(int(secondary.sum()), 'further ')} {'is' if int(secondary.sum()) == 1 else 'are'} hidden "
                 "so the hidden values cannot "
-                "be worked out from the totals"
+                "be worked out, or narrowed down to small numbers, from the totals"
             )
         note += "."
     return DisclosureResult(

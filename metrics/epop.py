@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from metrics import periods
+
 from domain.epop import (  # noqa: F401  (re-exported: the vocabulary is part of this module's interface)
     ACTION_STATUSES,
     AT_RISK_WITHIN_DAYS,
@@ -739,6 +741,62 @@ def sessions_by_month(sessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     out = s.groupby(month)["attendees"].agg(sessions="size", attendees="sum").reset_index()
     out.columns = ["month", "sessions", "attendees"]
     return out.astype({"sessions": "int64", "attendees": "int64"})
+
+
+#: The people counts of a sessions table: the parts (each session's split, or its whole count
+#: when it has none) add up to the attendees.
+SESSION_PARTS = ("attendees_women", "attendees_men", "attendees_other_or_unknown", "gender_not_recorded")
+SESSION_TOTAL = "attendees"
+
+
+def sessions_hidden(sessions: pd.DataFrame, start: dt.date, end: dt.date, threshold: int = 5) -> dict[str, bool]:
+    """``{count: hidden}`` for the people counts of a sessions table over ``start``–``end``
+    (whole months: docs/DISCLOSURE.md "EPOP pack", decision). Decided over a grid, as the
+    dashboard's measures are (:mod:`metrics.partitions`): rows the parts of the attendees (women,
+    men, other or not known, gender not recorded; what is in none of them) and the attendees;
+    columns the months, financial quarters and the financial year, so a pack for a quarter set
+    against the packs for its months, or the attendees against their parts, gives no hidden count
+    back. A period that is no column (several months) is hidden where any of its months is."""
+    from metrics.partitions import columns_of, equations_for, suppress_grid
+
+    held = pd.to_datetime(sessions["held_on"]).dt.date if len(sessions) else pd.Series([], dtype=object)
+    split = sessions[["attendees_women", "attendees_men", "attendees_other_or_unknown"]] if len(sessions) else None
+    no_split = split.isna().all(axis=1) if split is not None else pd.Series([], dtype=bool)
+    rows = [*SESSION_PARTS, "__rest__", SESSION_TOTAL]
+    out = dict.fromkeys((*SESSION_PARTS, SESSION_TOTAL), False)
+    first = start.replace(day=1)
+    for year in periods.periods_between(first, end, "contract_year"):  # financial years (no service start)
+        columns = columns_of(year)
+        values = np.zeros((len(rows), len(columns)))
+        months = [key for kind, key in columns if kind == "month"]
+        for m, month_start in enumerate(months):
+            in_month = (held >= month_start) & (held <= periods.month(month_start).end) if len(sessions) else held
+            if len(sessions) and in_month.any():
+                s = sessions.loc[in_month.to_numpy()]
+                parts = [s["attendees_women"].fillna(0).sum(), s["attendees_men"].fillna(0).sum(),
+                         s["attendees_other_or_unknown"].fillna(0).sum(), s.loc[no_split[in_month].to_numpy(), "attendees"].sum()]
+                total = s["attendees"].sum()
+                values[:, m] = [*parts, total - sum(parts), total]
+        for k, (kind, key) in enumerate(columns):
+            if kind != "month":
+                take = [m for m, month_start in enumerate(months)
+                        if kind == "year" or periods.quarter(month_start).start == key]
+                values[:, k] = values[:, take].sum(axis=1)
+        total_row = np.zeros(values.shape, dtype=bool)
+        total_row[-1] = True
+        hidden = suppress_grid(values.ravel(), equations_for(len(rows), columns, with_total=True),
+                               threshold=threshold, total=total_row.ravel()).reshape(values.shape)
+        # The period's own column, else every month of it in this year.
+        wanted = [k for k, (kind, key) in enumerate(columns)
+                  if (kind == "month" and (key, periods.month(key).end) == (first, end))
+                  or (kind == "quarter" and (key, periods.quarter(key).end) == (first, end))
+                  or (kind == "year" and (year.start, year.end) == (first, end))]
+        if not wanted:
+            wanted = [k for k, (kind, key) in enumerate(columns) if kind == "month" and first <= key <= end]
+        for r, name in enumerate(rows):
+            if name in out:
+                out[name] = out[name] or bool(hidden[r, wanted].any())
+    return out
 
 
 def suppress_counts(counts: dict[str, int], threshold: int = 5) -> dict[str, int | str]:

@@ -145,13 +145,19 @@ def sl002_official_panel(db, inp):
 
     latest = period_scorecard(db, inp, codes=["SL002"]).kpi("SL002")
     official = sl002_official(db, inp.referrals, start=inp.start, end=inp.end, as_of=inp.as_of)
+    # Across views (docs/DISCLOSURE.md "SL002 on the official cut", decision): both rows follow the
+    # decision taken for SL002 over the view's grids (metrics.partitions, read through
+    # period_scorecard): where the grids hide the latest numerator or denominator, the official
+    # one is hidden too, as well as on its own small numbers.
+    across = (latest.extra.get("hidden_across_views", (False, False)) if latest is not None
+              else panels_hidden_sl002(db, inp))
     rows = []
     for basis, result in ((f"{BASIS_LATEST} (data as of {inp.as_of:%d %b %Y})", latest),
                           (f"{BASIS_OFFICIAL} ({', '.join(f'{d:%d %b %Y}' for d in official.extra['cuts'].values())})",
                            official)):
         if result is None:
             continue
-        shown = _shown(result, inp)
+        shown = _shown(result, inp, across)
         rows.append({"figure": basis, "value": shown["value"], "numerator": shown["numerator"],
                      "denominator": shown["denominator"], "status": result.status if shown["value"].endswith("%")
                      or shown["value"] == "no data" else "not shown (small numbers)"})
@@ -164,18 +170,38 @@ def sl002_official_panel(db, inp):
         "extracts it.", official.note or "", *symbols_note(data, inp.suppression_threshold, inp.minimum_rate_denominator)))
 
 
-def _shown(result: KpiResult, inp) -> dict:
+def panels_hidden_sl002(db, inp) -> tuple[bool, bool]:
+    """SL002's (numerator hidden, denominator hidden) over the view's grids."""
+    from metrics.panels import hidden_across_views
+
+    if not inp.partitions:
+        return (False, False)
+    return hidden_across_views(db, inp.partitions, inp.period, inp.as_of, inp.suppression_threshold).get(
+        "SL002", (False, False))
+
+
+def _shown(result: KpiResult, inp, across: tuple[bool, bool] = (False, False)) -> dict:
     """Value, numerator and denominator as they may be shown: counts of 1 to threshold − 1 as
-    [c], and no rate on a denominator under the minimum (DOMAIN.md "Suppression")."""
+    [c], and no rate on a denominator under the minimum (DOMAIN.md "Suppression"); ``across``:
+    SL002's numerator and denominator hidden across views (metrics.partitions), as
+    ``metrics.panels.shown_kpi`` applies it (a hidden denominator takes its numerator and the rate
+    with it)."""
     from metrics.disclosure import SUPPRESSED, displayable_rate
     from metrics.panels import pct
 
     numerator, denominator = int(result.numerator), int(result.denominator)
+    across_numerator, across_denominator = across
     value = displayable_rate(numerator, denominator, minimum_denominator=inp.minimum_rate_denominator,
                              threshold=inp.suppression_threshold, protect_numerator=True)
+    if across_numerator or across_denominator:
+        value = None
     shown = {"value": pct(value) if value is not None or denominator == 0 else "not shown (small numbers)"}
     for key, count in (("numerator", numerator), ("denominator", denominator)):
         shown[key] = SUPPRESSED if 1 <= count < inp.suppression_threshold else f"{count:,}"
     if 1 <= denominator - numerator < inp.suppression_threshold:  # the complement would give a hidden count back
         shown["numerator"] = SUPPRESSED
+    if across_numerator or (across_denominator and numerator > 0):
+        shown["numerator"] = SUPPRESSED
+    if across_denominator:
+        shown["denominator"] = SUPPRESSED
     return shown

@@ -40,7 +40,8 @@ from data_access.reference import end_reason_classes
 from data_access.geography import area_covers, gm_pdu_change_date, pdu_placement
 from data_access.scoping import AccessScope, ReferralFilters
 from metrics import breakdowns, compare, findings, periods, spc
-from metrics.partitions import Partition, hidden_for_period, hidden_months, partitions_for, rows_for_period
+from metrics.partitions import (Partition, column_of, hidden_for_period, hidden_months, partitions_for,
+                                rows_for_period)
 from metrics.benchmarking import wilson_interval
 from domain.catalogue import COMPLEXITY_REFERENCE, KPI_CODES, kpi
 from domain.end_reasons import SL002_REASON_DECISION
@@ -710,11 +711,31 @@ def mark_hidden_across_views(db: Db, card: Scorecard, partitions_: tuple[Partiti
     --suppress`` alike)."""
     if not partitions_:
         return card
-    hidden = hidden_for_period(db, partitions_, period, as_of, threshold)
+    hidden = hidden_across_views(db, partitions_, period, as_of, threshold)
     for result in card.kpis:
         if result.code in hidden:
             result.extra["hidden_across_views"] = hidden[result.code]
     return card
+
+
+def hidden_across_views(db: Db, partitions_: tuple[Partition, ...], period: periods.Period, as_of: dt.date | None,
+                        threshold: int) -> dict[str, tuple[bool, bool]]:
+    """``{code: (numerator hidden, denominator hidden)}`` for a view's period. A month, quarter or
+    contract year is a column of its grids (``metrics.partitions.hidden_for_period``). A custom
+    period is whole months (``periods.custom`` refuses anything else), so its figure is the sum of
+    its months' figures: it is hidden wherever any of its months' is (a numerator, or a
+    denominator). With every month shown, the sum adds nothing a reader could not add up from the
+    months themselves; with one hidden, the sum is hidden too, so custom periods set against each
+    other or against the months can give no hidden month back (docs/DISCLOSURE.md "Custom
+    periods")."""
+    if period.kind != "custom" or column_of(period) is not None:
+        return hidden_for_period(db, partitions_, period, as_of, threshold)
+    out: dict[str, tuple[bool, bool]] = {}
+    for one in periods.periods_between(period.start, period.end, "month"):
+        for code, (num, den) in hidden_for_period(db, partitions_, one, as_of, threshold).items():
+            was = out.get(code, (False, False))
+            out[code] = (was[0] or num, was[1] or den)
+    return out
 
 
 def _value_text(result: KpiResult) -> str:
@@ -773,7 +794,9 @@ def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
     """The referrals behind one measure's number, and how each was counted (met, not met, or
     left out by a rule). Only for roles that may see referral references; computed on demand,
     as listing cases needs the live per-referral query rather than the stored daily counts."""
-    notes = ("Referral references only: no names or other personal details.",)
+    notes = ("Referral references only: no names or other personal details.",
+             "The list is the referrals themselves, so its counts are not suppressed: the title counts its rows "
+             "(docs/DISCLOSURE.md, case lists).")
     empty = pd.DataFrame(columns=["referral_ref", "counted_as"])
     result = period_scorecard(db, inp, include_case_ids=True, codes=[code]).kpi(code) if inp.sees_case_ids else None
     if result is None or result.case_ids is None:
@@ -783,7 +806,12 @@ def kpi_cases(db: Db, inp: PanelInputs, *, code: str) -> Panel:
     frame["counted_as"] = np.where(frame["referral_ref"].isin(met), "met", "not met")
     excluded = pd.DataFrame({"referral_ref": list(result.excluded_case_ids or ()), "counted_as": "left out (rule)"})
     cases = pd.concat([frame, excluded], ignore_index=True)
-    return Panel(f"{code}: {len(frame):,} referrals in the cohort, {len(met):,} met", cases, "referrals", notes)
+    # Exempt from suppression (decision, docs/DISCLOSURE.md "Case lists"): only roles that may see
+    # referral references get here, and they see every row; the title counts those rows.
+    # (Counted on the rows: a referral listed more than once, for a measure of events, is counted
+    # as often as it is listed, as the cohort is; the set of references met is not.)
+    met_rows = int((frame["counted_as"] == "met").sum())
+    return Panel(f"{code}: {len(frame):,} referrals in the cohort, {met_rows:,} met", cases, "referrals", notes)
 
 
 #: Months an SPC chart covers, the period's last month included (one definition for page and pack).
@@ -1946,7 +1974,17 @@ def _compare_across_views(db: Db, inp: PanelInputs, code: str, by: str) -> dict 
     partition (Greater Manchester by borough or provider, a provider's contract by borough)."""
     for partition in inp.partitions:
         if partition.kind == by and partition.own is None:
-            return rows_for_period(db, partition, inp.period, inp.as_of, inp.suppression_threshold).get(code)
+            if inp.period.kind != "custom" or column_of(inp.period) is not None:
+                return rows_for_period(db, partition, inp.period, inp.as_of, inp.suppression_threshold).get(code)
+            # A custom period (whole months): an area's figure is hidden where any of its months'
+            # is (as hidden_across_views does for the view's own figures).
+            out: dict[str, tuple[bool, bool]] = {}
+            for one in periods.periods_between(inp.period.start, inp.period.end, "month"):
+                for label, (num, den) in (rows_for_period(db, partition, one, inp.as_of, inp.suppression_threshold)
+                                          .get(code) or {}).items():
+                    was = out.get(label, (False, False))
+                    out[label] = (was[0] or num, was[1] or den)
+            return out or None
     return None
 
 

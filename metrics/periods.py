@@ -62,10 +62,55 @@ def contract_year(day: dt.date, service_start: dt.date | None = None) -> Period:
     return Period("contract_year", start, end, f"Contract year {fy}/{str(fy + 1)[2:]} ({start:%d %b %Y}–{end:%d %b %Y})")
 
 
+class PartMonthPeriod(ValueError):
+    """A custom period that does not start on the 1st of a month or end on a month's last day."""
+
+
+WHOLE_MONTHS_RULE = (
+    "Custom periods are whole calendar months (from the 1st of a month to the last day of a month), "
+    "so that two custom periods cannot be set against each other to reveal small numbers")
+
+
 def custom(start: dt.date, end: dt.date) -> Period:
+    """A custom period: whole calendar months only (docs/DISCLOSURE.md "Custom periods"). Every
+    custom period is then a union of the disclosure grid's months (``metrics.partitions``), and
+    its figures are shown only where each of its months' figures is."""
     if end < start:
         raise ValueError(f"The period ends ({end}) before it starts ({start}).")
+    if start.day != 1 or end != _month_end(end):
+        snapped_start, snapped_end = start.replace(day=1), _month_end(end)
+        raise PartMonthPeriod(
+            f"{WHOLE_MONTHS_RULE}: {start:%d %b %Y} – {end:%d %b %Y} is not. The nearest is "
+            f"{snapped_start:%d %b %Y} – {snapped_end:%d %b %Y}.")
     return Period("custom", start, end, f"{start:%d %b %Y} – {end:%d %b %Y}")
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """``start``–``end`` widened to whole calendar months (the 1st of the first, the last day of
+    the last)."""
+    return start.replace(day=1), _month_end(end)
+
+
+def snapped(start: dt.date, end: dt.date, service_start: dt.date | None = None) -> tuple[Period, str | None]:
+    """The period for ``start``–``end`` (see :func:`period_for`), widened to whole months when it
+    is not, with the sentence saying so (``None`` when nothing changed)."""
+    try:
+        return period_for(start, end, service_start), None
+    except PartMonthPeriod:
+        first, last = whole_months(start, end)
+        period = period_for(first, last, service_start)
+        return period, (f"{WHOLE_MONTHS_RULE}: {start:%d %b %Y} – {end:%d %b %Y} is shown as "
+                        f"{first:%d %b %Y} – {last:%d %b %Y}.")
+
+
+def period_for(start: dt.date, end: dt.date, service_start: dt.date | None = None) -> Period:
+    """The calendar month, financial quarter or contract year ``start``–``end`` is, else a custom
+    period (whole months only: :class:`PartMonthPeriod` otherwise)."""
+    for make in (month, quarter, lambda d: contract_year(d, service_start)):
+        period = make(start)
+        if (period.start, period.end) == (start, end):
+            return period
+    return custom(start, end)
 
 
 def periods_between(first: dt.date, last: dt.date, kind: PeriodKind, service_start: dt.date | None = None) -> list[Period]:

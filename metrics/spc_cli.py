@@ -18,6 +18,7 @@ period itself sets the status (``--from``/``--to``).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -26,6 +27,8 @@ from data_access.db import make_engine
 from data_access.scoping import analyst_scope, referrals_select
 from domain.catalogue import KPI_CODES
 from metrics import periods
+
+SERVICE_START = dt.date(2023, 9, 4)  # GMIRS spec §1.11 (as metrics.panels)
 
 POINT_FIELDS = ("month", "value", "mean", "lower", "upper", "lower_computed",
                 "upper_computed", "signal", "rule", "segment")
@@ -47,9 +50,9 @@ def add_spc_command(sub, date, add_scope_options) -> None:
 def view_period(start, end, as_of) -> periods.Period:
     """The period as the page would have it: a quarter unless both ends are given."""
     if start is not None and end is not None:
-        return periods.custom(start, end)
-    if start is not None:
-        return periods.custom(start, as_of)
+        return periods.period_for(start, end, SERVICE_START)
+    if start is not None:  # to the end of the as-of date's month (custom periods are whole months)
+        return periods.period_for(start, periods.month(as_of).end, SERVICE_START)
     return periods.quarter(end or as_of)
 
 

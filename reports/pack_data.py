@@ -164,12 +164,10 @@ def check_coverage(period: Period, as_of: dt.date | None) -> str | None:
 
 
 def period_for(start: dt.date, end: dt.date) -> Period:
-    """The named month, financial quarter or contract year ``start``–``end`` is, else custom."""
-    for make in (periods.month, periods.quarter, lambda d: periods.contract_year(d, SERVICE_START)):
-        period = make(start)
-        if (period.start, period.end) == (start, end):
-            return period
-    return periods.custom(start, end)
+    """The named month, financial quarter or contract year ``start``–``end`` is, else custom:
+    whole calendar months only (``periods.PartMonthPeriod``, a ``ValueError``, otherwise:
+    docs/DISCLOSURE.md "Custom periods")."""
+    return periods.period_for(start, end, SERVICE_START)
 
 
 def describe_filters(db: Session, scope: AccessScope, filters: ReferralFilters) -> tuple[tuple[str, str], ...]:
@@ -715,16 +713,25 @@ def epop_region_tables(plan_view, settings: FigureSettings, start: dt.date, end:
     standards["Assessed on"] = [_date_text(v) for v in standards["Assessed on"]]
     standards_table = PackTable("Standards", "Standards of Excellence: latest self-assessment", standards,
                                 (m.STANDARDS_DEFINITION,))
+    # Whole months (the first contract year starts on 4 September: its sessions from the 1st), so
+    # the table is a column, or a union of months, of the sessions grid (metrics.epop.sessions_hidden).
+    start = start.replace(day=1)
     summary = m.sessions_summary(sessions, end, start)
     counts = pd.Series({"People on probation attending": summary.attendees, "Women": summary.attendees_women,
                         "Men": summary.attendees_men, "Other or not known": summary.attendees_other_or_unknown,
                         "Gender not recorded": summary.gender_not_recorded})
     threshold = settings.suppression_threshold
-    shown = [SUPPRESSED if 1 <= int(v) < threshold else int(v) for v in counts]
+    # Hidden: 1 to threshold − 1, and whatever would give one back through the attendees less
+    # their parts, or through other periods' packs (docs/DISCLOSURE.md "EPOP pack").
+    hidden = m.sessions_hidden(sessions, start, end, threshold)
+    names = [m.SESSION_TOTAL, *m.SESSION_PARTS]
+    shown = [SUPPRESSED if 1 <= int(v) < threshold or hidden[name] else int(v) for name, v in zip(names, counts)]
     sessions_frame = pd.DataFrame({"Measure": ["Sessions held", *counts.index], "Value": [summary.sessions, *shown]},
                                   dtype=object)
     sessions_table = PackTable("Sessions", f"Involvement sessions, {start:%d %b %Y} – {end:%d %b %Y}", sessions_frame,
-                               (summary.definition, f"{SUPPRESSED}: 1 to {threshold - 1} people not shown."))
+                               (summary.definition, f"{SUPPRESSED}: 1 to {threshold - 1} people not shown, nor a count "
+                                                    "from which one could be worked out (the attendees less their "
+                                                    "parts, or this period against others)."))
     return [status_table, actions_table, annex2_table, standards_table, sessions_table]
 
 

@@ -66,6 +66,48 @@ def _pdu_label_map(_engine: Engine, key: str) -> dict[str, str]:
     return _pdu_labels(_geography(_engine, key)[0])
 
 
+CUSTOM_SNAPPED = "filter_custom_snapped"  # session state: the sentence for a link's part-month period
+
+
+def _custom_period(sidebar, pick, months: list[Period], as_of: dt.date) -> Period:
+    """From and To as whole calendar months (docs/DISCLOSURE.md "Custom periods": every custom
+    period is a union of the grid's months). A link's part-month dates are widened to the months
+    they fall in, and the sidebar says so; dates outside the service's months are ignored."""
+    starts = [m.start for m in months]
+    ends = [m.end for m in months]
+    link_dates: dict[str, tuple[dt.date, dt.date]] = {}
+
+    def snapped(which: str, to_month):
+        def parse(raw):
+            day = url_state.parse_date(raw, starts[0], ends[-1])
+            if day is None:
+                return None
+            link_dates[which] = (day, to_month(day))
+            return to_month(day)
+        return parse
+
+    default_start = periods.month(as_of - dt.timedelta(days=62)).start
+    pick(state.FILTER_CUSTOM_FROM, starts, max(default_start, starts[0]),
+         from_text=snapped("from", lambda d: d.replace(day=1)))
+    start = sidebar.selectbox("From", starts, format_func=lambda d: f"{d:%B %Y}", key=state.FILTER_CUSTOM_FROM,
+                              help="Custom periods are whole calendar months.")
+    pick(state.FILTER_CUSTOM_TO, ends, ends[-1], from_text=snapped("to", lambda d: periods.month(d).end))
+    end = sidebar.selectbox("To (end of)", ends, format_func=lambda d: f"{d:%B %Y}", key=state.FILTER_CUSTOM_TO)
+    if any(asked != shown for asked, shown in link_dates.values()):
+        asked_start = link_dates.get("from", (start, start))[0]
+        asked_end = link_dates.get("to", (end, end))[0]
+        st.session_state[CUSTOM_SNAPPED] = (
+            (start, end), f"{periods.WHOLE_MONTHS_RULE}: the link's {asked_start:%d %b %Y} – {asked_end:%d %b %Y} "
+                          f"is shown as {start:%d %b %Y} – {end:%d %b %Y}.")
+    note = st.session_state.get(CUSTOM_SNAPPED)
+    if note is not None and note[0] == (start, end):
+        sidebar.warning(note[1])
+    if end < start:
+        sidebar.error(f"The period ends ({end:%B %Y}) before it starts ({start:%B %Y}): showing {end:%B %Y}.")
+        start = end.replace(day=1)
+    return periods.custom(start, end)  # a calendar quarter chosen this way is its grid column too
+
+
 def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, url_key: str) -> tuple[ReferralFilters, Period]:
     """Render the shared filters; return the chosen filters and period."""
     as_of = as_of or dt.date.today()
@@ -88,16 +130,7 @@ def sidebar_filters(engine: Engine, scope: AccessScope, as_of: dt.date | None, u
     kind = sidebar.selectbox("Period", list(PERIOD_KINDS), format_func=PERIOD_KINDS.get, key=state.FILTER_PERIOD_KIND)
     if kind == "custom":
         url_state.forget(params[state.FILTER_PERIOD_VALUE])
-        pick(state.FILTER_CUSTOM_FROM, None, as_of - dt.timedelta(days=89),
-             from_text=lambda raw: url_state.parse_date(raw, SERVICE_START, as_of))
-        start = sidebar.date_input("From", key=state.FILTER_CUSTOM_FROM, format="DD/MM/YYYY")
-        pick(state.FILTER_CUSTOM_TO, None, as_of, from_text=lambda raw: url_state.parse_date(raw, SERVICE_START, as_of))
-        end = sidebar.date_input("To", key=state.FILTER_CUSTOM_TO, format="DD/MM/YYYY")
-        try:
-            period = periods.custom(start, end)
-        except ValueError as exc:
-            sidebar.error(str(exc))
-            period = periods.custom(end, end)
+        period = _custom_period(sidebar, pick, period_lists["month"], as_of)
     else:
         url_state.forget(params[state.FILTER_CUSTOM_FROM], params[state.FILTER_CUSTOM_TO])
         choices = {p.key(): p for p in reversed(period_lists[kind])}

@@ -73,6 +73,20 @@ def test_a_board_pack_for_a_period_after_the_data_is_refused_on_the_page(databas
     assert not at.success
 
 
+def test_a_pack_for_part_of_a_month_is_refused_on_the_page_with_the_rule(database_url, monkeypatch):
+    """docs/DISCLOSURE.md "Custom periods": packs cover whole calendar months."""
+    import datetime as dt
+
+    at = _open(database_url, monkeypatch, "commissioner")
+    at.date_input(key="packs_from").set_value(dt.date(2024, 4, 3))
+    at.date_input(key="packs_to").set_value(dt.date(2024, 5, 31))
+    at.run()
+    assert not at.exception, at.exception
+    assert any("whole calendar months" in e.value and "The nearest is 01 Apr 2024 – 31 May 2024" in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert not [b for b in at.button if b.label == "Build the pack"]  # nothing to build
+
+
 def test_commentary_entered_on_the_board_summary_is_carried_into_the_pack(database_url, monkeypatch):
     import datetime as dt
 

@@ -107,6 +107,23 @@ def test_suppressed_table(ram_only_db):
     assert "[c]" in text and "not shown" in text
 
 
+def test_a_published_part_month_period_is_refused_with_the_rule(ram_only_db, tmp_path):
+    """docs/DISCLOSURE.md "Custom periods": what the CLI publishes (the suppressed scorecard, a
+    pack, SPC, compare) covers whole calendar months; the analyst's unsuppressed scorecard does not
+    publish and may take any dates."""
+    for argv in (("scorecard", "--from", "2024-04-02", "--to", "2024-04-30", "--suppress"),
+                 ("compare", "--code", "DS2", "--by", "borough", "--from", "2024-04-01", "--to", "2024-05-15"),
+                 ("spc", "--code", "DS2", "--from", "2024-04-01", "--to", "2024-04-29"),
+                 ("pack", "--kind", "board", "--from", "2024-04-02", "--to", "2024-04-30",
+                  "--out", str(tmp_path / "pack.xlsx"))):
+        with pytest.raises(SystemExit, match="whole calendar months") as caught:
+            run(*argv)
+        assert "The nearest is 01 Apr 2024" in str(caught.value), argv
+    assert not (tmp_path / "pack.xlsx").exists()
+    assert json.loads(run("scorecard", "--from", "2024-04-02", "--to", "2024-04-20"))["from"] == "2024-04-02"
+    assert "[c]" in run("scorecard", "--from", "2024-04-01", "--to", "2024-05-31", "--suppress", "--format", "table")
+
+
 def test_unknown_borough(ram_only_db):
     with pytest.raises(SystemExit):
         run("scorecard", "--from", "2024-04-01", "--to", "2024-04-30", "--borough", "Atlantis")

@@ -21,6 +21,7 @@ from data_access.models import Contract, Provider
 from data_access.scoping import AccessScope, ReferralFilters, analyst_scope, referrals_select
 from data_access.settings import Settings
 from data_access.setup import initialise
+from metrics import periods
 from metrics.disclosure import SUPPRESSED
 from metrics.queries import demand_units_for, scorecard
 from reports.build import build, file_name
@@ -392,9 +393,10 @@ def test_a_part_period_pack_says_so_and_borough_scope_from_the_cli(engine, tmp_p
     with session_scope(engine) as session:
         from metrics.panels import data_as_of
         as_of = data_as_of(session)
-    # A period that starts before the as-of date and ends a month after it.
+    # A period that starts before the as-of date and ends a month after it (whole months:
+    # docs/DISCLOSURE.md "Custom periods").
     start = as_of.replace(day=1)
-    end = start + dt.timedelta(days=62)
+    end = periods.month(start + dt.timedelta(days=62)).end
     out = io.StringIO()
     target = tmp_path / "part.xlsx"
     assert main(["pack", "--kind", "board", "--from", start.isoformat(), "--to", end.isoformat(),

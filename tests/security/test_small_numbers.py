@@ -21,6 +21,7 @@ suppression happened on this data (so it cannot pass by finding nothing to attac
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import os
@@ -751,3 +752,83 @@ def test_the_cross_view_attacker_finds_what_it_should():
     solved = _solve({"gm": 20.0, "bolton": None, "bury": 17.0}, [{"bolton": 1, "bury": 1, "gm": -1}])
     a.small("t", solved["bolton"], "worked out across views")
     assert a.leaks == ["t: worked out across views gives 3"]
+
+
+def test_case_lists_are_exempt_and_their_titles_count_only_their_own_rows(engine):
+    """docs/DISCLOSURE.md "Case lists" (decision): the KPIs page's drill-down lists the referrals
+    behind a figure to roles that may see referral references (commissioner, provider, admin); the
+    rows are the cases, so counting them gives what the title says. The title counts the rows
+    and nothing more; a role without case lists gets no rows and no counts."""
+    with session_scope(engine) as session:
+        as_of = panels.data_as_of(session)
+        for username in ("commissioner", "provider"):
+            inputs = _inputs(session, username, periods.quarter(as_of))
+            for code in panels.scorecard_panel(session, inputs).extra["drill_codes"]:
+                panel = panels.kpi_cases(session, inputs, code=code)
+                rows = panel.data
+                cohort = int((rows["counted_as"] != "left out (rule)").sum())
+                met = int((rows["counted_as"] == "met").sum())
+                assert panel.title == f"{code}: {cohort:,} referrals in the cohort, {met:,} met", panel.title
+                assert any("not suppressed" in note for note in panel.notes)
+        scope = scope_for_user(session.scalar(select(User).where(User.username == "national")))
+        assert not scope.sees_case_ids
+        national = panels.inputs_for(session, scope, ReferralFilters(), referrals_select(scope, ReferralFilters()),
+                                     periods.quarter(as_of), as_of, Settings.from_env())
+        panel = panels.kpi_cases(session, national, code="DS2")
+        assert panel.data.empty and panel.title == "DS2: no cases to list"
+
+
+# --------------------------------------------------------------------------------------------
+# The EPOP pack (docs/DISCLOSURE.md "EPOP pack"): its sessions table counts people
+# --------------------------------------------------------------------------------------------
+
+EPOP_ROWS = {"People on probation attending": "total", "Women": "women", "Men": "men",
+             "Other or not known": "other", "Gender not recorded": "not recorded"}
+
+
+def test_no_count_of_one_to_four_people_can_be_worked_out_from_the_epop_pack(engine):
+    """The regional EPOP report's sessions table, read back from the workbook for every month,
+    quarter and the financial year of the demo's sessions (July 2025 to March 2026), for two
+    regions: each count shown, the attendees less their parts (women, men, other or not known,
+    gender not recorded), a quarter less its months and the year less its quarters, solved
+    together as linear equations; the slides' and the PDF's text as titles."""
+    from data_access.demo import DEMO_END
+    from reports.build import build
+    from reports.pack_data import EpopReader
+
+    attacker = Attacker()
+    year = periods.contract_year(DEMO_END)
+    months = periods.periods_between(dt.date(2025, 7, 1), DEMO_END, "month")
+    quarters = periods.periods_between(year.start, year.end, "quarter")
+    for region in ("A", "B"):
+        known, equations = {}, []
+        for period in (*months, *quarters, year):
+            content = build(engine, "epop", "xlsx", period=period, scope=None, settings=Settings.from_env(),
+                            epop_user=EpopReader("attacker", "admin"), region_code=region)[1]
+            frame, below = workbook_tables(content)["Sessions"]
+            where = f"EPOP pack {region} {period.label}"
+            notes_explain(where, frame, below, attacker)
+            values = frame.set_index("Measure")["Value"]
+            attacker.counts(where, frame[frame["Measure"] != "Sessions held"], ["Value"])
+            for label, name in EPOP_ROWS.items():
+                known[(period.start, period.end, name)] = number(values[label])
+            key = (period.start, period.end)
+            equations.append({(*key, "total"): -1, **{(*key, n): 1 for n in EPOP_ROWS.values() if n != "total"}})
+        for name in EPOP_ROWS.values():
+            for q in quarters:
+                inside = [m for m in months if q.start <= m.start <= q.end]
+                if len(inside) == 3:  # (April to June 2025 held no sessions: its zeros are shown)
+                    equations.append({(q.start, q.end, name): -1, **{(m.start, m.end, name): 1 for m in inside}})
+            equations.append({(year.start, year.end, name): -1, **{(q.start, q.end, name): 1 for q in quarters}})
+        attacker.propagate(f"EPOP pack {region}", known, equations)
+    files = {fmt: build(engine, "epop", fmt, period=quarters[-1], scope=None, settings=Settings.from_env(),
+                        epop_user=EpopReader("attacker", "admin"), region_code="A")[1] for fmt in ("pptx", "pdf")}
+    for slide in Presentation(io.BytesIO(files["pptx"])).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                attacker.title("EPOP pack pptx", shape.text_frame.text)
+    for page in PdfReader(io.BytesIO(files["pdf"])).pages:
+        for line in (page.extract_text() or "").splitlines():
+            attacker.title("EPOP pack pdf", line)
+    assert attacker.hidden_seen >= 5, attacker.hidden_seen
+    assert not attacker.leaks, "\n".join(attacker.leaks)

@@ -76,7 +76,9 @@ def test_grid_columns_and_which_column_a_period_is():
     assert column_of(periods.quarter(dt.date(2024, 5, 9))) == ("quarter", dt.date(2024, 4, 1))
     assert column_of(year) == ("year", dt.date(2024, 4, 1))
     assert column_of(periods.custom(dt.date(2024, 5, 1), dt.date(2024, 5, 31))) == ("month", dt.date(2024, 5, 1))
-    assert column_of(periods.custom(dt.date(2024, 5, 2), dt.date(2024, 5, 31))) is None  # not protected
+    # A part month cannot be made at all (periods.custom refuses it); two whole months are no column
+    # (protected month by month: metrics.panels.mark_hidden_across_views).
+    assert column_of(periods.custom(dt.date(2024, 5, 1), dt.date(2024, 6, 30))) is None
     first = periods.contract_year(dt.date(2023, 10, 1), panels.SERVICE_START)  # from 4 September 2023
     assert columns_of(first)[0] == ("month", dt.date(2023, 9, 1)) and column_of(first) == ("year", first.start)
 
@@ -125,3 +127,30 @@ def test_spc_chart_leaves_out_a_month_hidden_on_its_own_scorecard_and_withholds_
     withheld = panels.spc_charts_from({"DS2": small}, inputs())["DS2"]
     assert withheld.data.empty and "too few to chart" in withheld.title
     assert withheld.extra["suppressed_months"] == (months[0], months[1])
+
+
+def test_a_custom_period_of_whole_months_is_hidden_where_any_of_its_months_is(monkeypatch):
+    """docs/DISCLOSURE.md "Custom periods". One row: January 10 met, February 3, March 12 (of 20
+    each). The grid hides January and February (3, and the smallest other month of its quarter).
+    A custom period is hidden where any of its months is: January–February (13) and
+    February–March (15) both. Shown, 15 less March's 12 would give February's 3 back."""
+    n, d = np.array([row(10, 3, 12)]), np.array([row(20, 20, 20)])
+    num, den = grid_hidden(n, d, COLUMNS, threshold=5, with_total=False)
+    column = {key: k for k, key in enumerate(COLUMNS)}
+
+    def fake_hidden_for_period(db, partitions_, period, as_of, threshold):
+        k = column[("month", period.start)] if period.kind == "month" else None
+        return {} if k is None else {"DS2": (bool(num[0, k]), bool(den[0, k]))}
+
+    monkeypatch.setattr(panels, "hidden_for_period", fake_hidden_for_period)
+    jan_feb = periods.custom(JAN, dt.date(2025, 2, 28))
+    feb_mar = periods.custom(FEB, dt.date(2025, 3, 31))
+    assert panels.hidden_across_views(None, ("grid",), jan_feb, None, 5) == {"DS2": (True, False)}
+    assert panels.hidden_across_views(None, ("grid",), feb_mar, None, 5) == {"DS2": (True, False)}
+    # The equations with both custom periods added (values 0..4 the grid's row, 5 Jan–Feb, 6 Feb–Mar):
+    equations = equations_for(1, COLUMNS, with_total=False) + [{0: 1.0, 1: 1.0, 5: -1.0}, {1: 1.0, 2: 1.0, 6: -1.0}]
+    hidden = np.append(num[0], [True, True])
+    assert not recoverable_from(equations, hidden)[:3].any()  # no month comes back
+    # Protected on its own (15 is not small), Feb–Mar shown beside March's 12 would give February's 3.
+    shown_feb_mar = np.append(num[0], [True, False])
+    assert recoverable_from(equations, shown_feb_mar)[1]

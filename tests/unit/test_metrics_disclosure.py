@@ -110,3 +110,64 @@ def test_no_suppressed_cell_is_recoverable(rows, threshold):
     assert not _independently_recoverable(full, hidden).any()
     assert not recoverable_cells(hidden).any()
     assert (full[result.primary.to_numpy()] > 0).all()
+
+
+# --- Bounds (docs/DISCLOSURE.md "Bounds"): each primary cell's range includes 0 and 5 ----------
+
+def _bounds(body, result):
+    from metrics.disclosure import hidden_bounds, with_totals
+
+    return hidden_bounds(with_totals(pd.DataFrame(body)).to_numpy(float), result.suppressed.to_numpy())
+
+
+def test_a_hidden_pair_known_to_sum_to_two_is_widened():
+    # Body A: 1, 1, 20 (22); B: 9, 8, 30 (47); columns 10, 9, 50 (69).
+    # The exact check alone hides the rectangle A1, A2, B1, B2: nothing is determined, but
+    # A1 + A2 = 22 − 20 = 2, so each is 0 to 2: known to be small.
+    from metrics.disclosure import _secondary, hidden_bounds, with_totals
+
+    full = with_totals(pd.DataFrame([[1, 1, 20], [9, 8, 30]])).to_numpy(float)
+    rectangle = _secondary(full, (full >= 1) & (full < 5))
+    assert rectangle.astype(int).tolist() == [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]]
+    lower, upper = hidden_bounds(full, rectangle)
+    assert (lower[0, 0], upper[0, 0], lower[0, 1], upper[0, 1]) == (0, 2, 0, 2)
+    # Widened: A's other body cell (20) alone would not do (its column, 50 less B's 30, gives it
+    # back, so A1 + A2 = 2 still), nor column 1's total; A's row total (22) does, and B's (47) goes
+    # with it (the totals column would give it back). Then A1 + B1 = 10, A2 + B2 = 9 and the row
+    # totals are free: A1 is 0 to 10 (A1 = 10, B1 = 0, A2 = 0, B2 = 9: rows 30 and 39, 69 in all),
+    # A2 is 0 to 9.
+    result = suppress_counts(pd.DataFrame([[1, 1, 20], [9, 8, 30]]))
+    assert result.table.to_numpy().tolist() == [["[c]", "[c]", "20", "[c]"], ["[c]", "[c]", "30", "[c]"],
+                                                ["10", "9", "50", "69"]]
+    lower, upper = _bounds([[1, 1, 20], [9, 8, 30]], result)
+    assert (lower[0, 0], upper[0, 0], lower[0, 1], upper[0, 1]) == (0, 10, 0, 9)
+    assert "narrowed down" in result.note
+
+
+def test_a_hidden_count_known_not_to_be_zero_is_widened():
+    # Body A: 12, 3 (15); B: 2, 12 (14); columns 14, 15 (29). The exact check hides the
+    # rectangle, but A1 + B1 = 14 caps A1 at 14, so A2 = 15 − A1 is at least 1: a reader knows
+    # someone is there. Hiding the column totals (14 and 15) leaves only the rows: A1 + A2 = 15
+    # and B1 + B2 = 14, so A2 is 0 to 15, and B1 0 to 14.
+    from metrics.disclosure import _secondary, hidden_bounds, with_totals
+
+    full = with_totals(pd.DataFrame([[12, 3], [2, 12]])).to_numpy(float)
+    lower, _ = hidden_bounds(full, _secondary(full, (full >= 1) & (full < 5)))
+    assert lower[0, 1] == 1
+    result = suppress_counts(pd.DataFrame([[12, 3], [2, 12]]))
+    assert result.table.to_numpy().tolist() == [["[c]", "[c]", "15"], ["[c]", "[c]", "14"], ["[c]", "[c]", "29"]]
+    lower, upper = _bounds([[12, 3], [2, 12]], result)
+    assert (lower[0, 1], upper[0, 1], lower[1, 0], upper[1, 0]) == (0, 15, 0, 14)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=25), min_size=3, max_size=3), min_size=1, max_size=4))
+def test_every_primary_cell_can_be_zero_or_five_or_more(rows):
+    from metrics.disclosure import hidden_bounds, with_totals
+
+    counts = pd.DataFrame(rows)
+    result = suppress_counts(counts)
+    full = with_totals(counts).to_numpy(float)
+    lower, upper = hidden_bounds(full, result.suppressed.to_numpy())
+    primary = result.primary.to_numpy()
+    assert (lower[primary] <= 0).all() and (upper[primary] >= 5).all()

@@ -30,12 +30,43 @@ def test_month_of_a_leap_february_and_previous():
     feb = periods.month(dt.date(2024, 2, 10))
     assert feb.end == dt.date(2024, 2, 29)
     assert periods.previous(feb).label == "January 2024"
-    assert periods.previous(periods.custom(dt.date(2024, 1, 1), dt.date(2024, 1, 5))) is None
+    assert periods.previous(periods.custom(dt.date(2024, 1, 1), dt.date(2024, 2, 29))) is None
 
 
 def test_custom_period_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="ends"):
         periods.custom(dt.date(2024, 2, 1), dt.date(2024, 1, 1))
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (dt.date(2024, 1, 2), dt.date(2024, 1, 31)),   # a day short at the start
+    (dt.date(2024, 1, 1), dt.date(2024, 2, 28)),   # a day short at the end (2024 is a leap year)
+    (dt.date(2024, 1, 1), dt.date(2024, 1, 5)),
+])
+def test_a_custom_period_of_part_months_is_refused_with_the_nearest_whole_months(start, end):
+    with pytest.raises(periods.PartMonthPeriod, match="whole calendar months") as caught:
+        periods.custom(start, end)
+    first, last = periods.whole_months(start, end)
+    assert f"{first:%d %b %Y} – {last:%d %b %Y}" in str(caught.value)
+
+
+def test_custom_periods_of_whole_months_and_the_named_periods():
+    assert periods.custom(dt.date(2024, 1, 1), dt.date(2024, 2, 29)).kind == "custom"
+    assert periods.period_for(dt.date(2024, 1, 1), dt.date(2024, 3, 31)).kind == "quarter"
+    first_year = periods.period_for(dt.date(2023, 9, 4), dt.date(2024, 3, 31), dt.date(2023, 9, 4))
+    assert first_year.kind == "contract_year"
+    # From 1 September (before the service began on the 4th): whole months, a custom period.
+    assert periods.period_for(dt.date(2023, 9, 1), dt.date(2024, 3, 31), dt.date(2023, 9, 4)).kind == "custom"
+
+
+def test_a_part_month_is_snapped_outwards_with_a_sentence():
+    period, message = periods.snapped(dt.date(2025, 1, 5), dt.date(2025, 2, 7))
+    assert (period.start, period.end, period.kind) == (dt.date(2025, 1, 1), dt.date(2025, 2, 28), "custom")
+    assert "05 Jan 2025 – 07 Feb 2025 is shown as 01 Jan 2025 – 28 Feb 2025" in message
+    period, message = periods.snapped(dt.date(2025, 2, 3), dt.date(2025, 2, 3))
+    assert (period.kind, period.start, message is not None) == ("month", dt.date(2025, 2, 1), True)
+    assert periods.snapped(dt.date(2025, 1, 1), dt.date(2025, 2, 28)) == (
+        periods.custom(dt.date(2025, 1, 1), dt.date(2025, 2, 28)), None)
 
 
 @pytest.mark.parametrize("text", ["=SUM(A1)", "+1", "-cmd", "@x", "\tx"])

@@ -25,3 +25,24 @@ from domain.dates import sl002_official_cut
 ])
 def test_cut_is_the_16th_working_day_of_the_following_month(month, cut):
     assert sl002_official_cut(month) == cut
+
+
+def test_the_official_cut_row_follows_sl002s_decision_across_views():
+    """docs/DISCLOSURE.md "SL002 on the official cut": the official figure is hidden where the
+    view's grids hide SL002 (metrics.partitions), as the scorecard hides the latest figure."""
+    from types import SimpleNamespace
+
+    from metrics.official import _shown
+
+    inp = SimpleNamespace(minimum_rate_denominator=10, suppression_threshold=5)
+    official = SimpleNamespace(numerator=30, denominator=40)  # 75.0%: nothing small on its own
+    assert _shown(official, inp) == {"value": "75.0%", "numerator": "30", "denominator": "40"}
+    # Numerator hidden across views: the count and the rate (rate × 40 gives it back).
+    assert _shown(official, inp, (True, False)) == {
+        "value": "not shown (small numbers)", "numerator": "[c]", "denominator": "40"}
+    # Denominator hidden across views: it takes the numerator and the rate with it.
+    assert _shown(official, inp, (False, True)) == {
+        "value": "not shown (small numbers)", "numerator": "[c]", "denominator": "[c]"}
+    # 0 of a hidden 40: the 0 stays (nothing to give back), the rate does not.
+    assert _shown(SimpleNamespace(numerator=0, denominator=40), inp, (False, True)) == {
+        "value": "not shown (small numbers)", "numerator": "0", "denominator": "[c]"}
