@@ -1,6 +1,6 @@
 """Compare areas and Cases due's by-hub table: time and SQL statements per panel, admin and provider.
 
-    python benchmarks/bench_compare.py --database-url sqlite:////tmp/perf-compare_10k.db [--runs 3]
+    python benchmarks/bench_compare.py --database-url sqlite:////tmp/demo_10k.db [--runs 3]
 
 For each role (an unrestricted analyst as the admin sees it, and the first provider's own
 account) and each panel (Compare areas for one measure by borough, PDU, hub and provider;
