@@ -363,11 +363,22 @@ def _determined(matrix: np.ndarray) -> np.ndarray:
     row echelon form has no other non-zero entry. Gaussian elimination with element-wise numpy
     (no multi-threaded linear algebra: a rank test per value through the SVD took ~50 ms each on
     a busy two-core machine, and the grids of :mod:`metrics.partitions` need hundreds)."""
+    a, pivots = _reduce(matrix, np.shape(matrix)[1])
+    out = np.zeros(a.shape[1], dtype=bool)
+    for row, c in pivots:
+        out[c] = int((np.abs(a[row]) > 1e-9).sum()) == 1
+    return out
+
+
+def _reduce(matrix: np.ndarray, pivot_columns: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Reduced row echelon form over the first ``pivot_columns`` columns (the row operations are
+    applied to every column, so the others are carried along), with the (row, column) pivots;
+    the pivot rows come first, in order."""
     a = np.array(matrix, dtype=float)
-    rows, cols = a.shape
+    rows = a.shape[0]
     pivots = []
     r = 0
-    for c in range(cols):
+    for c in range(pivot_columns):
         if r == rows:
             break
         k = r + int(np.argmax(np.abs(a[r:, c])))
@@ -382,10 +393,60 @@ def _determined(matrix: np.ndarray) -> np.ndarray:
             a[others] -= np.outer(a[others, c], a[r])
         pivots.append((r, c))
         r += 1
-    out = np.zeros(cols, dtype=bool)
-    for row, c in pivots:
-        out[c] = int((np.abs(a[row]) > 1e-9).sum()) == 1
+    return a, pivots
+
+
+def equation_matrix(equations: list[dict[int, float]], size: int) -> np.ndarray:
+    """``equations`` (each ``{index: coefficient}``) as a dense matrix, one row each, ``size`` columns."""
+    matrix = np.zeros((len(equations), size))
+    for k, equation in enumerate(equations):
+        for index, coefficient in equation.items():
+            matrix[k, index] += coefficient
+    return matrix
+
+
+def recoverable_dense(matrix: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """:func:`recoverable_from` with the equations already a dense matrix
+    (:func:`equation_matrix`): the same elimination on the same rows, without rebuilding them."""
+    hidden = np.asarray(hidden, dtype=bool)
+    out = np.zeros(hidden.shape, dtype=bool)
+    unknown = np.flatnonzero(hidden)
+    if not len(unknown):
+        return out
+    rows = matrix[:, unknown]
+    rows = rows[rows.any(axis=1)]
+    if not len(rows):
+        return out
+    out[unknown] = _determined(rows)
     return out
+
+
+def closing_cells(matrix: np.ndarray, hidden: np.ndarray, target: int, candidates) -> np.ndarray:
+    """For each shown cell in ``candidates``, whether hiding it as well leaves the hidden cell
+    ``target`` undetermined (``target`` must be determined now: ``recoverable_dense``). The same
+    answer as hiding each candidate in turn and re-testing, from one elimination.
+
+    Why: with A the hidden cells' columns of ``matrix``, ``target`` is determined when a
+    combination y of the equations has yᵀA = e_target. Hiding c adds c's column b; ``target``
+    stays determined unless every such y has y·b ≠ 0, which holds exactly when b lies in A's
+    column space (b = Aw) with w_target ≠ 0 (w_target is the same for every w, since ``target`` is
+    determined). Reducing [A | b…] over A's columns gives both: b's entries beyond A's rank are
+    zero, and its entry in ``target``'s pivot row is w_target."""
+    hidden = np.asarray(hidden, dtype=bool)
+    unknown = np.flatnonzero(hidden)
+    candidates = np.asarray(list(candidates), dtype=int)
+    out = np.zeros(len(candidates), dtype=bool)
+    position = int(np.searchsorted(unknown, target))
+    if not len(candidates) or position >= len(unknown) or unknown[position] != target:
+        return out
+    width = len(unknown)
+    reduced, pivots = _reduce(np.hstack([matrix[:, unknown], matrix[:, candidates]]), width)
+    row = next((r for r, c in pivots if c == position), None)
+    if row is None or int((np.abs(reduced[row, :width]) > 1e-9).sum()) != 1:
+        return out  # not determined now: nothing to close
+    beyond = reduced[len(pivots):, width:]
+    in_span = ~(np.abs(beyond) > 1e-9).any(axis=0)
+    return in_span & (np.abs(reduced[row, width:]) > 1e-9)
 
 
 def suppress_linked(values, equations: list[dict[int, float]], *, threshold: int = 5,

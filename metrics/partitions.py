@@ -173,9 +173,10 @@ def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, 
     undetermined, else any shown value in them; of those, the smallest non-zero, a member's
     before the total's. (:func:`metrics.disclosure.suppress_linked`'s "fewest left" choice, tried on
     these grids, hid whole columns and the totals with them.)"""
-    from metrics.disclosure import recoverable_from
+    from metrics.disclosure import closing_cells, equation_matrix, recoverable_dense
 
     values = np.asarray(values, dtype=float)
+    matrix = equation_matrix(equations, len(values))
     total = np.zeros(len(values), dtype=bool) if total is None else np.asarray(total, dtype=bool)
     hidden = (values >= 1) & (values < threshold)
     if also_hidden is not None:
@@ -190,7 +191,7 @@ def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, 
         return (int(values[i] <= 0), int(total[i]), float(values[i]), i)
 
     while True:
-        recoverable = recoverable_from(equations, hidden)
+        recoverable = recoverable_dense(matrix, hidden)
         if not recoverable.any():
             return hidden
         target = next(i for i in reversed(order) if recoverable[i]) if any(recoverable[i] for i in order) \
@@ -201,13 +202,10 @@ def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, 
             candidates = sorted({i for eq in equations for i in eq if not hidden[i]}, key=preference)
         if not candidates:
             return hidden
-        closing = None
-        for i in candidates:
-            trial = hidden.copy()
-            trial[i] = True
-            if not recoverable_from(equations, trial)[target]:
-                closing = i
-                break
+        # The first candidate, in order of preference, whose hiding leaves the target undetermined
+        # (one elimination for all of them: metrics.disclosure.closing_cells).
+        closes = closing_cells(matrix, hidden, target, candidates)
+        closing = next((i for i, ok in zip(candidates, closes) if ok), None)
         choice = closing if closing is not None else candidates[0]
         hidden[choice] = True
         order.append(choice)
@@ -217,20 +215,17 @@ def _grid_counts(series: dict[str, pd.DataFrame], columns) -> dict[str, tuple[np
     """One row of a grid per measure: numerators and denominators by column."""
     out = {}
     months = [m for kind, m in columns if kind == "month"]
+    # Each column as the months it sums (a month itself; a quarter its months; the year all).
+    sums = np.zeros((len(months), len(columns)))
+    for c, (kind, key) in enumerate(columns):
+        for k, m in enumerate(months):
+            if (m == key) if kind == "month" else (periods.quarter(m).start == key if kind == "quarter" else True):
+                sums[k, c] = 1.0
     for code, frame in series.items():
         by = frame.assign(day=pd.to_datetime(frame["month"]).dt.date).set_index("day")
-        n = np.array([float(by["numerator"].get(m, 0)) for m in months])
-        d = np.array([float(by["denominator"].get(m, 0)) for m in months])
-        num, den = [], []
-        for kind, key in columns:
-            if kind == "month":
-                k = months.index(key)
-                num.append(n[k]), den.append(d[k])
-            else:
-                take = [k for k, m in enumerate(months)
-                        if (periods.quarter(m).start == key if kind == "quarter" else True)]
-                num.append(n[take].sum()), den.append(d[take].sum())
-        out[code] = (np.array(num), np.array(den))
+        n = by["numerator"].reindex(months, fill_value=0).to_numpy(dtype=float)
+        d = by["denominator"].reindex(months, fill_value=0).to_numpy(dtype=float)
+        out[code] = (n @ sums, d @ sums)
     return out
 
 
