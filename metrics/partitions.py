@@ -163,7 +163,7 @@ def grid_hidden(numerators: np.ndarray, denominators: np.ndarray, columns: list[
 
 
 def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, also_hidden=None,
-                  total=None) -> np.ndarray:
+                  total=None, closing=None) -> np.ndarray:
     """Primary suppression (1 to threshold − 1, plus ``also_hidden``), then secondary over the
     grid's equations until no hidden value is determined by the shown ones.
 
@@ -174,6 +174,8 @@ def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, 
     before the total's. (:func:`metrics.disclosure.suppress_linked`'s "fewest left" choice, tried on
     these grids, hid whole columns and the totals with them.)"""
     from metrics.disclosure import closing_cells, equation_matrix, recoverable_dense
+
+    closing_test = closing or closing_cells  # ``closing``: another test of the same question (tests)
 
     values = np.asarray(values, dtype=float)
     matrix = equation_matrix(equations, len(values))
@@ -204,7 +206,7 @@ def suppress_grid(values, equations: list[dict[int, float]], *, threshold: int, 
             return hidden
         # The first candidate, in order of preference, whose hiding leaves the target undetermined
         # (one elimination for all of them: metrics.disclosure.closing_cells).
-        closes = closing_cells(matrix, hidden, target, candidates)
+        closes = closing_test(matrix, hidden, target, candidates)
         closing = next((i for i, ok in zip(candidates, closes) if ok), None)
         choice = closing if closing is not None else candidates[0]
         hidden[choice] = True

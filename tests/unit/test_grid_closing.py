@@ -1,7 +1,8 @@
 """The grids' secondary suppression tests every candidate cell with one elimination
 (``metrics.disclosure.closing_cells``) rather than hiding each in turn and solving again. It must
 choose exactly the cells the one-at-a-time search chose: checked against that search (kept here as
-the reference) on random grids of the shapes the pages use, and by hand on a small case."""
+the reference, passed to ``suppress_grid`` in its place) on random grids of the shapes the pages
+use; each closing answer is also compared directly; and by hand on a small case."""
 
 from __future__ import annotations
 
@@ -14,44 +15,14 @@ from metrics import partitions, periods
 from metrics.disclosure import closing_cells, equation_matrix, recoverable_dense, recoverable_from
 
 
-def reference_suppress_grid(values, equations, *, threshold, also_hidden=None, total=None):
-    """The one-candidate-at-a-time search, as ``suppress_grid`` did it before."""
-    values = np.asarray(values, dtype=float)
-    total = np.zeros(len(values), dtype=bool) if total is None else np.asarray(total, dtype=bool)
-    hidden = (values >= 1) & (values < threshold)
-    if also_hidden is not None:
-        hidden |= np.asarray(also_hidden, dtype=bool)
-    order = [int(i) for i in np.flatnonzero(hidden)]
-    by_value = {}
-    for k, eq in enumerate(equations):
-        for i in eq:
-            by_value.setdefault(i, []).append(k)
-
-    def preference(i):
-        return (int(values[i] <= 0), int(total[i]), float(values[i]), i)
-
-    while True:
-        recoverable = recoverable_from(equations, hidden)
-        if not recoverable.any():
-            return hidden
-        target = next(i for i in reversed(order) if recoverable[i]) if any(recoverable[i] for i in order) \
-            else int(np.flatnonzero(recoverable)[0])
-        candidates = sorted({i for k in by_value.get(target, []) for i in equations[k] if not hidden[i]},
-                            key=preference)
-        if not candidates:
-            candidates = sorted({i for eq in equations for i in eq if not hidden[i]}, key=preference)
-        if not candidates:
-            return hidden
-        closing = None
-        for i in candidates:
-            trial = hidden.copy()
-            trial[i] = True
-            if not recoverable_from(equations, trial)[target]:
-                closing = i
-                break
-        choice = closing if closing is not None else candidates[0]
-        hidden[choice] = True
-        order.append(choice)
+def one_at_a_time(matrix, hidden, target, candidates):
+    """The search ``suppress_grid`` made before: hide each candidate in turn and solve again."""
+    out = []
+    for i in candidates:
+        trial = np.array(hidden, dtype=bool).copy()
+        trial[i] = True
+        out.append(not recoverable_dense(matrix, trial)[target])
+    return np.array(out, dtype=bool)
 
 
 COLUMNS = partitions.columns_of(partitions.year_of(dt.date(2025, 6, 1)))
@@ -89,9 +60,15 @@ def test_the_one_elimination_choice_equals_the_one_at_a_time_search(seed):
         total[-1] = True
     also = rng.random(rows.size) < 0.05
     got = partitions.suppress_grid(rows.ravel(), equations, threshold=5, also_hidden=also, total=total.ravel())
-    want = reference_suppress_grid(rows.ravel(), equations, threshold=5, also_hidden=also, total=total.ravel())
+    want = partitions.suppress_grid(rows.ravel(), equations, threshold=5, also_hidden=also, total=total.ravel(),
+                                    closing=one_at_a_time)
     assert np.array_equal(got, want)
     assert not recoverable_from(equations, got).any()
+    # The dense test answers as the equation-by-equation one, on this grid's random hidden sets.
+    matrix = equation_matrix(equations, rows.size)
+    for share in (0.1, 0.3, 0.6):
+        some = rng.random(rows.size) < share
+        assert np.array_equal(recoverable_dense(matrix, some), recoverable_from(equations, some))
 
 
 def test_closing_cells_by_hand():
@@ -106,3 +83,20 @@ def test_closing_cells_by_hand():
     # With 3 hidden as well, hiding 2 now closes it too (x2 = x3 is then unknown).
     hidden[3] = True
     assert closing_cells(matrix, hidden, 0, [1, 2, 4]).tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_closing_cells_agrees_with_hiding_each_candidate_in_turn(seed):
+    rng = np.random.default_rng(100 + seed)
+    rows = consistent(rng.integers(0, 8, size=(6, 12)).astype(float))
+    rows = np.vstack([rows, rows.sum(axis=0)])
+    equations = partitions.equations_for(rows.shape[0], COLUMNS, with_total=True)
+    matrix = equation_matrix(equations, rows.size)
+    hidden = (rows.ravel() >= 1) & (rows.ravel() < 5)
+    checked = 0
+    for target in np.flatnonzero(recoverable_dense(matrix, hidden)):
+        candidates = [int(i) for i in np.flatnonzero(~hidden)]
+        got = closing_cells(matrix, hidden, int(target), candidates)
+        assert np.array_equal(got, one_at_a_time(matrix, hidden, int(target), candidates))
+        checked += int(got.any())
+    assert checked or not recoverable_dense(matrix, hidden).any()
