@@ -118,11 +118,15 @@ def _card(db: Db, referrals: Select, demand_unit_ids, *, code: str, start: dt.da
 
 
 def _area_demand_units(db: Db, view_units, values: dict):
-    """The forecast units of an area within the view (DS1's denominator)."""
-    if values.get("hub_id") is not None:
-        return []  # Decision 26: no forecast is published per hub, so a hub has no DS1
+    """The forecast units of an area within the view (DS1's denominator). A hub's are its
+    borough's: they let the scorecard count the hub's referrals received, but no share of a
+    forecast is shown for a hub (Decision 26: no forecast is published per hub)."""
     units = demand_units_for(db, borough_id=values.get("borough_id"), pdu_number=values.get("pdu_number"),
                              region_code=None, contract_id=None, provider_id=values.get("provider_id"))
+    if values.get("hub_id") is not None:
+        borough = db.execute(select(Hub.borough_id).where(Hub.id == values["hub_id"])).scalar()
+        units = demand_units_for(db, borough_id=borough, pdu_number=None, region_code=None, contract_id=None,
+                                 provider_id=None)
     if units is None:
         return view_units
     return units if view_units is None else [u for u in units if u in set(view_units)]
@@ -161,8 +165,19 @@ def _area_value(by: str, values: dict):
 
 
 def _all_area_demand_units(db: Db, view_units, by: str, listed: list[tuple[str, dict]]) -> dict:
-    """:func:`_area_demand_units` for every listed area (a hub has none: Decision 26)."""
-    return {_area_value(by, v): _area_demand_units(db, view_units, v) for _, v in listed}
+    """:func:`_area_demand_units` for every listed area; a hub's are its borough's, looked up once
+    per borough (all hubs' boroughs in one query)."""
+    if by != "hub":
+        return {_area_value(by, v): _area_demand_units(db, view_units, v) for _, v in listed}
+    boroughs = dict(db.execute(select(Hub.id, Hub.borough_id)).all())
+    per_borough: dict = {}
+    out = {}
+    for _, v in listed:
+        borough = boroughs.get(v["hub_id"])
+        if borough not in per_borough:
+            per_borough[borough] = _area_demand_units(db, view_units, {"borough_id": borough})
+        out[v["hub_id"]] = per_borough[borough]
+    return out
 
 
 def _grouped_results(db: Db, referrals: Select, key: AreaKey, by: str, listed: list[tuple[str, dict]], *,
@@ -349,8 +364,9 @@ def compare_areas(
             else:
                 series = monthly_series(db, area, start=trend_start, end=end, as_of=as_of, codes=[code])
             months = series.get(code, pd.DataFrame())
+        value = None if code == "DS1" and by == "hub" else result.value  # Decision 26
         rows.append({"area": label, "numerator": int(result.numerator), "denominator": result.denominator,
-                     "value": result.value, "months": months})
+                     "value": value, "months": months})
 
     if overall is not None:
         # Referrals of the view in no listed area (no hub recorded, a borough outside every
@@ -448,6 +464,10 @@ def _referrals_against_forecast(code: str, by: str, rows: list[dict], overall, c
                     "trend": "not compared"})
     notes = ["DS1 compares referrals received with a forecast, not a share of cases: "
              "no intervals or comparison are computed."]
+    if by == "hub":
+        notes.append("No forecast is published per hub (the 40–60% forecasts are per borough, and Manchester "
+                     "North and South), so each hub's referrals received are shown without a share of a "
+                     "forecast (Decision 26).")
     if protected is not None and protected.note:
         notes.append(protected.note + f" The share of the forecast is {NOT_SHOWN} beside a hidden count.")
     return AreaComparison(code, by, f"{code} by {_KIND_WORD[by]}: referrals against forecast", comparator_label,

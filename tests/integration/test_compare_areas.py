@@ -187,3 +187,30 @@ def test_the_cli_prints_the_hand_worked_comparison(crafted, monkeypatch):
     text = out.getvalue()
     assert text.splitlines()[0].startswith("SL002")
     assert "Bolton" not in text and "Bury" in text  # the view narrowed to Bury lists only Bury
+
+
+def test_ds1_by_hub_lists_each_hubs_referrals_without_a_share_of_a_forecast(reference_engine):
+    """Decision 26: Manchester's two hubs, 7 and 6 referrals received in April, each listed with
+    its count and "no data" for the share (no forecast is published per hub); a borough keeps its
+    share. Before, each hub was set against the whole of Manchester's forecast."""
+    from data_access.models import Hub
+
+    with session_scope(reference_engine) as session:
+        manchester = session.scalar(select(Borough.id).where(Borough.name == "Manchester"))
+        hubs = [Hub(name="North hub", borough_id=manchester), Hub(name="South hub", borough_id=manchester)]
+        session.add_all(hubs)
+        session.flush()
+        for k, (hub, count) in enumerate(zip(hubs, (7, 6))):
+            for i in range(count):
+                session.add(Referral(referral_id=f"H{k}-{i}", referral_ref=f"H{k}-{i}", source="test",
+                                     borough_id=manchester, hub_id=hub.id, received_on=D(2024, 4, 10)))
+    with reference_engine.connect() as conn:
+        by_hub = compare_areas(conn, referrals_select(analyst_scope()), code="DS1", by="hub",
+                               start=START, end=END, as_of=D(2024, 5, 31))
+        by_borough = compare_areas(conn, referrals_select(analyst_scope()), code="DS1", by="borough",
+                                   start=START, end=END, as_of=D(2024, 5, 31))
+    table = by_hub.table.set_index("area")
+    assert table.loc["North hub", "met"] == "7" and table.loc["South hub", "met"] == "6"
+    assert set(table.loc[["North hub", "South hub"], "value"]) == {"no data"}
+    assert any("No forecast is published per hub" in n for n in by_hub.notes)
+    assert by_borough.table.set_index("area").loc["Manchester", "value"] not in ("no data", "not shown")
