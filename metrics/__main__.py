@@ -267,6 +267,20 @@ def run_compare(args, settings: Settings, out) -> int:
     return 0
 
 
+def _require_initialised(settings: Settings) -> None:
+    """A database with no tables yet (a new file, a wrong URL) gets a sentence, not a traceback."""
+    from sqlalchemy import inspect
+
+    engine = make_engine(settings.database_url)
+    try:
+        ready = inspect(engine).has_table("referrals")
+    finally:
+        engine.dispose()
+    if not ready:
+        raise SystemExit(f"The database at {engine.url.render_as_string(hide_password=True)} has no dashboard "
+                         "tables yet: run `python -m data_access init` (or start the dashboard once) first.")
+
+
 def main(argv: Sequence[str] | None = None, out=None) -> int:
     args = build_parser().parse_args(argv)
     if args.start is not None and args.end is not None and args.start > args.end:
@@ -282,6 +296,7 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
         except periods.PartMonthPeriod as exc:
             raise SystemExit(str(exc)) from exc
     settings = Settings.from_env()
+    _require_initialised(settings)
     if args.command == "pack":
         return run_pack(args, settings, out or sys.stdout)
     if args.command == "spc":

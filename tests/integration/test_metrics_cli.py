@@ -145,3 +145,10 @@ def test_every_scope_uses_the_datas_as_of_date(ram_only_db):
     payload = json.loads(run("scorecard", "--from", "2024-04-01", "--to", "2024-04-30", "--provider", "P1",
                              "--format", "json"))
     assert payload["as_of"] == "2024-05-01"
+
+
+def test_a_database_with_no_tables_gets_a_sentence_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SystemExit) as caught:
+        run("scorecard", "--from", "2024-04-01", "--to", "2024-04-30")
+    assert "has no dashboard tables yet" in str(caught.value) and "python -m data_access init" in str(caught.value)
